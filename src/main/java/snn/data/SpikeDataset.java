@@ -1,0 +1,50 @@
+package snn.data;
+
+import java.lang.foreign.MemorySegment;
+import java.util.random.RandomGenerator;
+
+/**
+ * A labelled collection of spike trains of fixed shape {@code [channels, timeSteps]}.
+ *
+ * <p>Implement this over your own data to train with snn. Implementations must be safe for concurrent
+ * {@link #writeSample} calls from a prefetching thread and deterministic: the same index (and, for augmenting
+ * datasets, the same random generator state) always yields the same values. Values are spike counts per time bin;
+ * they are usually 0 or 1 but may exceed 1 where several events fall into one bin (the papers' binning adds them up).
+ */
+public interface SpikeDataset {
+
+    /** Number of samples. */
+    int size();
+
+    /** Input channels (neurons) per sample. */
+    int channels();
+
+    /** Time steps (bins) per sample. */
+    int timeSteps();
+
+    /** Number of classes; labels are in {@code [0, classes())}. */
+    int classes();
+
+    /** The class of sample {@code index}. */
+    int label(int index);
+
+    /**
+     * Adds sample {@code index} into {@code dst}, a zero-filled region of {@code channels() * timeSteps()}
+     * native-order float32 values laid out channel-major: the value of channel {@code c} at step {@code t} goes to
+     * float index {@code c * timeSteps() + t}.
+     */
+    void writeSample(int index, MemorySegment dst);
+
+    /**
+     * As {@link #writeSample(int, MemorySegment)}, for training: datasets with random augmentation draw from
+     * {@code random}, which the loader seeds from the run's seed, the epoch and the index. The default ignores it.
+     */
+    default void writeSample(int index, MemorySegment dst, RandomGenerator random) {
+        writeSample(index, dst);
+    }
+
+    /** A short human-readable name, used in logs and manifests. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+}

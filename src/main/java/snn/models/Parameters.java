@@ -1,0 +1,48 @@
+package snn.models;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.Tensor;
+
+/** Named access to a module's parameters, in registration order. */
+public final class Parameters {
+
+    private Parameters() {
+    }
+
+    /** Every parameter (learnable or fixed) of {@code module} and its children, by dotted name. */
+    public static Map<String, Tensor> named(Module module) {
+        StringTensorDict dict = module.named_parameters(true);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (long i = 0; i < dict.size(); i++) {
+            out.put(dict.get(i).key().getString(), dict.get(i).value());
+        }
+        return out;
+    }
+
+    /**
+     * Copies {@code values} into the parameters of the same names, without recording the copy for autograd.
+     *
+     * @throws IllegalArgumentException naming the first key that is unknown or whose shape differs
+     */
+    public static void load(Module module, Map<String, Tensor> values) {
+        Map<String, Tensor> params = named(module);
+        for (Map.Entry<String, Tensor> e : values.entrySet()) {
+            Tensor target = params.get(e.getKey());
+            if (target == null) {
+                throw new IllegalArgumentException("no parameter named '" + e.getKey() + "'; the module has "
+                        + params.keySet());
+            }
+            long[] want = target.sizes().vec().get();
+            long[] got = e.getValue().sizes().vec().get();
+            if (!java.util.Arrays.equals(want, got)) {
+                throw new IllegalArgumentException("parameter '" + e.getKey() + "' has shape "
+                        + java.util.Arrays.toString(want) + ", the value has " + java.util.Arrays.toString(got));
+            }
+            target.detach().copy_(e.getValue());
+        }
+    }
+}

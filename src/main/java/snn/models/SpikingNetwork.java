@@ -1,0 +1,103 @@
+package snn.models;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+import snn.config.ModelConfig;
+import snn.neurons.Beta;
+import snn.neurons.BlockLayer;
+import snn.neurons.DBlockLayer;
+import snn.neurons.LayerOutput;
+import snn.neurons.LifLayer;
+import snn.neurons.SpikingLayer;
+import snn.neurons.Surrogate;
+
+/**
+ * Hidden spiking layers of one kind, then a non-spiking readout whose membrane gives the logits (algorithms.md
+ * section 5). Parameters are named {@code hidden.<i>.input.weight}, {@code hidden.<i>.beta},
+ * {@code hidden.<i>.recurrent.weight}, {@code readout.input.bias}, ...
+ *
+ * <p>The readout is the integrator of the same family: the sequential LIF integrator for standard networks, the
+ * no-reset convolution for block networks, and for d-block networks a non-recurrent d-block layer split into the
+ * same d blocks, so its membrane restarts at every block boundary as in the reference.
+ */
+public final class SpikingNetwork extends Module {
+
+    private final ModelConfig config;
+    private final int inputs;
+    private final int classes;
+    private final List<SpikingLayer> hidden = new ArrayList<>();
+    private final SpikingLayer readout;
+
+    public SpikingNetwork(ModelConfig config, int inputs, int classes) {
+        this.config = config;
+        this.inputs = inputs;
+        this.classes = classes;
+        Surrogate surrogate = config.surrogate().build();
+        Beta hiddenBeta = Beta.fromTau(config.hiddenTau(), config.perNeuronBeta(), config.learnBeta());
+        Beta readoutBeta = Beta.fromTau(config.readoutTau(), config.perNeuronBeta(), config.learnBeta());
+        Module hiddenContainer = register_module("hidden", new Module());
+        int width = inputs;
+        for (int i = 0; i < config.hidden().size(); i++) {
+            int n = config.hidden().get(i);
+            SpikingLayer layer = layer(config, width, n, true, hiddenBeta, surrogate);
+            hiddenContainer.register_module(Integer.toString(i), layer.module());
+            hidden.add(layer);
+            width = n;
+        }
+        readout = layer(config, width, classes, false, readoutBeta, surrogate);
+        register_module("readout", readout.module());
+    }
+
+    private static SpikingLayer layer(ModelConfig c, int in, int n, boolean spiking, Beta beta, Surrogate surrogate) {
+        return switch (c.kind()) {
+            case STANDARD -> new LifLayer(in, n,
+                    !spiking ? LifLayer.Mode.INTEGRATOR
+                            : c.singleSpike() ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE,
+                    spiking && c.recurrent(), beta, surrogate);
+            case BLOCK -> new BlockLayer(in, n, spiking, beta, surrogate);
+            case DBLOCK -> new DBlockLayer(in, n, c.d(), spiking && c.recurrent(), c.detachRecurrent(),
+                    c.recurrentInput() == ModelConfig.RecurrentInput.MAX ? DBlockLayer.RecurrentInput.MAX
+                            : DBlockLayer.RecurrentInput.SUM,
+                    spiking, beta, surrogate);
+        };
+    }
+
+    /** Runs the network on input spikes {@code [batch, inputs, time]}. */
+    public NetworkOutput forward(Tensor input) {
+        List<Tensor> spikes = new ArrayList<>(hidden.size());
+        Tensor x = input;
+        for (SpikingLayer layer : hidden) {
+            LayerOutput out = layer.forward(x);
+            spikes.add(out.spikes());
+            x = out.spikes();
+        }
+        Tensor membrane = readout.forward(x).membrane();
+        Tensor logits = config.readout() == ModelConfig.Readout.SUM ? membrane.sum(2) : membrane.max(2).get0();
+        return new NetworkOutput(logits, spikes, membrane);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public int inputs() {
+        return inputs;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    /** The hidden layers, input side first. */
+    public List<SpikingLayer> hiddenLayers() {
+        return List.copyOf(hidden);
+    }
+
+    public SpikingLayer readout() {
+        return readout;
+    }
+}

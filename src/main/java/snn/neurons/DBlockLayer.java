@@ -1,0 +1,157 @@
+package snn.neurons;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The d-block layer (algorithms.md section 4): time is cut into d blocks of L = floor(T/d) steps, plus a final
+ * block of the remaining r = T - dL steps when r &gt; 0. Each block is a block layer started from rest (at most one
+ * spike per neuron per block). With recurrence, block k+1 receives c = W_rec a_k + b_rec on its first step, where
+ * a_k is the max (default) or the sum over block k's spikes, detached or not.
+ *
+ * <p>Since the membrane is linear in the current, V~_block = conv(I_block) + beta^u c: the convolutions of all
+ * blocks run in one batched op and only the cheap injection and spike selection run block by block.
+ */
+public final class DBlockLayer extends Module implements SpikingLayer {
+
+    /** How the previous block's spikes are reduced before the recurrent projection. */
+    public enum RecurrentInput { MAX, SUM }
+
+    private static final Scalar ONE = new Scalar(1.0);
+
+    private final int inputs;
+    private final int neurons;
+    private final int blocks;
+    private final boolean spiking;
+    private final boolean detachRecurrent;
+    private final RecurrentInput recurrentInput;
+    private final Surrogate surrogate;
+    private final Projection input;
+    private final Projection recurrent;
+    private final Tensor beta;
+
+    /**
+     * @param blocks          d, the number of regular blocks (1 &le; d &le; T)
+     * @param recurrent       whether block k+1 receives W_rec a_k + b_rec (weights U(&plusmn;1/sqrt(n)), bias 0)
+     * @param detachRecurrent stop the gradient through a_k ("detach spike reset"; W_rec is still learned)
+     * @param spiking         false for the readout: reports the per-block no-reset membrane only
+     */
+    public DBlockLayer(int inputs, int neurons, int blocks, boolean recurrent, boolean detachRecurrent,
+            RecurrentInput recurrentInput, boolean spiking, Beta beta, Surrogate surrogate) {
+        if (blocks < 1) {
+            throw new IllegalArgumentException("d must be >= 1, got " + blocks);
+        }
+        if (recurrent && !spiking) {
+            throw new IllegalArgumentException("a non-spiking d-block layer cannot be recurrent");
+        }
+        this.inputs = inputs;
+        this.neurons = neurons;
+        this.blocks = blocks;
+        this.spiking = spiking;
+        this.detachRecurrent = detachRecurrent;
+        this.recurrentInput = recurrentInput;
+        this.surrogate = surrogate;
+        this.input = register_module("input", new Projection(inputs, neurons, 0));
+        this.recurrent = recurrent ? register_module("recurrent", new Projection(neurons, neurons, 0)) : null;
+        this.beta = beta.register(this, neurons);
+    }
+
+    @Override
+    public LayerOutput forward(Tensor x) {
+        return run(input.overTime(x));
+    }
+
+    /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
+    public LayerOutput run(Tensor current) {
+        long batch = current.size(0);
+        long n = current.size(1);
+        long t = current.size(2);
+        if (t < blocks) {
+            throw new IllegalArgumentException("d = " + blocks + " blocks need at least as many time steps, got " + t);
+        }
+        long len = t / blocks;
+        long rest = t - blocks * len;
+        Tensor b = Beta.clamped(beta);
+
+        // All regular blocks side by side as a batch of [batch * d, n, L] sequences, each starting from rest.
+        Tensor regular = current.narrow(2, 0, blocks * len).reshape(batch, n, blocks, len).permute(0, 2, 1, 3)
+                .reshape(batch * blocks, n, len);
+        Tensor regularMembrane = Dynamics.noResetMembrane(regular, b).reshape(batch, blocks, n, len)
+                .permute(0, 2, 1, 3);
+        Tensor restMembrane = rest > 0 ? Dynamics.noResetMembrane(current.narrow(2, blocks * len, rest), b) : null;
+
+        if (!spiking) {
+            return new LayerOutput(null, joinTime(regularMembrane.reshape(batch, n, blocks * len), restMembrane));
+        }
+        if (recurrent == null) {
+            Tensor spikes = Dynamics.firstSpikes(surrogate.spike(regularMembrane.sub(ONE)))
+                    .reshape(batch, n, blocks * len);
+            Tensor restSpikes = restMembrane == null ? null
+                    : Dynamics.firstSpikes(surrogate.spike(restMembrane.sub(ONE)));
+            return new LayerOutput(joinTime(spikes, restSpikes),
+                    joinTime(regularMembrane.reshape(batch, n, blocks * len), restMembrane));
+        }
+
+        TensorVector membranes = regularMembrane.unbind(2);
+        if (restMembrane != null) {
+            membranes.push_back(restMembrane);
+        }
+        Tensor regularPowers = Dynamics.powers(b, len);
+        Tensor restPowers = rest > 0 ? Dynamics.powers(b, rest) : null;
+        TensorVector spikeBlocks = new TensorVector();
+        TensorVector membraneBlocks = new TensorVector();
+        Tensor injected = null;
+        for (int k = 0; k < membranes.size(); k++) {
+            Tensor v = membranes.get(k);
+            if (injected != null) {
+                // c enters the block's first step without a beta factor, so it decays as beta^u inside the block.
+                v = v.add(injected.unsqueeze(2).mul(k < blocks ? regularPowers : restPowers));
+            }
+            Tensor s = Dynamics.firstSpikes(surrogate.spike(v.sub(ONE)));
+            spikeBlocks.push_back(s);
+            membraneBlocks.push_back(v);
+            Tensor fired = recurrentInput == RecurrentInput.MAX ? s.amax(new long[] {2}, false) : s.sum(2);
+            injected = recurrent.step(detachRecurrent ? fired.detach() : fired);
+        }
+        return new LayerOutput(torch.cat(spikeBlocks, 2), torch.cat(membraneBlocks, 2));
+    }
+
+    private static Tensor joinTime(Tensor regular, Tensor rest) {
+        if (rest == null) {
+            return regular;
+        }
+        TensorVector parts = new TensorVector(regular, rest);
+        return torch.cat(parts, 2);
+    }
+
+    @Override
+    public int inputs() {
+        return inputs;
+    }
+
+    @Override
+    public int neurons() {
+        return neurons;
+    }
+
+    @Override
+    public boolean spiking() {
+        return spiking;
+    }
+
+    @Override
+    public Module module() {
+        return this;
+    }
+
+    public int blocks() {
+        return blocks;
+    }
+
+    public boolean recurrent() {
+        return recurrent != null;
+    }
+}

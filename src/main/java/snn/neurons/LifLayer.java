@@ -1,0 +1,130 @@
+package snn.neurons;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The standard leaky integrate-and-fire layer, simulated step by step (algorithms.md section 2): the baseline the
+ * block and d-block models are measured against.
+ *
+ * <p>U_0 = I_0, U_t = beta V_{t-1} + I_t (+ W_rec sg(s_{t-1}) + b_rec when recurrent, t &ge; 1), spike when
+ * U_t - 1 &gt; 0. What V_t is depends on the {@link Mode}.
+ */
+public final class LifLayer extends Module implements SpikingLayer {
+
+    /** How spikes and the carried membrane are formed (table 2.2). */
+    public enum Mode {
+        /** s_t = H(U_t - 1), V_t = U_t - s_t (subtractive reset, gradient through the reset); reports U_t. */
+        MULTI_SPIKE,
+        /** s_t = H(U_t - 1)(1 - m_{t-1}), V_t = U_t (1 - m_{t-1}), m_t = max(m_{t-1}, s_t); reports V_t. */
+        SINGLE_SPIKE,
+        /** V_t = U_t: a pure leaky integrator with no spikes (readouts); reports U_t. */
+        INTEGRATOR
+    }
+
+    private static final Scalar ONE = new Scalar(1.0);
+
+    private final int inputs;
+    private final int neurons;
+    private final Mode mode;
+    private final Surrogate surrogate;
+    private final Projection input;
+    private final Projection recurrent;
+    private final Tensor beta;
+
+    /**
+     * @param recurrent adds W_rec sg(s_{t-1}) + b_rec (n x n, PyTorch's default init for weight and bias); not
+     *                  allowed for {@link Mode#INTEGRATOR}
+     */
+    public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate) {
+        if (recurrent && mode == Mode.INTEGRATOR) {
+            throw new IllegalArgumentException("an integrator layer cannot be recurrent");
+        }
+        this.inputs = inputs;
+        this.neurons = neurons;
+        this.mode = mode;
+        this.surrogate = surrogate;
+        this.input = register_module("input", new Projection(inputs, neurons, 0));
+        this.recurrent = recurrent
+                ? register_module("recurrent", new Projection(neurons, neurons, 1 / Math.sqrt(neurons)))
+                : null;
+        this.beta = beta.register(this, neurons);
+    }
+
+    @Override
+    public LayerOutput forward(Tensor x) {
+        return run(input.overTime(x));
+    }
+
+    /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
+    public LayerOutput run(Tensor current) {
+        Tensor b = Beta.clamped(beta);
+        TensorVector steps = current.unbind(2);
+        int t = (int) steps.size();
+        TensorVector spikes = new TensorVector();
+        TensorVector membranes = new TensorVector();
+        Tensor v = null;
+        Tensor s = null;
+        Tensor mask = mode == Mode.SINGLE_SPIKE ? torch.zeros_like(steps.get(0)) : null;
+        for (int i = 0; i < t; i++) {
+            Tensor u = i == 0 ? steps.get(0) : v.mul(b).add(steps.get(i));
+            if (recurrent != null && i > 0) {
+                u = u.add(recurrent.step(s.detach()));
+            }
+            switch (mode) {
+                case MULTI_SPIKE -> {
+                    s = surrogate.spike(u.sub(ONE));
+                    v = u.sub(s);
+                    membranes.push_back(u);
+                }
+                case SINGLE_SPIKE -> {
+                    Tensor open = torch.ones_like(mask).sub(mask);
+                    s = surrogate.spike(u.sub(ONE)).mul(open);
+                    v = u.mul(open);
+                    mask = torch.maximum(mask, s);
+                    membranes.push_back(v);
+                }
+                case INTEGRATOR -> {
+                    v = u;
+                    membranes.push_back(u);
+                }
+            }
+            if (s != null) {
+                spikes.push_back(s);
+            }
+        }
+        Tensor membrane = torch.stack(membranes, 2);
+        return new LayerOutput(mode == Mode.INTEGRATOR ? null : torch.stack(spikes, 2), membrane);
+    }
+
+    @Override
+    public int inputs() {
+        return inputs;
+    }
+
+    @Override
+    public int neurons() {
+        return neurons;
+    }
+
+    @Override
+    public boolean spiking() {
+        return mode != Mode.INTEGRATOR;
+    }
+
+    @Override
+    public Module module() {
+        return this;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public boolean recurrent() {
+        return recurrent != null;
+    }
+}

@@ -1,0 +1,10 @@
+package snn.runtime;
+
+/** A device was requested that this process cannot use. */
+public final class DeviceUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public DeviceUnavailableException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,26 @@
+package snn.runtime;
+
+/**
+ * Sizes of libtorch's intra-op (OpenMP) pool and of OpenBLAS's pool.
+ *
+ * @param torchThreads threads for libtorch's parallel kernels, at least 1
+ * @param blasThreads  threads for OpenBLAS GEMM, at least 1
+ */
+public record ThreadSettings(int torchThreads, int blasThreads) {
+
+    public ThreadSettings {
+        if (torchThreads < 1 || blasThreads < 1) {
+            throw new IllegalArgumentException("thread counts must be >= 1, got torch=" + torchThreads
+                    + ", blas=" + blasThreads);
+        }
+    }
+
+    /**
+     * The measured best on this project's machines: every core for libtorch, one thread for OpenBLAS (GEMMs run
+     * inside libtorch's parallel regions, so a second BLAS pool only competes for the same cores).
+     */
+    public static ThreadSettings defaults() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ThreadSettings(cores, 1);
+    }
+}

@@ -1,0 +1,103 @@
+package snn.runtime;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The one place where LibTorch is initialised: native libraries, thread pools, seeds and the device.
+ *
+ * <p>On a small machine libtorch's OpenMP pool and OpenBLAS's own pool both spin and oversubscribe the cores: with
+ * both at their defaults a small training step ran 25x slower. {@link #init} therefore sets both pools explicitly;
+ * the default ({@link ThreadSettings#defaults()}) is the setting measured fastest on the project's 2-core machines
+ * (see README, "Threads").
+ */
+public final class TorchRuntime {
+
+    private static volatile Report report;
+
+    private TorchRuntime() {
+    }
+
+    /** What {@link #init} settled on, for logs and manifests. */
+    public record Report(int torchThreads, int blasThreads, boolean blasThreadsSet, Device device, String torchVersion) {
+        @Override
+        public String toString() {
+            return "device=" + device + ", torch threads=" + torchThreads + ", OpenBLAS threads="
+                    + (blasThreadsSet ? blasThreads : "library default") + ", libtorch " + torchVersion;
+        }
+    }
+
+    /**
+     * Loads libtorch and applies the thread settings and device choice. Safe to call more than once: later calls
+     * re-apply the thread settings (benchmarks compare settings in one process) and return the new report.
+     *
+     * @throws DeviceUnavailableException when {@code device} is CUDA and no CUDA build or driver is present
+     */
+    public static synchronized Report init(ThreadSettings threads, Device device) {
+        Loader.load(torch.class);
+        if (device == Device.CUDA && !cudaAvailable()) {
+            throw new DeviceUnavailableException("device 'cuda' requested, but this build of snn runs LibTorch's CPU"
+                    + " libraries (or no CUDA driver was found). Build with the Maven profile 'cuda' on a machine"
+                    + " with an NVIDIA driver, or use device 'cpu'.");
+        }
+        torch.set_num_threads(threads.torchThreads());
+        boolean blasSet = setOpenBlasThreads(threads.blasThreads());
+        report = new Report(torch.get_num_threads(), threads.blasThreads(), blasSet, device, torchVersion());
+        return report;
+    }
+
+    /** Initialises with the default threads on the CPU unless already initialised. */
+    public static Report ensureInitialised() {
+        Report r = report;
+        return r != null ? r : init(ThreadSettings.defaults(), Device.CPU);
+    }
+
+    /** The last report, if {@link #init} ran. */
+    public static Optional<Report> current() {
+        return Optional.ofNullable(report);
+    }
+
+    /** Seeds libtorch's global generator (parameter initialisation, dropout-free sampling). */
+    public static void seed(long seed) {
+        ensureInitialised();
+        torch.manual_seed(seed);
+    }
+
+    /** Whether LibTorch can use a CUDA device in this process. */
+    public static boolean cudaAvailable() {
+        Loader.load(torch.class);
+        try {
+            return torch.cuda_is_available();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return false;
+        }
+    }
+
+    private static String torchVersion() {
+        String v = torch.class.getPackage().getImplementationVersion();
+        return v != null ? v : "unknown";
+    }
+
+    /** Calls {@code openblas_set_num_threads} in the already-loaded OpenBLAS, if present. */
+    private static boolean setOpenBlasThreads(int n) {
+        Optional<MethodHandle> setter = SymbolLookup.loaderLookup().find("openblas_set_num_threads")
+                .or(() -> Linker.nativeLinker().defaultLookup().find("openblas_set_num_threads"))
+                .map(addr -> Linker.nativeLinker().downcallHandle(addr, FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT)));
+        if (setter.isEmpty()) {
+            return false;
+        }
+        try {
+            setter.get().invokeExact(n);
+            return true;
+        } catch (Throwable e) {
+            throw new IllegalStateException("openblas_set_num_threads failed", e);
+        }
+    }
+}
