@@ -1,0 +1,69 @@
+package snn.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code snn} command line. {@code snn --config FILE} is short for {@code snn train --config FILE}.
+ */
+@Command(name = "snn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Trains and benchmarks spiking neural networks (block, d-block and standard LIF) on LibTorch.",
+        subcommands = {TrainCommand.class})
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--config", description = "Shorthand for 'snn train --config FILE'.")
+    String config;
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.out);
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI and returns its exit code (used by tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out).setErr(err);
+        cli.setExecutionExceptionHandler(new Errors());
+        if (args.length > 0 && args[0].startsWith("--config")) {
+            List<String> rewritten = new ArrayList<>(List.of(args));
+            rewritten.add(0, "train");
+            args = rewritten.toArray(String[]::new);
+        }
+        return cli.execute(args);
+    }
+
+    /** Expected failures (bad config, missing data) print one clear message, not a stack trace. */
+    static final class Errors implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+            if (e instanceof UserError) {
+                cmd.getErr().println("snn: " + e.getMessage());
+                cmd.getErr().flush();
+                return 2;
+            }
+            cmd.getErr().println("snn: internal error: " + e);
+            e.printStackTrace(cmd.getErr());
+            cmd.getErr().flush();
+            return 1;
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"snn " + (v != null ? v : "(development build)")};
+        }
+    }
+}

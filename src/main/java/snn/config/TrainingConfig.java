@@ -1,0 +1,30 @@
+package snn.config;
+
+import java.util.List;
+
+/**
+ * The optimisation protocol (algorithms.md section 8).
+ *
+ * @param epochs                epochs to train (default 10)
+ * @param batchSize             training batch (default 128)
+ * @param evalBatchSize         evaluation batch (default 256)
+ * @param lr                    Adam learning rate (default 1e-3)
+ * @param milestones            epochs after which the learning rate is multiplied by gamma (default none)
+ * @param gamma                 decay factor at milestones (default 0.1)
+ * @param reloadBestAtMilestone the papers' schedule: at each milestone reload the best model so far and start a
+ *                              fresh Adam (default true); false gives a plain step schedule
+ * @param maxBatchesPerEpoch    stop each epoch after this many batches (short runs on slow machines); null for all
+ */
+public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatchSize, Double lr,
+        List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch) {
+
+    public TrainingConfig {
+        epochs = epochs != null ? epochs : 10;
+        batchSize = batchSize != null ? batchSize : 128;
+        evalBatchSize = evalBatchSize != null ? evalBatchSize : 256;
+        lr = lr != null ? lr : 1e-3;
+        milestones = milestones != null ? List.copyOf(milestones) : List.of();
+        gamma = gamma != null ? gamma : 0.1;
+        reloadBestAtMilestone = reloadBestAtMilestone != null ? reloadBestAtMilestone : true;
+    }
+}
