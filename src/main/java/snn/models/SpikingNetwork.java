@@ -68,16 +68,23 @@ public final class SpikingNetwork extends Module {
 
     /** Runs the network on input spikes {@code [batch, inputs, time]}. */
     public NetworkOutput forward(Tensor input) {
-        List<Tensor> spikes = new ArrayList<>(hidden.size());
+        List<LayerOutput> layers = forwardHidden(input);
+        List<Tensor> spikes = layers.stream().map(LayerOutput::spikes).toList();
+        Tensor membrane = readout.forward(spikes.get(spikes.size() - 1)).membrane();
+        Tensor logits = config.readout() == ModelConfig.Readout.SUM ? membrane.sum(2) : membrane.max(2).get0();
+        return new NetworkOutput(logits, spikes, membrane);
+    }
+
+    /** Runs only the hidden layers (benchmarks time these, as the papers do); one output per layer. */
+    public List<LayerOutput> forwardHidden(Tensor input) {
+        List<LayerOutput> outputs = new ArrayList<>(hidden.size());
         Tensor x = input;
         for (SpikingLayer layer : hidden) {
             LayerOutput out = layer.forward(x);
-            spikes.add(out.spikes());
+            outputs.add(out);
             x = out.spikes();
         }
-        Tensor membrane = readout.forward(x).membrane();
-        Tensor logits = config.readout() == ModelConfig.Readout.SUM ? membrane.sum(2) : membrane.max(2).get0();
-        return new NetworkOutput(logits, spikes, membrane);
+        return outputs;
     }
 
     public ModelConfig config() {
