@@ -1,15 +1,21 @@
 package snn.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.data.DatasetSplits;
+import snn.training.Trainer;
+import snn.training.TrainingException;
 
 /** {@code snn train --config FILE [--set key=value ...]}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a network as a config describes.")
@@ -18,13 +24,37 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Experiment config (JSON), e.g. configs/quickstart.json.")
     Path config;
 
-    @Option(names = "--set", description = "Override a config value, e.g. --set training.epochs=3 (repeatable).")
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a config value, e.g. --set training.epochs=3 (repeatable).")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--out", description = "Run folder (default: <results_dir>/<name>).")
+    Path out;
+
+    @Option(names = "--force", description = "Overwrite the files of an existing run folder.")
+    boolean force;
 
     @Override
     public Integer call() {
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
-        System.out.println("config " + config + " is valid: " + experiment.name());
+        Path runDir = out != null ? out : Path.of(experiment.resultsDir(), experiment.name());
+        if (!force && hasFiles(runDir)) {
+            throw new TrainingException("run folder " + runDir + " already holds a run; choose another name"
+                    + " (--set name=...), another folder (--out), or overwrite it with --force");
+        }
+        DatasetSplits data = DataSources.open(experiment);
+        new Trainer(experiment, data, System.out).fit(runDir);
         return 0;
+    }
+
+    private static boolean hasFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isPresent();
+        } catch (IOException e) {
+            return true;
+        }
     }
 }

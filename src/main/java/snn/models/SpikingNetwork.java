@@ -31,6 +31,8 @@ public final class SpikingNetwork extends Module {
     private final int classes;
     private final List<SpikingLayer> hidden = new ArrayList<>();
     private final SpikingLayer readout;
+    // Held so the Java peer of the registered container is not collected while libtorch still calls into it.
+    private final Module hiddenContainer;
 
     public SpikingNetwork(ModelConfig config, int inputs, int classes) {
         this.config = config;
@@ -39,7 +41,7 @@ public final class SpikingNetwork extends Module {
         Surrogate surrogate = config.surrogate().build();
         Beta hiddenBeta = Beta.fromTau(config.hiddenTau(), config.perNeuronBeta(), config.learnBeta());
         Beta readoutBeta = Beta.fromTau(config.readoutTau(), config.perNeuronBeta(), config.learnBeta());
-        Module hiddenContainer = register_module("hidden", new Module());
+        hiddenContainer = register_module("hidden", new Module());
         int width = inputs;
         for (int i = 0; i < config.hidden().size(); i++) {
             int n = config.hidden().get(i);

@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class BlockLayer extends Module implements SpikingLayer {
 
-    private static final Scalar ONE = new Scalar(1.0);
+    private static final Scalar ONE = Tensors.constant(1.0);
 
     private final int inputs;
     private final int neurons;

@@ -20,7 +20,7 @@ public final class DBlockLayer extends Module implements SpikingLayer {
     /** How the previous block's spikes are reduced before the recurrent projection. */
     public enum RecurrentInput { MAX, SUM }
 
-    private static final Scalar ONE = new Scalar(1.0);
+    private static final Scalar ONE = Tensors.constant(1.0);
 
     private final int inputs;
     private final int neurons;

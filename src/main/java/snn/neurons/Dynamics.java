@@ -10,8 +10,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Dynamics {
 
-    private static final Scalar ZERO = new Scalar(0.0);
-    private static final Scalar ONE = new Scalar(1.0);
+    private static final Scalar ZERO = Tensors.constant(0.0);
+    private static final Scalar ONE = Tensors.constant(1.0);
 
     private Dynamics() {
     }

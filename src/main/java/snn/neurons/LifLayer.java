@@ -25,7 +25,7 @@ public final class LifLayer extends Module implements SpikingLayer {
         INTEGRATOR
     }
 
-    private static final Scalar ONE = new Scalar(1.0);
+    private static final Scalar ONE = Tensors.constant(1.0);
 
     private final int inputs;
     private final int neurons;

@@ -22,6 +22,14 @@ public final class Tensors {
         return new Tensor(ref);
     }
 
+    /**
+     * A scalar for a {@code static final} field. Native objects made inside a {@code PointerScope} are freed when the
+     * scope closes; a constant may first be used inside one, so it keeps an extra reference and lives for good.
+     */
+    public static Scalar constant(double v) {
+        return new Scalar(v).retainReference();
+    }
+
     /** A libtorch scalar. */
     public static Scalar scalar(double v) {
         return new Scalar(v);

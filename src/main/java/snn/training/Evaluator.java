@@ -1,0 +1,68 @@
+package snn.training;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import snn.data.Batch;
+import snn.data.BatchLoader;
+import snn.data.SpikeDataset;
+import snn.models.NetworkOutput;
+import snn.models.SpikingNetwork;
+import snn.neurons.Tensors;
+
+/** Evaluates a network on a dataset without gradients: loss, accuracy, spikes per sample, confusion matrix. */
+public final class Evaluator {
+
+    private Evaluator() {
+    }
+
+    /** Evaluates {@code net} on every sample of {@code data} in batches of {@code batchSize}. */
+    public static Evaluation evaluate(SpikingNetwork net, SpikeDataset data, int batchSize) {
+        int classes = data.classes();
+        long[][] confusion = new long[classes][classes];
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        double[] spikes = new double[net.hiddenLayers().size()];
+        net.eval();
+        try (BatchLoader loader = new BatchLoader(data, batchSize, false, false, 0);
+                NoGradGuard noGrad = new NoGradGuard()) {
+            Iterator<Batch> batches = loader.epoch(0);
+            while (batches.hasNext()) {
+                try (PointerScope scope = new PointerScope()) {
+                    Batch batch = batches.next();
+                    NetworkOutput out = net.forward(batch.input());
+                    lossSum += torch.cross_entropy_loss(out.logits(), batch.labels()).item_float() * batch.size();
+                    float[] predicted = Tensors.toArray(out.logits().argmax(new org.bytedeco.pytorch.LongOptional(1),
+                            false).to(torch.ScalarType.Float));
+                    for (int i = 0; i < batch.size(); i++) {
+                        int label = data.label(batch.indices()[i]);
+                        int p = (int) predicted[i];
+                        confusion[label][p]++;
+                        if (p == label) {
+                            correct++;
+                        }
+                    }
+                    for (int l = 0; l < spikes.length; l++) {
+                        spikes[l] += out.hiddenSpikes().get(l).sum().item_float();
+                    }
+                    seen += batch.size();
+                }
+            }
+        } finally {
+            net.train(true);
+        }
+        List<Double> perLayer = new ArrayList<>();
+        for (double s : spikes) {
+            perLayer.add(seen == 0 ? 0 : s / seen);
+        }
+        return new Evaluation(seen == 0 ? Double.NaN : lossSum / seen, seen == 0 ? Double.NaN : (double) correct / seen,
+                List.copyOf(perLayer), confusion);
+    }
+}

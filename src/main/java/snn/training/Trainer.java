@@ -1,0 +1,239 @@
+package snn.training;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.AdamOptions;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import snn.config.ConfigLoader;
+import snn.config.ExperimentConfig;
+import snn.config.TrainingConfig;
+import snn.data.Batch;
+import snn.data.BatchLoader;
+import snn.data.DatasetSplits;
+import snn.io.AtomicFiles;
+import snn.models.NetworkOutput;
+import snn.models.Parameters;
+import snn.models.SpikingNetwork;
+import snn.runtime.Device;
+import snn.runtime.MachineInfo;
+import snn.runtime.ThreadSettings;
+import snn.runtime.TorchRuntime;
+
+/**
+ * Trains a {@link SpikingNetwork} with the papers' protocol (algorithms.md section 8): Adam, cross-entropy,
+ * learning-rate milestones with factor gamma where the best model so far is reloaded and a fresh Adam is created,
+ * and model selection on validation accuracy when there is a validation split, else on the lowest training loss.
+ *
+ * <p>Writes {@code config.json}, {@code manifest.json}, {@code metrics.csv} (after every epoch) and
+ * {@code summary.json} to the run folder, each atomically.
+ */
+public final class Trainer {
+
+    private static final ObjectMapper JSON = ConfigLoader.mapper();
+
+    private final ExperimentConfig config;
+    private final DatasetSplits data;
+    private final Progress progress;
+
+    public Trainer(ExperimentConfig config, DatasetSplits data, PrintStream log) {
+        this.config = config;
+        this.data = data;
+        this.progress = new Progress(log);
+    }
+
+    /** Initialises the runtime from the config's runtime section (threads, device) and seeds libtorch. */
+    static void initRuntime(ExperimentConfig config) {
+        ThreadSettings defaults = ThreadSettings.defaults();
+        ThreadSettings threads = new ThreadSettings(
+                config.runtime().torchThreads() != null ? config.runtime().torchThreads() : defaults.torchThreads(),
+                config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
+        TorchRuntime.init(threads, Device.parse(config.runtime().device()));
+        TorchRuntime.seed(config.seed());
+    }
+
+    /** Runs the whole training and returns the selected model's test result. */
+    public TrainingResult fit(Path runDir) {
+        initRuntime(config);
+        SpikingNetwork net = new SpikingNetwork(config.model(), data.train().channels(), data.train().classes());
+        TrainingConfig t = config.training();
+        writeJson(runDir.resolve("config.json"), config);
+        writeJson(runDir.resolve("manifest.json"), manifest());
+        progress.line(String.format(Locale.ROOT, "training %s: %s on %s (%d train / %s validation / %d test samples)"
+                + ", %s", config.name(), describe(config), data.train().name(), data.train().size(),
+                data.validationSplit().map(v -> Integer.toString(v.size())).orElse("no"), data.test().size(),
+                TorchRuntime.current().orElseThrow()));
+
+        boolean selectOnValidation = data.validation() != null;
+        String selection = selectOnValidation ? "validation_accuracy" : "train_loss";
+        double lr = t.lr();
+        Adam optimizer = newAdam(net, lr);
+        Map<String, Tensor> best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        int bestEpoch = 0;
+        List<EpochMetrics> history = new ArrayList<>();
+        try (BatchLoader loader = new BatchLoader(data.train(), t.batchSize(), true, config.data().augment(),
+                config.seed())) {
+            int batches = t.maxBatchesPerEpoch() == null ? loader.batchesPerEpoch()
+                    : Math.min(t.maxBatchesPerEpoch(), loader.batchesPerEpoch());
+            long totalBatches = (long) batches * t.epochs();
+            for (int epoch = 1; epoch <= t.epochs(); epoch++) {
+                EpochPass pass = trainEpoch(net, optimizer, loader, epoch, batches, (long) (epoch - 1) * batches,
+                        totalBatches);
+                double validation = selectOnValidation
+                        ? Evaluator.evaluate(net, data.validation(), t.evalBatchSize()).accuracy() : Double.NaN;
+                Evaluation test = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
+                EpochMetrics m = new EpochMetrics(epoch, pass.loss, pass.accuracy, validation, test.accuracy(), lr,
+                        test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds);
+                history.add(m);
+                writeMetrics(runDir, history);
+                double score = selectOnValidation ? validation : -pass.loss;
+                if (score > bestScore) {
+                    bestScore = score;
+                    bestEpoch = epoch;
+                    best = snapshot(net);
+                }
+                progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.2f%%,%s test acc"
+                        + " %.2f%%, %.1f spikes/sample, %.1f ms/batch, %.1f s%s", epoch, t.epochs(), pass.loss,
+                        100 * pass.accuracy, selectOnValidation ? String.format(Locale.ROOT, " validation acc %.2f%%,",
+                                100 * validation) : "", 100 * test.accuracy(), test.totalSpikesPerSample(),
+                        pass.forwardMs + pass.backwardMs, pass.seconds, bestEpoch == epoch ? " (best)" : ""));
+                if (t.milestones().contains(epoch)) {
+                    lr *= t.gamma();
+                    if (t.reloadBestAtMilestone()) {
+                        Parameters.load(net, best);
+                        optimizer = newAdam(net, lr);
+                        progress.line(String.format(Locale.ROOT, "milestone: reloaded epoch %d, fresh Adam at lr %.3g",
+                                bestEpoch, lr));
+                    } else {
+                        optimizer.param_groups().get(0).options().set_lr(lr);
+                    }
+                }
+            }
+        }
+        Parameters.load(net, best);
+        Evaluation finalTest = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
+        TrainingResult result = new TrainingResult(runDir, bestEpoch, selection, finalTest, List.copyOf(history));
+        writeJson(runDir.resolve("summary.json"), summary(result));
+        progress.line(String.format(Locale.ROOT, "done: epoch %d selected by %s; test accuracy %.2f%%, %.1f spikes per"
+                + " sample; results in %s", bestEpoch, selection, 100 * finalTest.accuracy(),
+                finalTest.totalSpikesPerSample(), runDir));
+        return result;
+    }
+
+    private record EpochPass(double loss, double accuracy, double forwardMs, double backwardMs, double seconds) {
+    }
+
+    private EpochPass trainEpoch(SpikingNetwork net, Adam optimizer, BatchLoader loader, int epoch, int batches,
+            long batchesBefore, long totalBatches) {
+        net.train(true);
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        long forwardNs = 0;
+        long backwardNs = 0;
+        long start = System.nanoTime();
+        Iterator<Batch> it = loader.epoch(epoch);
+        for (int b = 1; b <= batches; b++) {
+            try (PointerScope scope = new PointerScope()) {
+                Batch batch = it.next();
+                long t0 = System.nanoTime();
+                NetworkOutput out = net.forward(batch.input());
+                Tensor loss = torch.cross_entropy_loss(out.logits(), batch.labels());
+                float lossValue = loss.item_float();
+                long t1 = System.nanoTime();
+                if (!Float.isFinite(lossValue)) {
+                    throw new TrainingException(String.format(Locale.ROOT, "the loss became %s at epoch %d, batch %d;"
+                            + " training stopped (lower training.lr, or check the input data)", lossValue, epoch, b));
+                }
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                long t2 = System.nanoTime();
+                forwardNs += t1 - t0;
+                backwardNs += t2 - t1;
+                lossSum += (double) lossValue * batch.size();
+                correct += out.logits().argmax(new LongOptional(1), false).eq(batch.labels()).sum().item_long();
+                seen += batch.size();
+                progress.batch(epoch, config.training().epochs(), b, batches, lossSum / seen, (double) correct / seen,
+                        batchesBefore + b, totalBatches);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new EpochPass(lossSum / seen, (double) correct / seen, forwardNs / 1e6 / batches,
+                backwardNs / 1e6 / batches, seconds);
+    }
+
+    private static Adam newAdam(SpikingNetwork net, double lr) {
+        return new Adam(net.parameters(), new AdamOptions(lr));
+    }
+
+    /** Copies of the current parameter values. */
+    private static Map<String, Tensor> snapshot(SpikingNetwork net) {
+        Map<String, Tensor> copy = new LinkedHashMap<>();
+        Parameters.named(net).forEach((k, v) -> copy.put(k, v.detach().clone()));
+        return copy;
+    }
+
+    private static String describe(ExperimentConfig c) {
+        var m = c.model();
+        return m.kind().name().toLowerCase(Locale.ROOT) + (m.d() != null ? " d=" + m.d() : "")
+                + (m.recurrent() ? " recurrent" : "") + " " + m.hidden();
+    }
+
+    private Map<String, Object> manifest() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run", config.name());
+        m.put("seed", config.seed());
+        m.put("dataset", data.train().name());
+        m.putAll(MachineInfo.describe());
+        return m;
+    }
+
+    private static Map<String, Object> summary(TrainingResult r) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("best_epoch", r.bestEpoch());
+        s.put("selection", r.selection());
+        s.put("test_accuracy", r.test().accuracy());
+        s.put("test_loss", r.test().loss());
+        s.put("spikes_per_sample", r.test().spikesPerSample());
+        s.put("total_spikes_per_sample", r.test().totalSpikesPerSample());
+        s.put("epochs_run", r.history().size());
+        s.put("mean_forward_ms", r.history().stream().mapToDouble(EpochMetrics::forwardMs).average().orElse(0));
+        s.put("mean_backward_ms", r.history().stream().mapToDouble(EpochMetrics::backwardMs).average().orElse(0));
+        s.put("confusion_matrix", r.test().confusion());
+        return s;
+    }
+
+    private static void writeMetrics(Path runDir, List<EpochMetrics> history) {
+        StringBuilder csv = new StringBuilder(EpochMetrics.header(history.get(0).spikesPerSample().size())).append('\n');
+        history.forEach(m -> csv.append(m.csv()).append('\n'));
+        try {
+            AtomicFiles.writeString(runDir.resolve("metrics.csv"), csv.toString());
+        } catch (IOException e) {
+            throw new TrainingException("cannot write " + runDir.resolve("metrics.csv") + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeJson(Path file, Object value) {
+        try {
+            AtomicFiles.writeString(file, JSON.writeValueAsString(value) + "\n");
+        } catch (IOException e) {
+            throw new TrainingException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
