@@ -1,0 +1,61 @@
+package snn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void badConfigFailsBeforeAnyWorkWithOneClearMessage(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("bad.json");
+        Files.writeString(cfg, "{\"model\": {\"kind\": \"dblock\", \"d\": 0}, \"trainig\": {}}");
+        Outcome o = run("train", "--config", cfg.toString(), "--out", dir.resolve("run").toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains(cfg.toString()) && o.err().contains("trainig"), o.err());
+        assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written for a bad config");
+    }
+
+    @Test
+    void configShorthandRunsTraining(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("tiny.json");
+        Files.writeString(cfg, """
+                {"name": "tiny", "results_dir": "%s",
+                 "data": {"synthetic": {"classes": 2, "channels": 10, "t_len": 12, "train_samples": 32,
+                          "test_samples": 16}},
+                 "model": {"kind": "block", "hidden": [8]},
+                 "training": {"epochs": 1, "batch_size": 16}}""".formatted(dir.toString().replace("\\", "/")));
+        Outcome o = run("--config", cfg.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(Files.exists(dir.resolve("tiny/summary.json")));
+        Outcome again = run("--config", cfg.toString());
+        assertEquals(2, again.code(), "an existing run is not overwritten without --force");
+        assertTrue(again.err().contains("--force"), again.err());
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Outcome o = run("train", "--config", "configs/quickstart.json", "--epochs", "3");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--epochs"), o.err());
+    }
+}

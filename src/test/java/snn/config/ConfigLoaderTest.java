@@ -1,0 +1,130 @@
+package snn.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+    static final String VALID = """
+            {"name": "t", "model": {"kind": "dblock", "d": 4, "hidden": [32]},
+             "data": {"dataset": "synthetic", "synthetic": {"t_len": 40}}}""";
+
+    @Test
+    void everyShippedConfigValidates() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("configs"))) {
+            List<Path> configs = files.filter(p -> p.toString().endsWith(".json"))
+                    .filter(p -> !p.getFileName().toString().startsWith("bench_")).toList();
+            assertTrue(configs.size() >= 2, "configs/ should hold at least quickstart and shd_dblock5");
+            for (Path p : configs) {
+                ExperimentConfig c = ConfigLoader.load(p, List.of());
+                assertTrue(c.name().length() > 0, p.toString());
+            }
+        }
+    }
+
+    @Test
+    void shdRecipeHasThePapersHyperparameters() {
+        ExperimentConfig c = ConfigLoader.load(Path.of("configs/shd_dblock5.json"), List.of());
+        assertEquals(ModelConfig.Kind.DBLOCK, c.model().kind());
+        assertEquals(5, c.model().d());
+        assertEquals(List.of(128), c.model().hidden());
+        assertTrue(c.model().recurrent() && c.model().detachRecurrent());
+        assertEquals(500, c.data().tLen());
+        assertEquals(2.0, c.data().dtMs());
+        assertEquals(100, c.training().epochs());
+        assertEquals(128, c.training().batchSize());
+        assertEquals(1e-3, c.training().lr());
+        assertEquals(List.of(30, 60, 90), c.training().milestones());
+    }
+
+    @Test
+    void defaultsFillWhatTheFileLeavesOut() {
+        ExperimentConfig c = ConfigLoader.parse(VALID, List.of(), "inline");
+        assertEquals(42L, c.seed());
+        assertEquals(10.0, c.model().hiddenTau());
+        assertEquals(20.0, c.model().readoutTau());
+        assertEquals(ModelConfig.Readout.SUM, c.model().readout());
+        assertEquals(SurrogateConfig.Kind.FAST_SIGMOID, c.model().surrogate().kind());
+        assertEquals(10.0, c.model().surrogate().scale());
+        assertEquals(40, c.data().tLen());
+    }
+
+    @Test
+    void overridesApplyBeforeValidation() {
+        ExperimentConfig c = ConfigLoader.parse(VALID, List.of("training.epochs=3", "model.hidden=[8,8]",
+                "model.readout=max", "name=other"), "inline");
+        assertEquals(3, c.training().epochs());
+        assertEquals(List.of(8, 8), c.model().hidden());
+        assertEquals(ModelConfig.Readout.MAX, c.model().readout());
+        assertEquals("other", c.name());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "unknown top-level key      | {\"nmae\": \"x\"}                                  | nmae        | unknown key 'nmae'",
+        "unknown nested key         | {\"model\": {\"kind\": \"block\", \"hiden\": [4]}}  | model.hiden | unknown key 'hiden'",
+        "bad enum                   | {\"model\": {\"kind\": \"lstm\"}}                   | model.kind  | \"standard\"",
+        "string for number          | {\"training\": {\"epochs\": \"many\"}}              | training.epochs | whole number",
+        "fraction for integer       | {\"training\": {\"epochs\": 2.5}}                   | training.epochs | ",
+        "missing kind               | {}                                                  | model.kind  | required",
+        "d larger than t_len        | {\"model\": {\"kind\": \"dblock\", \"d\": 200}}      | model.d     | 1 <= d <= data.t_len (100)",
+        "d missing for dblock       | {\"model\": {\"kind\": \"dblock\"}}                 | model.d     | required",
+        "recurrent block model      | {\"model\": {\"kind\": \"block\", \"recurrent\": true}} | model.recurrent | no recurrent form",
+        "negative lr                | {\"model\": {\"kind\": \"block\"}, \"training\": {\"lr\": -1}} | training.lr | (0, 1)",
+        "unknown dataset            | {\"model\": {\"kind\": \"block\"}, \"data\": {\"dataset\": \"cifar\"}} | data.dataset | one of",
+        "dataset without root       | {\"model\": {\"kind\": \"block\"}, \"data\": {\"dataset\": \"shd\"}} | data.root | required",
+        "non-increasing milestones  | {\"model\": {\"kind\": \"block\"}, \"training\": {\"milestones\": [5, 3]}} | training.milestones[1] | increasing",
+        "zero hidden size           | {\"model\": {\"kind\": \"block\", \"hidden\": [0]}}  | model.hidden[0] | >= 1",
+        "bad device                 | {\"model\": {\"kind\": \"block\"}, \"runtime\": {\"device\": \"tpu\"}} | runtime.device | cpu",
+        "not an object              | [1, 2]                                              | (root)      | JSON object",
+    })
+    void badConfigsNameThePathAndTheExpectation(String what, String json, String path, String expectation) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(json, List.of(), "bad.json"));
+        assertTrue(e.getMessage().startsWith("invalid config bad.json"), e.getMessage());
+        assertTrue(e.errors().stream().anyMatch(err -> err.path().equals(path)),
+                what + ": expected an error at " + path + ", got " + e.getMessage());
+        if (expectation != null) {
+            assertTrue(e.getMessage().contains(expectation.trim()), what + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void severalProblemsAreReportedAtOnce() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                {"model": {"kind": "dblock", "hidden_tau": -1},
+                 "training": {"epochs": 0, "batch_size": 0}}""", List.of(), "many.json"));
+        List<String> paths = e.errors().stream().map(ConfigException.ConfigError::path).toList();
+        assertTrue(paths.containsAll(List.of("model.d", "model.hidden_tau", "training.epochs", "training.batch_size")),
+                paths.toString());
+    }
+
+    @Test
+    void missingAndMalformedFilesAreNamed(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("nope.json");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing, List.of()));
+        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("no such file"));
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"name\": \n");
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(broken, List.of()));
+        assertTrue(e.getMessage().contains(broken.toString()) && e.getMessage().contains("line"), e.getMessage());
+    }
+
+    @Test
+    void malformedOverrideIsAnError() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(VALID, List.of("training.epochs"), "inline"));
+        assertTrue(e.getMessage().contains("key=value"));
+    }
+}
