@@ -1,0 +1,69 @@
+package snn.training;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import snn.config.ConfigLoader;
+import snn.config.ExperimentConfig;
+import snn.data.SyntheticSpikes;
+
+/** 2,000 training steps keep resident memory flat: every step's native tensors are freed by its PointerScope. */
+class NativeMemoryTest {
+
+    static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    @Test
+    void residentMemoryStaysFlatOverTwoThousandSteps(@TempDir Path dir) throws Exception {
+        ExperimentConfig c = ConfigLoader.parse("""
+                {"name": "mem", "data": {"synthetic": {"classes": 4, "channels": 32, "t_len": 40,
+                 "train_samples": 1600, "test_samples": 16}},
+                 "model": {"kind": "dblock", "d": 4, "hidden": [32], "recurrent": true},
+                 "training": {"epochs": 10, "batch_size": 8}}""", List.of(), "test");
+        List<long[]> samples = new CopyOnWriteArrayList<>();
+        long start = System.nanoTime();
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                samples.add(new long[] {System.nanoTime() - start, residentBytes()});
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        new Trainer(c, SyntheticSpikes.splits(c.data().synthetic(), 1), new PrintStream(new ByteArrayOutputStream()))
+                .fit(dir);
+        sampler.interrupt();
+        sampler.join();
+        long total = System.nanoTime() - start;
+        // Warm-up: the first fifth of the run (allocator pools, JIT). Growth after it must stay under 50 MB.
+        long afterWarmUp = samples.stream().filter(s -> s[0] >= total / 5).mapToLong(s -> s[1]).findFirst()
+                .orElseThrow();
+        long peakLater = samples.stream().filter(s -> s[0] >= total / 5).mapToLong(s -> s[1]).max().orElseThrow();
+        long growth = peakLater - afterWarmUp;
+        System.out.printf("native memory: %d steps, RSS after warm-up %.1f MB, peak after %.1f MB, growth %.1f MB%n",
+                2000, afterWarmUp / 1e6, peakLater / 1e6, growth / 1e6);
+        assertTrue(growth < 50_000_000, "resident memory grew by " + growth / 1_000_000 + " MB over the run");
+    }
+}
