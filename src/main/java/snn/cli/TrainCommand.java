@@ -21,8 +21,12 @@ import snn.training.TrainingException;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a network as a config describes.")
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "Experiment config (JSON), e.g. configs/quickstart.json.")
+    @Option(names = "--config", description = "Experiment config (JSON), e.g. configs/quickstart.json.")
     Path config;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "Continue the run in RUN_DIR from its last completed epoch, with its saved config.")
+    Path resume;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override a config value, e.g. --set training.epochs=3 (repeatable).")
@@ -36,6 +40,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ((config == null) == (resume == null)) {
+            throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");
+        }
+        if (resume != null) {
+            ExperimentConfig saved = ConfigLoader.load(resume.resolve("config.json"), overrides);
+            new Trainer(saved, DataSources.open(saved), System.out).resume(resume);
+            return 0;
+        }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         Path runDir = out != null ? out : Path.of(experiment.resultsDir(), experiment.name());
         if (!force && hasFiles(runDir)) {

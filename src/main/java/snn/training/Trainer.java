@@ -66,34 +66,59 @@ public final class Trainer {
         TorchRuntime.seed(config.seed());
     }
 
-    /** Runs the whole training and returns the selected model's test result. */
+    /** Runs the whole training in {@code runDir} and returns the selected model's test result. */
     public TrainingResult fit(Path runDir) {
+        return run(runDir, false);
+    }
+
+    /**
+     * Continues the run in {@code runDir} from its last completed epoch (its {@code training-state.pt}); the result
+     * is the same as that of an uninterrupted run.
+     */
+    public TrainingResult resume(Path runDir) {
+        return run(runDir, true);
+    }
+
+    private TrainingResult run(Path runDir, boolean resume) {
         initRuntime(config);
         SpikingNetwork net = new SpikingNetwork(config.model(), data.train().channels(), data.train().classes());
         TrainingConfig t = config.training();
-        writeJson(runDir.resolve("config.json"), config);
+        boolean selectOnValidation = data.validation() != null;
+        String selection = selectOnValidation ? "validation_accuracy" : "train_loss";
+        double lr = t.lr();
+        Adam optimizer = newAdam(net, lr);
+        Map<String, Tensor> best = new LinkedHashMap<>();
+        double bestScore = Double.NEGATIVE_INFINITY;
+        int bestEpoch = 0;
+        int firstEpoch = 1;
+        List<EpochMetrics> history = new ArrayList<>();
+        if (resume) {
+            TrainingState.Progress p = TrainingState.load(runDir, net, best, optimizer);
+            lr = p.learningRate();
+            optimizer.param_groups().get(0).options().set_lr(lr);
+            bestScore = p.bestScore();
+            bestEpoch = p.bestEpoch();
+            history.addAll(p.history());
+            firstEpoch = p.epoch() + 1;
+            progress.line(String.format(Locale.ROOT, "resuming %s after epoch %d of %d (lr %.3g, best epoch %d)",
+                    runDir, p.epoch(), t.epochs(), lr, bestEpoch));
+        } else {
+            writeJson(runDir.resolve("config.json"), config);
+        }
         writeJson(runDir.resolve("manifest.json"), manifest());
         progress.line(String.format(Locale.ROOT, "training %s: %s on %s (%d train / %s validation / %d test samples)"
                 + ", %s", config.name(), describe(config), data.train().name(), data.train().size(),
                 data.validationSplit().map(v -> Integer.toString(v.size())).orElse("no"), data.test().size(),
                 TorchRuntime.current().orElseThrow()));
 
-        boolean selectOnValidation = data.validation() != null;
-        String selection = selectOnValidation ? "validation_accuracy" : "train_loss";
-        double lr = t.lr();
-        Adam optimizer = newAdam(net, lr);
-        Map<String, Tensor> best = null;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        int bestEpoch = 0;
-        List<EpochMetrics> history = new ArrayList<>();
         try (BatchLoader loader = new BatchLoader(data.train(), t.batchSize(), true, config.data().augment(),
                 config.seed())) {
             int batches = t.maxBatchesPerEpoch() == null ? loader.batchesPerEpoch()
                     : Math.min(t.maxBatchesPerEpoch(), loader.batchesPerEpoch());
-            long totalBatches = (long) batches * t.epochs();
-            for (int epoch = 1; epoch <= t.epochs(); epoch++) {
-                EpochPass pass = trainEpoch(net, optimizer, loader, epoch, batches, (long) (epoch - 1) * batches,
-                        totalBatches);
+            long totalBatches = (long) batches * (t.epochs() - firstEpoch + 1);
+            for (int epoch = firstEpoch; epoch <= t.epochs(); epoch++) {
+                EpochPass pass = trainEpoch(net, optimizer, loader, epoch, batches,
+                        (long) (epoch - firstEpoch) * batches, totalBatches);
                 double validation = selectOnValidation
                         ? Evaluator.evaluate(net, data.validation(), t.evalBatchSize()).accuracy() : Double.NaN;
                 Evaluation test = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
@@ -123,6 +148,8 @@ public final class Trainer {
                         optimizer.param_groups().get(0).options().set_lr(lr);
                     }
                 }
+                TrainingState.save(runDir, net, best, optimizer,
+                        new TrainingState.Progress(epoch, lr, bestEpoch, bestScore, List.copyOf(history)));
             }
         }
         Parameters.load(net, best);

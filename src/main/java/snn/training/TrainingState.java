@@ -1,0 +1,113 @@
+package snn.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Tensor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import snn.config.ConfigLoader;
+import snn.io.AtomicFiles;
+import snn.models.Parameters;
+import snn.models.SpikingNetwork;
+
+/**
+ * Everything needed to continue a training run exactly where it stopped, saved after every epoch as one file,
+ * {@code training-state.pt} (a LibTorch archive written to a temporary file, forced to disk and renamed, so a
+ * crash leaves the previous epoch's state intact): the weights, the best weights so far, Adam's moments, and the
+ * progress (epoch, learning rate, selection score, metrics history) as JSON.
+ *
+ * <p>Data order and augmentation derive from (seed, epoch, index) alone, so restoring these is enough for a
+ * resumed run to match an uninterrupted one bit for bit.
+ */
+final class TrainingState {
+
+    static final String FILE = "training-state.pt";
+    private static final ObjectMapper JSON = ConfigLoader.mapper();
+
+    /** Progress of a run after {@code epoch} completed epochs. */
+    record Progress(int epoch, double learningRate, int bestEpoch, double bestScore, List<EpochMetrics> history) {
+    }
+
+    private TrainingState() {
+    }
+
+    static Path file(Path runDir) {
+        return runDir.resolve(FILE);
+    }
+
+    static void save(Path runDir, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer, Progress progress) {
+        try {
+            AtomicFiles.writeVia(file(runDir), tmp -> {
+                OutputArchive archive = new OutputArchive();
+                archive.write("model", tensors(Parameters.named(net)));
+                archive.write("best", tensors(best));
+                OutputArchive adam = new OutputArchive();
+                optimizer.save(adam);
+                archive.write("optimizer", adam);
+                archive.write("progress", new IValue(JSON.writeValueAsString(progress)));
+                archive.save_to(tmp.toString());
+            });
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingException("cannot write the training state to " + file(runDir) + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private static OutputArchive tensors(Map<String, Tensor> values) {
+        OutputArchive a = new OutputArchive();
+        values.forEach((k, v) -> a.write(k, v.detach()));
+        return a;
+    }
+
+    /**
+     * Restores {@code net}'s weights and {@code optimizer}'s state from {@code runDir}, returning the best weights and
+     * the progress.
+     */
+    static Progress load(Path runDir, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer) {
+        Path file = file(runDir);
+        if (!Files.isRegularFile(file)) {
+            throw new TrainingException("cannot resume " + runDir + ": no " + FILE + " (the run saved no complete epoch)");
+        }
+        try {
+            InputArchive archive = new InputArchive();
+            archive.load_from(file.toString());
+            Map<String, Tensor> params = Parameters.named(net);
+            InputArchive model = new InputArchive();
+            archive.read("model", model);
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            for (String name : params.keySet()) {
+                Tensor t = new Tensor();
+                model.read(name, t);
+                weights.put(name, t);
+            }
+            Parameters.load(net, weights);
+            InputArchive bestArchive = new InputArchive();
+            archive.read("best", bestArchive);
+            for (String name : params.keySet()) {
+                Tensor t = new Tensor();
+                bestArchive.read(name, t);
+                best.put(name, t);
+            }
+            InputArchive adam = new InputArchive();
+            archive.read("optimizer", adam);
+            optimizer.load(adam);
+            IValue progress = new IValue();
+            archive.read("progress", progress);
+            Progress p = JSON.readValue(progress.toStringRef().getString(), Progress.class);
+            return new Progress(p.epoch(), p.learningRate(), p.bestEpoch(), p.bestScore(), new ArrayList<>(p.history()));
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingException("cannot resume from " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package snn.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import snn.config.ConfigLoader;
+import snn.config.ExperimentConfig;
+import snn.data.DatasetSplits;
+import snn.data.SpikeDataset;
+import snn.data.SyntheticSpikes;
+
+/** A run stopped in the middle of an epoch and resumed ends exactly as an uninterrupted run. */
+class ResumeTest {
+
+    static final ExperimentConfig CONFIG = ConfigLoader.parse("""
+            {"name": "resume", "seed": 5,
+             "data": {"synthetic": {"classes": 3, "channels": 24, "t_len": 30, "train_samples": 160,
+                      "test_samples": 48}},
+             "model": {"kind": "dblock", "d": 3, "hidden": [24], "recurrent": true},
+             "training": {"epochs": 4, "batch_size": 32, "lr": 0.003, "milestones": [2]}}""", List.of(), "test");
+
+    /** Fails after {@code limit} samples were written: a crash in the middle of an epoch. */
+    record Crashing(SpikeDataset inner, int limit, AtomicInteger written) implements SpikeDataset {
+        @Override public int size() { return inner.size(); }
+        @Override public int channels() { return inner.channels(); }
+        @Override public int timeSteps() { return inner.timeSteps(); }
+        @Override public int classes() { return inner.classes(); }
+        @Override public int label(int i) { return inner.label(i); }
+        @Override public void writeSample(int i, MemorySegment dst) {
+            if (written.incrementAndGet() > limit) {
+                throw new IllegalStateException("simulated crash");
+            }
+            inner.writeSample(i, dst);
+        }
+    }
+
+    @Test
+    void resumedRunMatchesAnUninterruptedOneExactly(@TempDir Path dir) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        DatasetSplits data = SyntheticSpikes.splits(CONFIG.data().synthetic(), CONFIG.seed());
+        TrainingResult whole = new Trainer(CONFIG, data, quiet).fit(dir.resolve("whole"));
+
+        Path broken = dir.resolve("broken");
+        // 160 samples per epoch: crash during the third epoch (after 2.5 epochs of samples).
+        DatasetSplits crashing = new DatasetSplits(new Crashing(data.train(), 400, new AtomicInteger()), null,
+                data.test());
+        assertThrows(IllegalStateException.class, () -> new Trainer(CONFIG, crashing, quiet).fit(broken));
+        assertTrue(Files.exists(broken.resolve(TrainingState.FILE)));
+
+        TrainingResult resumed = new Trainer(CONFIG, data, quiet).resume(broken);
+        assertEquals(whole.history().size(), resumed.history().size());
+        for (int i = 0; i < whole.history().size(); i++) {
+            EpochMetrics a = whole.history().get(i);
+            EpochMetrics b = resumed.history().get(i);
+            assertEquals(a.trainLoss(), b.trainLoss(), 0.0, "train loss of epoch " + (i + 1));
+            assertEquals(a.testAccuracy(), b.testAccuracy(), 0.0, "test accuracy of epoch " + (i + 1));
+            assertEquals(a.learningRate(), b.learningRate(), 0.0);
+        }
+        assertEquals(whole.bestEpoch(), resumed.bestEpoch());
+        assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
+        assertEquals(whole.test().loss(), resumed.test().loss(), 0.0);
+    }
+
+    @Test
+    void resumingARunWithoutStateSaysSo(@TempDir Path dir) {
+        TrainingException e = assertThrows(TrainingException.class, () -> new Trainer(CONFIG,
+                SyntheticSpikes.splits(CONFIG.data().synthetic(), 5), new PrintStream(new ByteArrayOutputStream()))
+                .resume(dir));
+        assertTrue(e.getMessage().contains("cannot resume"), e.getMessage());
+    }
+}
