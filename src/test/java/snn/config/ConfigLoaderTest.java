@@ -23,10 +23,10 @@ class ConfigLoaderTest {
 
     @Test
     void everyShippedConfigValidates() throws IOException {
-        try (Stream<Path> files = Files.list(Path.of("configs"))) {
+        try (Stream<Path> files = Files.walk(Path.of("configs"))) {
             List<Path> configs = files.filter(p -> p.toString().endsWith(".json"))
                     .filter(p -> !p.getFileName().toString().startsWith("bench_")).toList();
-            assertTrue(configs.size() >= 2, "configs/ should hold at least quickstart and shd_dblock5");
+            assertTrue(configs.size() >= 70, "configs/ holds quickstart, shd_dblock5 and the paper configs");
             for (Path p : configs) {
                 ExperimentConfig c = ConfigLoader.load(p, List.of());
                 assertTrue(c.name().length() > 0, p.toString());
