@@ -64,6 +64,32 @@ final class TrainingState {
         }
     }
 
+    /** Loads the best weights of the run in {@code runDir} into {@code net}; returns the completed epochs. */
+    static int loadBest(Path runDir, SpikingNetwork net) {
+        Path file = file(runDir);
+        if (!Files.isRegularFile(file)) {
+            throw new TrainingException("no trained model in " + runDir + ": " + FILE + " is missing");
+        }
+        try {
+            InputArchive archive = new InputArchive();
+            archive.load_from(file.toString());
+            InputArchive bestArchive = new InputArchive();
+            archive.read("best", bestArchive);
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            for (String name : Parameters.named(net).keySet()) {
+                Tensor t = new Tensor();
+                bestArchive.read(name, t);
+                weights.put(name, t);
+            }
+            Parameters.load(net, weights);
+            IValue progress = new IValue();
+            archive.read("progress", progress);
+            return JSON.readValue(progress.toStringRef().getString(), Progress.class).epoch();
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingException("cannot read the model in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private static OutputArchive tensors(Map<String, Tensor> values) {
         OutputArchive a = new OutputArchive();
         values.forEach((k, v) -> a.write(k, v.detach()));

@@ -1,0 +1,93 @@
+package snn.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import snn.config.ConfigLoader;
+
+/**
+ * Compares finished runs as the papers report them: test accuracy, time per training batch, epoch time, speed-up
+ * and spike reduction against a baseline run (speed-up = baseline time / run time; spike reduction =
+ * 1 - spikes / baseline spikes). Epoch times drop the first epoch (warm-up), as the papers do.
+ */
+public final class RunComparison {
+
+    /** One run's figures. */
+    public record Row(String run, double testAccuracy, double batchMs, double epochSeconds, double spikesPerSample,
+            double batchSpeedup, double epochSpeedup, double spikeReduction) {
+    }
+
+    private RunComparison() {
+    }
+
+    /** Reads each run folder's {@code summary.json} and {@code metrics.csv}; {@code baseline} indexes {@code runs}. */
+    public static List<Row> compare(List<Path> runs, int baseline) {
+        List<double[]> figures = new ArrayList<>();
+        for (Path run : runs) {
+            figures.add(read(run));
+        }
+        double[] base = figures.get(baseline);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            double[] f = figures.get(i);
+            rows.add(new Row(runs.get(i).getFileName().toString(), f[0], f[1], f[2], f[3], base[1] / f[1],
+                    base[2] / f[2], 1 - f[3] / base[3]));
+        }
+        return rows;
+    }
+
+    /** The rows as an aligned text table. */
+    public static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-28s %9s %10s %9s %12s %9s %9s %10s%n",
+                "run", "test acc", "ms/batch", "s/epoch", "spikes/sample", "speedup", "(epoch)", "spikes -%"));
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "%-28s %8.2f%% %10.1f %9.2f %12.1f %8.2fx %8.2fx %9.1f%%%n", r.run(),
+                    100 * r.testAccuracy(), r.batchMs(), r.epochSeconds(), r.spikesPerSample(), r.batchSpeedup(),
+                    r.epochSpeedup(), 100 * r.spikeReduction()));
+        }
+        return sb.toString();
+    }
+
+    /** test accuracy, ms per batch, epoch seconds (without the first epoch when there are more), spikes/sample. */
+    private static double[] read(Path run) {
+        Path summaryFile = run.resolve("summary.json");
+        Path metricsFile = run.resolve("metrics.csv");
+        try {
+            JsonNode summary = ConfigLoader.mapper().readTree(summaryFile.toFile());
+            List<String> lines = Files.readAllLines(metricsFile);
+            String[] header = lines.get(0).split(",");
+            int fwd = column(header, "forward_ms", metricsFile);
+            int bwd = column(header, "backward_ms", metricsFile);
+            int sec = column(header, "epoch_seconds", metricsFile);
+            int from = lines.size() > 2 ? 2 : 1;
+            double batchMs = 0;
+            double epochSeconds = 0;
+            for (int i = from; i < lines.size(); i++) {
+                String[] v = lines.get(i).split(",", -1);
+                batchMs += Double.parseDouble(v[fwd]) + Double.parseDouble(v[bwd]);
+                epochSeconds += Double.parseDouble(v[sec]);
+            }
+            int n = lines.size() - from;
+            return new double[] {summary.get("test_accuracy").asDouble(), batchMs / n, epochSeconds / n,
+                    summary.get("total_spikes_per_sample").asDouble()};
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingException("cannot read run " + run + " (needs summary.json and metrics.csv of a finished"
+                    + " run): " + e.getMessage(), e);
+        }
+    }
+
+    private static int column(String[] header, String name, Path file) {
+        for (int i = 0; i < header.length; i++) {
+            if (header[i].equals(name)) {
+                return i;
+            }
+        }
+        throw new TrainingException(file + " has no column '" + name + "'");
+    }
+}

@@ -1,0 +1,22 @@
+package snn.training;
+
+import java.nio.file.Path;
+
+import snn.data.SpikeDataset;
+import snn.models.SpikingNetwork;
+import snn.config.ExperimentConfig;
+
+/** Evaluates the selected (best) model of a finished or interrupted run folder. */
+public final class RunEvaluation {
+
+    private RunEvaluation() {
+    }
+
+    /** Rebuilds the run's network, loads its best weights and evaluates it on {@code data}. */
+    public static Evaluation evaluate(Path runDir, ExperimentConfig config, SpikeDataset data) {
+        Trainer.initRuntime(config);
+        SpikingNetwork net = new SpikingNetwork(config.model(), data.channels(), data.classes());
+        TrainingState.loadBest(runDir, net);
+        return Evaluator.evaluate(net, data, config.training().evalBatchSize());
+    }
+}
