@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
+import snn.training.DryRun;
 import snn.training.Trainer;
 import snn.training.TrainingException;
 
@@ -38,6 +39,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite the files of an existing run folder.")
     boolean force;
 
+    @Option(names = "--dry-run", description = "Print shapes, a memory estimate and steps per epoch; do not train.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         if ((config == null) == (resume == null)) {
@@ -49,6 +53,10 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
+        if (dryRun) {
+            System.out.print(DryRun.describe(experiment));
+            return 0;
+        }
         Path runDir = out != null ? out : Path.of(experiment.resultsDir(), experiment.name());
         if (!force && hasFiles(runDir)) {
             throw new TrainingException("run folder " + runDir + " already holds a run; choose another name"

@@ -53,6 +53,29 @@ class CliTest {
     }
 
     @Test
+    void everyPaperConfigDryRuns() throws Exception {
+        try (var files = Files.list(Path.of("configs/paper"))) {
+            for (Path cfg : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                StringWriter out = new StringWriter();
+                java.io.PrintStream saved = System.out;
+                java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+                System.setOut(new java.io.PrintStream(captured, true));
+                int code;
+                try {
+                    code = Main.run(new String[] {"train", "--config", cfg.toString(), "--dry-run"},
+                            new PrintWriter(out, true), new PrintWriter(out, true));
+                } finally {
+                    System.setOut(saved);
+                }
+                assertEquals(0, code, cfg + ": " + out);
+                String report = captured.toString();
+                assertTrue(report.contains("steps per epoch") && report.contains("readout")
+                        && report.contains("estimated memory"), cfg + ": " + report);
+            }
+        }
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Outcome o = run("train", "--config", "configs/quickstart.json", "--epochs", "3");
         assertEquals(2, o.code());
