@@ -19,6 +19,6 @@ public record ExperimentConfig(String name, Long seed, String resultsDir, Runtim
         data = data != null ? data : new DataConfig(null, null, null, null, null, null, null, null, null, null);
         model = model != null ? model
                 : new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-        training = training != null ? training : new TrainingConfig(null, null, null, null, null, null, null, null);
+        training = training != null ? training : new TrainingConfig(null, null, null, null, null, null, null, null, null);
     }
 }

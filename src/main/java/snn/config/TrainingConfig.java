@@ -14,9 +14,18 @@ import java.util.List;
  * @param reloadBestAtMilestone the papers' schedule: at each milestone reload the best model so far and start a
  *                              fresh Adam (default true); false gives a plain step schedule
  * @param maxBatchesPerEpoch    stop each epoch after this many batches (short runs on slow machines); null for all
+ * @param onNonFiniteLoss       {@code stop} (default): a NaN or infinite loss ends the run, naming the epoch, the batch
+ *                              and the last good saved state; {@code skip}: such batches are skipped and counted
  */
 public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatchSize, Double lr,
-        List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch) {
+        List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch,
+        NonFiniteLoss onNonFiniteLoss) {
+
+    /** What happens when a batch's loss is NaN or infinite. */
+    public enum NonFiniteLoss {
+        @com.fasterxml.jackson.annotation.JsonProperty("stop") STOP,
+        @com.fasterxml.jackson.annotation.JsonProperty("skip") SKIP
+    }
 
     public TrainingConfig {
         epochs = epochs != null ? epochs : 10;
@@ -26,5 +35,6 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         milestones = milestones != null ? List.copyOf(milestones) : List.of();
         gamma = gamma != null ? gamma : 0.1;
         reloadBestAtMilestone = reloadBestAtMilestone != null ? reloadBestAtMilestone : true;
+        onNonFiniteLoss = onNonFiniteLoss != null ? onNonFiniteLoss : NonFiniteLoss.STOP;
     }
 }

@@ -17,10 +17,11 @@ import java.util.stream.Collectors;
  * @param forwardMs          mean forward time per training batch
  * @param backwardMs         mean backward time per training batch (including the optimiser step)
  * @param epochSeconds       wall time of the epoch's training pass
+ * @param skippedBatches     batches skipped for a non-finite loss ({@code training.on_non_finite_loss = skip})
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double validationAccuracy,
         double testAccuracy, double learningRate, List<Double> spikesPerSample, double forwardMs, double backwardMs,
-        double epochSeconds) {
+        double epochSeconds, int skippedBatches) {
 
     /** The CSV header for {@code layers} hidden layers. */
     public static String header(int layers) {
@@ -29,15 +30,16 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
         for (int i = 0; i < layers; i++) {
             sb.append(",spikes_per_sample_layer").append(i);
         }
-        return sb.append(",forward_ms,backward_ms,epoch_seconds").toString();
+        return sb.append(",forward_ms,backward_ms,epoch_seconds,skipped_batches").toString();
     }
 
     /** This row in CSV. */
     public String csv() {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f", epoch, trainLoss, trainAccuracy,
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f,%d", epoch, trainLoss,
+                trainAccuracy,
                 Double.isNaN(validationAccuracy) ? "" : String.format(Locale.ROOT, "%.6f", validationAccuracy),
                 testAccuracy, learningRate,
                 spikesPerSample.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).collect(Collectors.joining(",")),
-                forwardMs, backwardMs, epochSeconds);
+                forwardMs, backwardMs, epochSeconds, skippedBatches);
     }
 }

@@ -118,12 +118,12 @@ public final class Trainer {
             long totalBatches = (long) batches * (t.epochs() - firstEpoch + 1);
             for (int epoch = firstEpoch; epoch <= t.epochs(); epoch++) {
                 EpochPass pass = trainEpoch(net, optimizer, loader, epoch, batches,
-                        (long) (epoch - firstEpoch) * batches, totalBatches);
+                        (long) (epoch - firstEpoch) * batches, totalBatches, runDir);
                 double validation = selectOnValidation
                         ? Evaluator.evaluate(net, data.validation(), t.evalBatchSize()).accuracy() : Double.NaN;
                 Evaluation test = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
                 EpochMetrics m = new EpochMetrics(epoch, pass.loss, pass.accuracy, validation, test.accuracy(), lr,
-                        test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds);
+                        test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds, pass.skippedBatches);
                 history.add(m);
                 writeMetrics(runDir, history);
                 double score = selectOnValidation ? validation : -pass.loss;
@@ -162,17 +162,19 @@ public final class Trainer {
         return result;
     }
 
-    private record EpochPass(double loss, double accuracy, double forwardMs, double backwardMs, double seconds) {
+    private record EpochPass(double loss, double accuracy, double forwardMs, double backwardMs, double seconds,
+            int skippedBatches) {
     }
 
     private EpochPass trainEpoch(SpikingNetwork net, Adam optimizer, BatchLoader loader, int epoch, int batches,
-            long batchesBefore, long totalBatches) {
+            long batchesBefore, long totalBatches, Path runDir) {
         net.train(true);
         double lossSum = 0;
         long correct = 0;
         long seen = 0;
         long forwardNs = 0;
         long backwardNs = 0;
+        int skipped = 0;
         long start = System.nanoTime();
         Iterator<Batch> it = loader.epoch(epoch);
         for (int b = 1; b <= batches; b++) {
@@ -184,8 +186,16 @@ public final class Trainer {
                 float lossValue = loss.item_float();
                 long t1 = System.nanoTime();
                 if (!Float.isFinite(lossValue)) {
+                    if (config.training().onNonFiniteLoss() == TrainingConfig.NonFiniteLoss.SKIP) {
+                        skipped++;
+                        continue;
+                    }
                     throw new TrainingException(String.format(Locale.ROOT, "the loss became %s at epoch %d, batch %d;"
-                            + " training stopped (lower training.lr, or check the input data)", lossValue, epoch, b));
+                            + " training stopped. %s Lower training.lr, check the input data, or set"
+                            + " training.on_non_finite_loss to \"skip\".", lossValue, epoch, b,
+                            epoch > 1 ? "The last good state (after epoch " + (epoch - 1) + ") is "
+                                    + TrainingState.file(runDir) + "; continue from it with --resume " + runDir + "."
+                                    : "No epoch had completed, so nothing was saved."));
                 }
                 optimizer.zero_grad();
                 loss.backward();
@@ -201,8 +211,17 @@ public final class Trainer {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new EpochPass(lossSum / seen, (double) correct / seen, forwardNs / 1e6 / batches,
-                backwardNs / 1e6 / batches, seconds);
+        if (skipped > 0) {
+            progress.line(String.format(Locale.ROOT, "epoch %d: skipped %d of %d batches with a non-finite loss", epoch,
+                    skipped, batches));
+        }
+        if (seen == 0) {
+            throw new TrainingException("every batch of epoch " + epoch + " had a non-finite loss; check the input data"
+                    + " and training.lr");
+        }
+        int used = batches - skipped;
+        return new EpochPass(lossSum / seen, (double) correct / seen, forwardNs / 1e6 / used,
+                backwardNs / 1e6 / used, seconds, skipped);
     }
 
     private static Adam newAdam(SpikingNetwork net, double lr) {
