@@ -1,0 +1,93 @@
+package snn.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import snn.config.ConfigLoader;
+import snn.config.ExperimentConfig;
+import snn.data.SyntheticSpikes;
+
+/**
+ * Crash safety: a training process killed with SIGKILL at random moments always leaves a consistent state that
+ * {@code --resume} continues, and the resumed run ends exactly as an uninterrupted one.
+ */
+class KillResumeTest {
+
+    static final String CONFIG = """
+            {"name": "kill", "seed": 9,
+             "data": {"synthetic": {"classes": 3, "channels": 24, "t_len": 30, "train_samples": 256,
+                      "test_samples": 64}},
+             "model": {"kind": "dblock", "d": 3, "hidden": [24], "recurrent": true},
+             "training": {"epochs": 5, "batch_size": 16, "lr": 0.003, "milestones": [3]}}""";
+
+    static Process start(Path log, String... args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+                "snn.cli.Main"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    @Test
+    void killedTrainingResumesToTheUninterruptedResult(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("kill.json");
+        Files.writeString(cfg, CONFIG);
+        ExperimentConfig config = ConfigLoader.load(cfg, List.of());
+        TrainingResult reference = new Trainer(config, SyntheticSpikes.splits(config.data().synthetic(), 9),
+                new PrintStream(new ByteArrayOutputStream())).fit(dir.resolve("reference"));
+
+        Path run = dir.resolve("run");
+        Path log = dir.resolve("log.txt");
+        Random random = new Random(20261126);
+        int kills = 0;
+        int exitCode = -1;
+        for (int attempt = 0; attempt < 12 && exitCode != 0; attempt++) {
+            boolean resumable = Files.exists(run.resolve(TrainingState.FILE));
+            Process p = resumable ? start(log, "train", "--resume", run.toString())
+                    : start(log, "train", "--config", cfg.toString(), "--out", run.toString(), "--force");
+            if (kills < 3) {
+                // JVM start-up takes about a second; kill somewhere in the following seconds of training.
+                long delay = 1200 + random.nextInt(3000);
+                if (!p.waitFor(delay, TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    kills++;
+                    continue;
+                }
+            }
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "training did not finish");
+            exitCode = p.exitValue();
+            assertEquals(0, exitCode, Files.readString(log));
+        }
+        assertTrue(kills >= 1, "the test must kill the process at least once");
+        assertEquals(0, exitCode, Files.readString(log));
+        JsonNode summary = ConfigLoader.mapper().readTree(run.resolve("summary.json").toFile());
+        assertEquals(reference.test().accuracy(), summary.get("test_accuracy").asDouble(), 0.0);
+        assertEquals(reference.bestEpoch(), summary.get("best_epoch").asInt());
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+        List<String> expected = Files.readAllLines(dir.resolve("reference/metrics.csv"));
+        assertEquals(expected.size(), metrics.size());
+        for (int i = 1; i < expected.size(); i++) {
+            // Losses and accuracies match exactly; timings (the last four columns) naturally differ.
+            String[] a = expected.get(i).split(",");
+            String[] b = metrics.get(i).split(",");
+            for (int c = 0; c < 6; c++) {
+                assertEquals(a[c], b[c], "metrics.csv row " + i + " column " + c);
+            }
+        }
+    }
+}
