@@ -18,7 +18,8 @@ public final class Parameters {
         StringTensorDict dict = module.named_parameters(true);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (long i = 0; i < dict.size(); i++) {
-            out.put(dict.get(i).key().getString(), dict.get(i).value());
+            // The dict's items are references into a temporary table: keep handles of our own.
+            out.put(dict.get(i).key().getString(), snn.neurons.Tensors.own(dict.get(i).value()));
         }
         return out;
     }

@@ -1,0 +1,63 @@
+package snn.interop;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.Tensor;
+
+import snn.config.ExperimentConfig;
+import snn.models.Parameters;
+import snn.models.SpikingNetwork;
+import snn.neurons.Tensors;
+
+/**
+ * A network's parameters with everything needed to rebuild it: the run's config and the network's input and class
+ * counts.
+ *
+ * @param config     the run's config; {@code config.model()} describes the network
+ * @param inputs     input channels
+ * @param classes    output classes
+ * @param parameters parameter values by snn name ({@code hidden.0.input.weight}, ...)
+ */
+public record Checkpoint(ExperimentConfig config, int inputs, int classes, Map<String, Tensor> parameters) {
+
+    public Checkpoint {
+        parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+
+    /**
+     * The current state of {@code net} (sharing its tensors: save or export it before training on).
+     *
+     * @throws IllegalArgumentException when {@code config.model()} does not describe {@code net}
+     */
+    public static Checkpoint of(SpikingNetwork net, ExperimentConfig config) {
+        if (!config.model().equals(net.config())) {
+            throw new IllegalArgumentException("the config's model " + config.model()
+                    + " is not the network's " + net.config());
+        }
+        return new Checkpoint(config, net.inputs(), net.classes(), parameters(net));
+    }
+
+    /** A new network built from the config, holding these parameters. */
+    public SpikingNetwork network() {
+        SpikingNetwork net = new SpikingNetwork(config.model(), inputs, classes);
+        Parameters.load(net, parameters);
+        return net;
+    }
+
+    /**
+     * Every parameter of {@code module} by name, each an owning handle (a handle into the dict that
+     * {@code named_parameters} returns would dangle once the dict is freed).
+     */
+    static Map<String, Tensor> parameters(Module module) {
+        StringTensorDict dict = module.named_parameters(true);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (long i = 0; i < dict.size(); i++) {
+            out.put(dict.get(i).key().getString(), Tensors.own(dict.get(i).value()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,21 @@
+package snn.interop;
+
+import snn.cli.UserError;
+
+/**
+ * A file that cannot be read or written as asked: the message names the file, the problem and, where there is
+ * one, the fix (for example how to re-save a Python checkpoint).
+ */
+public final class InteropException extends RuntimeException implements UserError {
+    private static final long serialVersionUID = 1L;
+
+    /** A failure described by {@code message}, which names the file. */
+    public InteropException(String message) {
+        super(message);
+    }
+
+    /** A failure described by {@code message}, which names the file, caused by {@code cause}. */
+    public InteropException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,338 @@
+"""Python side of snn's PyTorch interop tests (src/test/java/snn/interop/PyTorchInteropTest.java).
+
+Usage: python3 torch_interop.py JOB.json
+
+JOB.json is a list of tasks; each task checks a file that Java wrote or writes one for Java to read. Every
+failure is reported (task and reason) and the exit status is 1 if any task failed.
+
+Tasks:
+  check_torch        torch.load(file, weights_only=True) gives a plain dict: the expected tensors (names, float32,
+                     shapes, values) and the snn_metadata JSON string.
+  check_safetensors  the file parsed by hand (json + struct): header layout, offsets, values, __metadata__; also
+                     through the safetensors package when it is installed.
+  strict_load        the file loads with load_state_dict(strict=True) into a re-implementation of the reference
+                     module's parameter structure; values and derived kernels are checked; optionally the
+                     module's state_dict is saved again as a plain dict (with the metadata) for Java.
+  write              writes a file for Java: a plain dict (snn or reference names, views into shared storages,
+                     float64 values, a reference module's dict(state_dict())), an OrderedDict, a nested dict, the
+                     legacy format, or safetensors written by hand.
+"""
+import collections
+import json
+import struct
+import sys
+import traceback
+
+import torch
+import torch.nn as nn
+
+SAFETENSORS_DTYPES = {
+    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+    "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+SAFETENSORS_NAMES = {v: k for k, v in SAFETENSORS_DTYPES.items()}
+METADATA_KEY = "snn_metadata"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def read_expected(path):
+    with open(path) as f:
+        raw = json.load(f)
+    return {k: torch.tensor(v["data"], dtype=torch.float32).reshape(v["shape"]) for k, v in raw.items()}
+
+
+def write_expected(path, tensors):
+    with open(path, "w") as f:
+        json.dump({k: {"shape": list(t.shape), "data": t.detach().double().flatten().tolist()}
+                   for k, t in tensors.items()}, f)
+
+
+def compare_tensors(actual, expected, what, exact_dtype=True):
+    check(sorted(actual) == sorted(expected),
+          f"{what}: names differ: only in file {sorted(set(actual) - set(expected))},"
+          f" missing {sorted(set(expected) - set(actual))}")
+    for name, e in expected.items():
+        a = actual[name]
+        check(isinstance(a, torch.Tensor), f"{what}: {name} is a {type(a).__name__}, not a tensor")
+        if exact_dtype:
+            check(a.dtype == torch.float32, f"{what}: {name} has dtype {a.dtype}")
+        check(list(a.shape) == list(e.shape), f"{what}: {name} has shape {list(a.shape)}, expected {list(e.shape)}")
+        check(torch.equal(a.float(), e), f"{what}: values of {name} differ")
+
+
+def check_metadata(text, expected, what):
+    check(isinstance(text, str), f"{what}: {METADATA_KEY} is not a string")
+    meta = json.loads(text)
+    for key, value in expected.items():
+        check(meta.get(key) == value, f"{what}: metadata {key} = {meta.get(key)!r}, expected {value!r}")
+    check(isinstance(meta.get("config"), dict) and "model" in meta["config"], f"{what}: metadata without config")
+    return meta
+
+
+def load_torch(path):
+    state = torch.load(path, weights_only=True)
+    check(type(state) is dict, f"torch.load gave a {type(state).__name__}, not a plain dict")
+    return state
+
+
+def read_safetensors_by_hand(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    check((8 + n) % 8 == 0, f"data section starts at {8 + n}, not 8-byte aligned")
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {})
+    check(all(isinstance(v, str) for v in metadata.values()), "__metadata__ values must be strings")
+    start = 8 + n
+    tensors, spans = {}, []
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        dtype = SAFETENSORS_DTYPES[entry["dtype"]]
+        numel = 1
+        for s in entry["shape"]:
+            numel *= s
+        check(end - begin == numel * torch.tensor([], dtype=dtype).element_size(), f"{name}: byte count")
+        buf = bytearray(data[start + begin:start + end])
+        flat = torch.frombuffer(buf, dtype=dtype) if buf else torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(entry["shape"])
+        spans.append((begin, end))
+    spans.sort()
+    position = 0
+    for begin, end in spans:
+        check(begin == position, f"hole or overlap in the data at byte {position}")
+        position = end
+    check(position == len(data) - start, "data section length does not match the offsets")
+    return tensors, metadata
+
+
+def write_safetensors_by_hand(path, tensors, metadata):
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, t in tensors.items():
+        blob = t.contiguous().numpy().tobytes()
+        header[name] = {"dtype": SAFETENSORS_NAMES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    text = json.dumps(header).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+# ----- the reference modules' parameter structure ------------------------------------------------------------
+# Attribute names and shapes follow the authors' code: Block repository LinearModel/LinearNeurons with
+# MethodFastNaive or MethodStandard, DBlock repository LinearDModel/LinearDNeurons and LinearModel.
+
+class FastNaiveKernels(nn.Module):
+    """MethodFastNaive's tensors, which it registers as non-learnable parameters."""
+
+    def __init__(self, nb, t_len, beta):
+        super().__init__()
+        self._beta_ident_base = nn.Parameter(torch.ones(nb, t_len), requires_grad=False)
+        self._beta_exp = nn.Parameter(torch.arange(t_len).flip(0).unsqueeze(0).expand(nb, t_len).float(),
+                                      requires_grad=False)
+        self._beta_kernel = nn.Parameter(self.beta_kernel(beta), requires_grad=False)
+        self._phi_kernel = nn.Parameter((torch.arange(t_len) + 1).flip(0).float().view(1, 1, 1, t_len),
+                                        requires_grad=False)
+
+    def beta_kernel(self, beta):
+        return torch.pow(beta.unsqueeze(1).multiply(self._beta_ident_base), self._beta_exp).unsqueeze(1).unsqueeze(1)
+
+
+class ReferenceLayer(nn.Module):
+    def __init__(self, n_in, n_out, spec, beta_init):
+        super().__init__()
+        family, t_len = spec["family"], spec["t_len"]
+        nb = 1 if spec.get("shared_beta") else n_out
+        self._beta = nn.Parameter(torch.Tensor([beta_init] * nb), requires_grad=True)
+        beta = torch.clamp(self._beta, 0, 1).detach()
+        if family in ("block", "dblock"):
+            self._method_func = FastNaiveKernels(nb, t_len, beta)
+        if family == "dblock":
+            d = spec["d"]
+            self._block = FastNaiveKernels(nb, t_len // d, beta)
+            self._last_block = FastNaiveKernels(nb, t_len - d * (t_len // d), beta)
+            self._to_input_current = nn.Linear(n_in, n_out)
+        else:
+            self._to_current = nn.Linear(n_in, n_out)
+        if family in ("dblock", "standard_dblock_repo"):
+            self._to_recurrent_current = nn.Linear(n_out, n_out)
+
+    def kernel_modules(self):
+        return [m for m in (getattr(self, n, None) for n in ("_method_func", "_block", "_last_block"))
+                if m is not None]
+
+
+class ReferenceModel(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        self._layers = nn.ModuleList()
+        n_in = spec["n_in"]
+        for n in spec["hidden"]:
+            self._layers.append(ReferenceLayer(n_in, n, spec, 0.9))
+            n_in = n
+        self._readout_layer = ReferenceLayer(n_in, spec["n_out"], spec, 0.95)
+
+
+def strict_load(task):
+    spec = task["model"]
+    if task["format"] == "torch":
+        state = load_torch(task["file"])
+        metadata = state.pop(METADATA_KEY)
+    else:
+        state, meta = read_safetensors_by_hand(task["file"])
+        metadata = meta[METADATA_KEY]
+    check_metadata(metadata, {"layout": "reference"}, "strict_load")
+    model = ReferenceModel(spec)
+    fresh = {k: v.clone() for k, v in model.state_dict().items()}
+    result = model.load_state_dict(state, strict=True)
+    check(not result.missing_keys and not result.unexpected_keys, f"strict load: {result}")
+    loaded = model.state_dict()
+    expected = read_expected(task["expected"])
+    for name, e in expected.items():
+        check(torch.equal(loaded[name], e), f"strict_load: values of {name} differ")
+    kernel_count = 0
+    for layer in list(model._layers) + [model._readout_layer]:
+        beta = torch.clamp(layer._beta, 0, 1).detach()
+        for kernels in layer.kernel_modules():
+            kernel_count += 1
+            check(torch.allclose(kernels._beta_kernel, kernels.beta_kernel(beta), rtol=1e-6, atol=1e-7),
+                  "a _beta_kernel is not clamp(beta) ** _beta_exp")
+    for name, value in fresh.items():
+        if name.split(".")[-1] in ("_beta_ident_base", "_beta_exp", "_phi_kernel"):
+            check(torch.equal(loaded[name], value), f"strict_load: {name} differs from the reference's own value")
+    check(kernel_count == task["kernel_sets"], f"{kernel_count} kernel modules, expected {task['kernel_sets']}")
+    if "resave_to" in task:
+        # What a Python user does next: save the module's weights as a plain dict, with snn's metadata kept.
+        resaved = dict(model.state_dict())
+        resaved[METADATA_KEY] = metadata
+        torch.save(resaved, task["resave_to"])
+    return f"strict load of {len(state)} entries into {spec['family']}"
+
+
+# ----- files for Java --------------------------------------------------------------------------------------
+
+def random_like(shapes, seed, float64_betas=False):
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for name, shape in shapes.items():
+        if name.endswith("beta"):
+            t = 0.5 + 0.5 * torch.rand(shape, generator=g)
+            out[name] = t.double() if float64_betas else t
+        else:
+            out[name] = torch.randn(shape, generator=g)
+    return out
+
+
+def as_views(tensors):
+    """The same values as views: matrices transposed with an offset, vectors strided slices of one shared storage."""
+    vectors = {k: v for k, v in tensors.items() if v.dim() == 1}
+    shared = torch.zeros(2 * sum(v.numel() for v in vectors.values()) + 1)
+    out, position = {}, 1
+    for name, t in tensors.items():
+        if t.dim() == 2:
+            a, b = t.shape
+            base = torch.zeros(b, a + 1)
+            view = base[:, 1:].t()
+            view.copy_(t)
+            check(not view.is_contiguous() and view.storage_offset() == 1, "a strided view")
+            out[name] = view
+        elif t.dim() == 1:
+            n = t.numel()
+            view = shared[position:position + 2 * n:2]
+            view.copy_(t)
+            out[name] = view
+            position += 2 * n
+        else:
+            out[name] = t
+    return out
+
+
+def write(task):
+    kind, path = task["kind"], task["file"]
+    if kind == "reference_module":
+        torch.manual_seed(task["seed"])
+        model = ReferenceModel(task["model"])
+        with torch.no_grad():
+            for layer in list(model._layers) + [model._readout_layer]:
+                layer._beta.uniform_(0.5, 1.0)  # as if trained: values differ from the init
+                projection = layer._to_input_current if hasattr(layer, "_to_input_current") else layer._to_current
+                projection.bias.normal_()
+        state = dict(model.state_dict())
+        torch.save(state, path)
+        write_expected(task["expected_out"], state)
+        return f"wrote dict(model.state_dict()) with {len(state)} entries"
+    tensors = random_like(task["shapes"], task["seed"], float64_betas=(kind == "plain"))
+    write_expected(task["expected_out"], tensors)
+    if kind == "plain":
+        torch.save(tensors, path)
+    elif kind == "views":
+        torch.save(as_views(tensors), path)
+    elif kind == "ordered_dict":
+        torch.save(collections.OrderedDict(tensors), path)
+    elif kind == "nested":
+        torch.save({"state_dict": tensors, "epoch": 3}, path)
+    elif kind == "legacy":
+        torch.save(tensors, path, _use_new_zipfile_serialization=False)
+    elif kind == "safetensors":
+        write_safetensors_by_hand(path, tensors, {"origin": "python"})
+    else:
+        raise Failure(f"unknown kind {kind}")
+    return f"wrote {kind} with {len(tensors)} tensors"
+
+
+def check_torch(task):
+    state = load_torch(task["file"])
+    check(METADATA_KEY in state, f"no {METADATA_KEY} entry")
+    check_metadata(state.pop(METADATA_KEY), task["metadata"], "check_torch")
+    compare_tensors(state, read_expected(task["expected"]), "check_torch")
+    return f"torch.load(weights_only=True): {len(state)} tensors"
+
+
+def check_safetensors(task):
+    tensors, metadata = read_safetensors_by_hand(task["file"])
+    check(METADATA_KEY in metadata, f"no {METADATA_KEY} in __metadata__")
+    check_metadata(metadata[METADATA_KEY], task["metadata"], "check_safetensors")
+    expected = read_expected(task["expected"])
+    compare_tensors(tensors, expected, "check_safetensors (by hand)")
+    try:
+        import safetensors.torch
+    except ImportError:
+        return f"parsed by hand: {len(tensors)} tensors (safetensors package not installed)"
+    compare_tensors(safetensors.torch.load_file(task["file"]), expected, "check_safetensors (safetensors package)")
+    return f"parsed by hand and by the safetensors package: {len(tensors)} tensors"
+
+
+TASKS = {"check_torch": check_torch, "check_safetensors": check_safetensors, "strict_load": strict_load,
+         "write": write}
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        tasks = json.load(f)
+    failures = 0
+    print(f"torch {torch.__version__}")
+    for task in tasks:
+        label = task.get("label", task["task"])
+        try:
+            print(f"ok   {label}: {TASKS[task['task']](task)}")
+        except Exception as e:  # report every task, then fail
+            failures += 1
+            detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
+            print(f"FAIL {label}: {detail}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
