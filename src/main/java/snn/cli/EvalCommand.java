@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.interop.Checkpoints;
 import snn.training.Evaluation;
 import snn.training.RunEvaluation;
 
@@ -17,13 +18,30 @@ import snn.training.RunEvaluation;
         description = "Evaluates a run's selected model: test accuracy, spikes per sample per layer, confusion matrix.")
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--run", required = true, paramLabel = "RUN_DIR", description = "A run folder (results/<name>).")
+    @Option(names = "--run", paramLabel = "RUN_DIR", description = "A run folder (results/<name>).")
     Path run;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "A checkpoint snn wrote (model.pt, an export) or a state dict Python saved.")
+    Path checkpoint;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "With --checkpoint: the config whose data and model to use (default: the checkpoint's own).")
+    Path config;
 
     @Override
     public Integer call() {
-        ExperimentConfig config = ConfigLoader.load(run.resolve("config.json"), java.util.List.of());
-        Evaluation e = RunEvaluation.evaluate(run, config, DataSources.open(config).test());
+        Evaluation e;
+        if (run != null && checkpoint == null && config == null) {
+            ExperimentConfig saved = ConfigLoader.load(run.resolve("config.json"), java.util.List.of());
+            e = RunEvaluation.evaluate(run, saved, DataSources.open(saved).test());
+        } else if (run == null && checkpoint != null) {
+            ExperimentConfig cfg = config != null ? ConfigLoader.load(config, java.util.List.of())
+                    : Checkpoints.load(checkpoint).config();
+            e = RunEvaluation.evaluateCheckpoint(checkpoint, cfg, DataSources.open(cfg).test());
+        } else {
+            throw new snn.training.TrainingException("give --run RUN_DIR, or --checkpoint FILE [--config FILE]");
+        }
         System.out.printf(Locale.ROOT, "test accuracy %.2f%%, loss %.4f%n", 100 * e.accuracy(), e.loss());
         for (int i = 0; i < e.spikesPerSample().size(); i++) {
             System.out.printf(Locale.ROOT, "hidden layer %d: %.1f spikes per sample%n", i, e.spikesPerSample().get(i));

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import snn.data.SpikeDataset;
 import snn.models.SpikingNetwork;
 import snn.config.ExperimentConfig;
+import snn.interop.Checkpoints;
 
 /** Evaluates the selected (best) model of a finished or interrupted run folder. */
 public final class RunEvaluation {
@@ -17,6 +18,14 @@ public final class RunEvaluation {
         Trainer.initRuntime(config);
         SpikingNetwork net = new SpikingNetwork(config.model(), data.channels(), data.classes());
         TrainingState.loadBest(runDir, net);
+        return Evaluator.evaluate(net, data, config.training().evalBatchSize());
+    }
+
+    /** Builds {@code config}'s network, loads {@code checkpoint} (either layout, torch or safetensors) and evaluates. */
+    public static Evaluation evaluateCheckpoint(Path checkpoint, ExperimentConfig config, SpikeDataset data) {
+        Trainer.initRuntime(config);
+        SpikingNetwork net = new SpikingNetwork(config.model(), data.channels(), data.classes());
+        Checkpoints.loadInto(checkpoint, net);
         return Evaluator.evaluate(net, data, config.training().evalBatchSize());
     }
 }

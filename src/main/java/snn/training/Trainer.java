@@ -25,6 +25,7 @@ import snn.config.TrainingConfig;
 import snn.data.Batch;
 import snn.data.BatchLoader;
 import snn.data.DatasetSplits;
+import snn.interop.Checkpoints;
 import snn.io.AtomicFiles;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
@@ -39,12 +40,16 @@ import snn.runtime.TorchRuntime;
  * learning-rate milestones with factor gamma where the best model so far is reloaded and a fresh Adam is created,
  * and model selection on validation accuracy when there is a validation split, else on the lowest training loss.
  *
- * <p>Writes {@code config.json}, {@code manifest.json}, {@code metrics.csv} (after every epoch) and
+ * <p>Writes {@code config.json}, {@code manifest.json}, {@code metrics.csv} (after every epoch), {@code model.pt}
+ * (the selected model, whenever it changes), {@code training-state.pt} (for {@code --resume}) and
  * {@code summary.json} to the run folder, each atomically.
  */
 public final class Trainer {
 
     private static final ObjectMapper JSON = ConfigLoader.mapper();
+
+    /** The selected model of a run, as an snn checkpoint (torch format; {@code snn export} reads it). */
+    public static final String MODEL_FILE = "model.pt";
 
     private final ExperimentConfig config;
     private final DatasetSplits data;
@@ -131,6 +136,7 @@ public final class Trainer {
                     bestScore = score;
                     bestEpoch = epoch;
                     best = snapshot(net);
+                    Checkpoints.save(net, config, runDir.resolve(MODEL_FILE));
                 }
                 progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.2f%%,%s test acc"
                         + " %.2f%%, %.1f spikes/sample, %.1f ms/batch, %.1f s%s", epoch, t.epochs(), pass.loss,
