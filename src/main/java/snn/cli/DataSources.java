@@ -2,8 +2,7 @@ package snn.cli;
 
 import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
-import snn.data.SyntheticSpikes;
-import snn.training.TrainingException;
+import snn.data.Datasets;
 
 /** Opens the dataset a config names. */
 final class DataSources {
@@ -12,10 +11,6 @@ final class DataSources {
     }
 
     static DatasetSplits open(ExperimentConfig config) {
-        String name = config.data().dataset();
-        if (name.equals("synthetic")) {
-            return SyntheticSpikes.splits(config.data().synthetic(), config.seed());
-        }
-        throw new TrainingException("dataset \"" + name + "\" cannot be loaded by this build yet");
+        return Datasets.open(config.data(), config.seed());
     }
 }

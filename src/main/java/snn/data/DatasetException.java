@@ -1,0 +1,38 @@
+package snn.data;
+
+import java.nio.file.Path;
+
+import snn.cli.UserError;
+
+/**
+ * A dataset file that cannot be used: truncated or corrupt, a wrong magic number or shape, a label out of range,
+ * an empty sample. The message names the file and the problem; the CLI prints it alone (exit status 2).
+ */
+public class DatasetException extends RuntimeException implements UserError {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+
+    /** A problem with {@code file}; the message reads "{@code file}: {@code problem}". */
+    public DatasetException(Path file, String problem) {
+        super(file + ": " + problem);
+        this.file = file;
+    }
+
+    /** As {@link #DatasetException(Path, String)}, keeping the low-level cause for debugging. */
+    public DatasetException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+        this.file = file;
+    }
+
+    /** For subclasses that compose the whole message themselves. */
+    protected DatasetException(String message, Path file) {
+        super(message);
+        this.file = file;
+    }
+
+    /** The file (or folder) at fault. */
+    public Path file() {
+        return file;
+    }
+}

@@ -1,0 +1,236 @@
+package snn.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import snn.config.ConfigException;
+import snn.config.ConfigException.ConfigError;
+import snn.config.DataConfig;
+
+/**
+ * Opens the dataset a {@link DataConfig} names, as the papers prepare it (algorithms.md §7), and applies the
+ * training/test limits and the validation split.
+ *
+ * <p>Files looked for under {@code data.root}:
+ * <ul>
+ *   <li>{@code fashion-mnist}, {@code mnist}: {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
+ *       {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, each gzipped ({@code .gz}) or not;</li>
+ *   <li>{@code nmnist}: the original {@code Train/} and {@code Test/} folders of digit folders of {@code .bin}
+ *       files, or else the papers' HDF5 conversion {@code train.h5} and {@code test.h5};</li>
+ *   <li>{@code shd}: {@code shd_train.h5}, {@code shd_test.h5};</li>
+ *   <li>{@code ssc}: {@code ssc_train.h5}, {@code ssc_test.h5} (and {@code ssc_valid.h5}, which only
+ *       {@code inspect} reads: the papers train on train and test on test).</li>
+ * </ul>
+ */
+public final class Datasets {
+
+    /**
+     * Seed of the validation split. It is fixed, not the run's seed, so that every run of an experiment holds out
+     * the same samples and validation scores stay comparable across seeds.
+     */
+    public static final long VALIDATION_SEED = 0x5EED_5B17L;
+
+    private static final int IMAGE_SIDE = 28;
+
+    private Datasets() {
+    }
+
+    /**
+     * The training, validation and test splits {@code cfg} describes.
+     *
+     * <p>{@code train_limit} and {@code test_limit} keep the first N samples of each file. A positive
+     * {@code validation_fraction} then holds out that share of the (limited) training set, per class, chosen with
+     * {@link #VALIDATION_SEED}; 0 keeps the papers' protocol (no validation split).
+     *
+     * @param seed the run's seed (only the synthetic task depends on it)
+     * @throws MissingDatasetException when a file is missing (the message says how to get it)
+     * @throws DatasetException        when a file is corrupt
+     */
+    public static DatasetSplits open(DataConfig cfg, long seed) {
+        SpikeDataset train;
+        SpikeDataset test;
+        if (cfg.dataset().equals("synthetic")) {
+            DatasetSplits synthetic = SyntheticSpikes.splits(cfg.synthetic(), seed);
+            train = Subset.first(synthetic.train(), cfg.trainLimit());
+            test = Subset.first(synthetic.test(), cfg.testLimit());
+        } else {
+            if (cfg.augment() && !isImageDataset(cfg.dataset())) {
+                throw new ConfigException("data", List.of(new ConfigError("data.augment",
+                        "only the image datasets (fashion-mnist, mnist) have augmentation; the papers use none for "
+                                + cfg.dataset())));
+            }
+            train = Subset.first(openSplit(cfg, "train", cfg.trainLimit()), cfg.trainLimit());
+            test = Subset.first(openSplit(cfg, "test", cfg.testLimit()), cfg.testLimit());
+        }
+        return holdOutValidation(train, test, cfg.validationFraction());
+    }
+
+    /** The split files {@code inspect} reports for {@code dataset}: train and test (and valid for SSC). */
+    public static List<String> splitNames(String dataset) {
+        return dataset.equals("ssc") ? List.of("train", "valid", "test") : List.of("train", "test");
+    }
+
+    /**
+     * One whole split file of a file-based dataset (no limit, no validation split; augmentation for "train" when
+     * {@code cfg.augment()}).
+     *
+     * @param split one of {@link #splitNames(String)}
+     */
+    public static InspectableDataset openSplit(DataConfig cfg, String split) {
+        return openSplit(cfg, split, null);
+    }
+
+    private static InspectableDataset openSplit(DataConfig cfg, String split, Integer limit) {
+        String name = cfg.dataset();
+        if (!splitNames(name).contains(split) || name.equals("synthetic")) {
+            throw new IllegalArgumentException("dataset " + name + " has no split file '" + split + "'");
+        }
+        Path root = cfg.root();
+        if (root == null) {
+            throw new ConfigException("data", List.of(new ConfigError("data.root",
+                    "required for dataset \"" + name + "\": the folder holding its files")));
+        }
+        if (!Files.isDirectory(root)) {
+            throw new MissingDatasetException(root, name, root);
+        }
+        return switch (name) {
+            case "fashion-mnist", "mnist" -> images(cfg, split);
+            case "nmnist" -> nmnist(cfg, split, limit);
+            case "shd" -> hdf5(cfg, split, limit, "shd_" + split + ".h5", 700, 20);
+            case "ssc" -> hdf5(cfg, split, limit, "ssc_" + split + ".h5", 700, 35);
+            default -> throw new ConfigException("data", List.of(new ConfigError("data.dataset",
+                    "unknown dataset \"" + name + "\"")));
+        };
+    }
+
+    private static boolean isImageDataset(String name) {
+        return name.equals("fashion-mnist") || name.equals("mnist");
+    }
+
+    private static ImageDataset images(DataConfig cfg, String split) {
+        String prefix = split.equals("train") ? "train" : "t10k";
+        Path imagesFile = idxFile(cfg, prefix + "-images-idx3-ubyte");
+        Path labelsFile = idxFile(cfg, prefix + "-labels-idx1-ubyte");
+        IdxReader.Images images = IdxReader.readImages(imagesFile);
+        if (images.rows() != IMAGE_SIDE || images.cols() != IMAGE_SIDE) {
+            throw new DatasetException(imagesFile, "images are " + images.rows() + "x" + images.cols() + ", "
+                    + cfg.dataset() + " images are 28x28");
+        }
+        if (images.count() == 0) {
+            throw new DatasetException(imagesFile, "holds no images");
+        }
+        byte[] labels = IdxReader.readLabels(labelsFile);
+        if (labels.length != images.count()) {
+            throw new DatasetException(labelsFile, "holds " + labels.length + " labels but " + imagesFile.getFileName()
+                    + " holds " + images.count() + " images");
+        }
+        for (int i = 0; i < labels.length; i++) {
+            int label = labels[i] & 0xFF;
+            if (label >= 10) {
+                throw new DatasetException(labelsFile, "label " + label + " of sample " + i + " is outside 0..9");
+            }
+        }
+        ImageAugmentation augmentation = null;
+        if (split.equals("train") && cfg.augment()) {
+            augmentation = cfg.dataset().equals("mnist") ? ImageAugmentation.MNIST : ImageAugmentation.FASHION_MNIST;
+        }
+        return new ImageDataset(cfg.dataset() + "/" + split, images, labels, 10, cfg.tLen(), cfg.encoding(),
+                cfg.dtMs(), augmentation, imagesFile.toString());
+    }
+
+    /** {@code base} or {@code base.gz}, whichever exists (the uncompressed file first). */
+    private static Path idxFile(DataConfig cfg, String base) {
+        Path plain = cfg.root().resolve(base);
+        if (Files.isRegularFile(plain)) {
+            return plain;
+        }
+        Path gz = cfg.root().resolve(base + ".gz");
+        if (Files.isRegularFile(gz)) {
+            return gz;
+        }
+        throw new MissingDatasetException(gz, cfg.dataset(), cfg.root());
+    }
+
+    private static EventDataset nmnist(DataConfig cfg, String split, Integer limit) {
+        Path root = cfg.root();
+        Path folder = root.resolve(split.equals("train") ? "Train" : "Test");
+        Path h5 = root.resolve(split + ".h5");
+        if (Files.isDirectory(folder)) {
+            return NmnistBinReader.read(folder, nmnistBuilder(cfg, split, folder), limit);
+        }
+        if (Files.isRegularFile(h5)) {
+            return Hdf5EventReader.read(h5, nmnistBuilder(cfg, split, h5), limit);
+        }
+        throw new MissingDatasetException(folder, "nmnist", root);
+    }
+
+    private static EventDataset.Builder nmnistBuilder(DataConfig cfg, String split, Path source) {
+        return new EventDataset.Builder("nmnist/" + split, NmnistBinReader.SIDE * NmnistBinReader.SIDE, cfg.tLen(),
+                cfg.dtMs(), 10, source.toString());
+    }
+
+    private static EventDataset hdf5(DataConfig cfg, String split, Integer limit, String fileName, int channels,
+            int classes) {
+        Path file = cfg.root().resolve(fileName);
+        if (!Files.isRegularFile(file)) {
+            throw new MissingDatasetException(file, cfg.dataset(), cfg.root());
+        }
+        EventDataset.Builder builder = new EventDataset.Builder(cfg.dataset() + "/" + split, channels, cfg.tLen(),
+                cfg.dtMs(), classes, file.toString());
+        return Hdf5EventReader.read(file, builder, limit);
+    }
+
+    /**
+     * Splits {@code train} into training and validation parts: per class, a shuffled (seed
+     * {@link #VALIDATION_SEED}) {@code round(fraction * count)} samples are held out. Both parts keep the original
+     * order. The validation part never augments. {@code fraction} 0 returns no validation split.
+     */
+    public static DatasetSplits holdOutValidation(SpikeDataset train, SpikeDataset test, double fraction) {
+        if (fraction <= 0) {
+            return new DatasetSplits(train, null, test);
+        }
+        List<List<Integer>> byClass = new ArrayList<>();
+        for (int c = 0; c < train.classes(); c++) {
+            byClass.add(new ArrayList<>());
+        }
+        for (int i = 0; i < train.size(); i++) {
+            byClass.get(train.label(i)).add(i);
+        }
+        SplittableRandom random = new SplittableRandom(VALIDATION_SEED);
+        boolean[] held = new boolean[train.size()];
+        int heldCount = 0;
+        for (List<Integer> members : byClass) {
+            int[] shuffled = members.stream().mapToInt(Integer::intValue).toArray();
+            for (int i = shuffled.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int tmp = shuffled[i];
+                shuffled[i] = shuffled[j];
+                shuffled[j] = tmp;
+            }
+            int take = (int) Math.round(fraction * shuffled.length);
+            for (int k = 0; k < take; k++) {
+                held[shuffled[k]] = true;
+            }
+            heldCount += take;
+        }
+        if (heldCount == 0 || heldCount == train.size()) {
+            throw new ConfigException("data", List.of(new ConfigError("data.validation_fraction", "a fraction of "
+                    + fraction + " of " + train.size() + " training samples leaves "
+                    + (heldCount == 0 ? "no validation sample" : "no training sample"))));
+        }
+        int[] validation = new int[heldCount];
+        int[] remaining = new int[train.size() - heldCount];
+        for (int i = 0, v = 0, r = 0; i < train.size(); i++) {
+            if (held[i]) {
+                validation[v++] = i;
+            } else {
+                remaining[r++] = i;
+            }
+        }
+        return new DatasetSplits(new Subset(train, remaining, true, train.name() + " (train part)"),
+                new Subset(train, validation, false, train.name() + " (validation part)"), test);
+    }
+}
