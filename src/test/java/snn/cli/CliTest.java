@@ -76,6 +76,28 @@ class CliTest {
     }
 
     @Test
+    void fashionMnistTrainsEndToEndThroughTheCli(@TempDir Path dir) throws Exception {
+        Path fashion = Path.of(System.getProperty("snn.fashion.dir", "../shared/datasets/fashion-mnist"));
+        Outcome o = run("train", "--config", "configs/paper/block_fmnist_block.json", "--out", dir.toString(),
+                "--set", "data.root=" + fashion.toAbsolutePath(), "--set", "data.train_limit=1024",
+                "--set", "data.test_limit=512", "--set", "model.hidden=[64]", "--set", "training.epochs=3",
+                "--set", "training.milestones=[]");
+        assertEquals(0, o.code(), o.err());
+        double accuracy = snn.config.ConfigLoader.mapper().readTree(dir.resolve("summary.json").toFile())
+                .get("test_accuracy").asDouble();
+        assertTrue(accuracy > 0.3, "10 classes: chance is 0.1, got " + accuracy);
+    }
+
+    @Test
+    void missingDatasetFilesSayWhereToGetThem(@TempDir Path dir) {
+        Outcome o = run("train", "--config", "configs/shd_dblock5.json", "--out", dir.resolve("run").toString(),
+                "--set", "data.root=" + dir.resolve("nothing-here"));
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("snn data download"), o.err());
+        assertFalse(o.err().contains("\tat "), o.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Outcome o = run("train", "--config", "configs/quickstart.json", "--epochs", "3");
         assertEquals(2, o.code());
