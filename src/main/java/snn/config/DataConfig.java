@@ -54,6 +54,29 @@ public record DataConfig(
         }
     }
 
+    /** The built-in synthetic task. */
+    public static DataConfig synthetic(SyntheticConfig synthetic) {
+        return new DataConfig("synthetic", null, null, null, null, null, null, null, null, synthetic);
+    }
+
+    /** A published dataset ({@code fashion-mnist}, {@code mnist}, {@code nmnist}, {@code shd}, {@code ssc}) in
+     * {@code root}, with the papers' time steps, bin width and encoding. */
+    public static DataConfig of(String dataset, Path root) {
+        return new DataConfig(dataset, root, null, null, null, null, null, null, null, null);
+    }
+
+    /** This config with {@code fraction} of the training set held out for model selection. */
+    public DataConfig withValidationFraction(double fraction) {
+        return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, fraction, trainLimit, testLimit,
+                synthetic);
+    }
+
+    /** This config using only the first {@code train} training and {@code test} test samples. */
+    public DataConfig withLimits(Integer train, Integer test) {
+        return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, validationFraction, train, test,
+                synthetic);
+    }
+
     /** Image-to-spike encodings. */
     public enum Encoding {
         /** Block paper: every pixel spikes once, at floor((1 - x)(T - 1)). */

@@ -21,4 +21,68 @@ public record ExperimentConfig(String name, Long seed, String resultsDir, Runtim
                 : new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         training = training != null ? training : new TrainingConfig(null, null, null, null, null, null, null, null, null);
     }
+
+    /** A builder for configs made in code; {@link Builder#build()} validates like the JSON loader does. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds and validates an {@link ExperimentConfig}. */
+    public static final class Builder {
+        private String name;
+        private Long seed;
+        private String resultsDir;
+        private RuntimeConfig runtime;
+        private DataConfig data;
+        private ModelConfig model;
+        private TrainingConfig training;
+
+        private Builder() {
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder resultsDir(String resultsDir) {
+            this.resultsDir = resultsDir;
+            return this;
+        }
+
+        public Builder runtime(RuntimeConfig runtime) {
+            this.runtime = runtime;
+            return this;
+        }
+
+        public Builder data(DataConfig data) {
+            this.data = data;
+            return this;
+        }
+
+        public Builder model(ModelConfig model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder training(TrainingConfig training) {
+            this.training = training;
+            return this;
+        }
+
+        /**
+         * The config, validated.
+         *
+         * @throws ConfigException listing every problem, with the JSON path of each setting
+         */
+        public ExperimentConfig build() {
+            return ConfigValidator.check(new ExperimentConfig(name, seed, resultsDir, runtime, data, model, training),
+                    "(built in code)");
+        }
+    }
 }

@@ -53,6 +53,108 @@ public record ModelConfig(
         kernels = kernels != null ? kernels : Kernels.TORCH;
     }
 
+    /** A builder for the standard LIF network (multi-spike unless {@link Builder#singleSpike}). */
+    public static Builder standard() {
+        return new Builder(Kind.STANDARD);
+    }
+
+    /** A builder for the single-spike block network. */
+    public static Builder block() {
+        return new Builder(Kind.BLOCK);
+    }
+
+    /** A builder for the d-block network with {@code d} blocks. */
+    public static Builder dblock(int d) {
+        return new Builder(Kind.DBLOCK).d(d);
+    }
+
+    /** Builds a {@link ModelConfig}; every setting not given keeps the default documented on the record. */
+    public static final class Builder {
+        private final Kind kind;
+        private List<Integer> hidden;
+        private Boolean recurrent;
+        private Boolean singleSpike;
+        private Integer d;
+        private Boolean detachRecurrent;
+        private RecurrentInput recurrentInput;
+        private Readout readout;
+        private Double hiddenTau;
+        private Double readoutTau;
+        private Boolean perNeuronBeta;
+        private Boolean learnBeta;
+        private SurrogateConfig surrogate;
+        private Kernels kernels;
+
+        private Builder(Kind kind) {
+            this.kind = kind;
+        }
+
+        /** Sizes of the hidden layers, input side first. */
+        public Builder hidden(Integer... sizes) {
+            this.hidden = List.of(sizes);
+            return this;
+        }
+
+        public Builder recurrent(boolean recurrent) {
+            this.recurrent = recurrent;
+            return this;
+        }
+
+        public Builder singleSpike(boolean singleSpike) {
+            this.singleSpike = singleSpike;
+            return this;
+        }
+
+        public Builder d(int d) {
+            this.d = d;
+            return this;
+        }
+
+        public Builder detachRecurrent(boolean detach) {
+            this.detachRecurrent = detach;
+            return this;
+        }
+
+        public Builder recurrentInput(RecurrentInput input) {
+            this.recurrentInput = input;
+            return this;
+        }
+
+        public Builder readout(Readout readout) {
+            this.readout = readout;
+            return this;
+        }
+
+        /** Time constants in time steps: beta = exp(-1 / tau). */
+        public Builder tau(double hiddenTau, double readoutTau) {
+            this.hiddenTau = hiddenTau;
+            this.readoutTau = readoutTau;
+            return this;
+        }
+
+        /** One beta per neuron ({@code true}) or per layer, trained or fixed. */
+        public Builder beta(boolean perNeuron, boolean learnable) {
+            this.perNeuronBeta = perNeuron;
+            this.learnBeta = learnable;
+            return this;
+        }
+
+        public Builder surrogate(SurrogateConfig surrogate) {
+            this.surrogate = surrogate;
+            return this;
+        }
+
+        public Builder kernels(Kernels kernels) {
+            this.kernels = kernels;
+            return this;
+        }
+
+        public ModelConfig build() {
+            return new ModelConfig(kind, hidden, recurrent, singleSpike, d, detachRecurrent, recurrentInput, readout,
+                    hiddenTau, readoutTau, perNeuronBeta, learnBeta, surrogate, kernels);
+        }
+    }
+
     /** The hidden neuron model. */
     public enum Kind {
         @JsonProperty("standard") STANDARD,

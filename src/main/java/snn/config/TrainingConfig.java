@@ -21,6 +21,74 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch,
         NonFiniteLoss onNonFiniteLoss) {
 
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link TrainingConfig}; settings not given keep their defaults. */
+    public static final class Builder {
+        private Integer epochs;
+        private Integer batchSize;
+        private Integer evalBatchSize;
+        private Double lr;
+        private List<Integer> milestones;
+        private Double gamma;
+        private Boolean reloadBestAtMilestone;
+        private Integer maxBatchesPerEpoch;
+        private NonFiniteLoss onNonFiniteLoss;
+
+        private Builder() {
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder evalBatchSize(int evalBatchSize) {
+            this.evalBatchSize = evalBatchSize;
+            return this;
+        }
+
+        public Builder lr(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        /** The learning rate is multiplied by {@code gamma} after each of these epochs. */
+        public Builder milestones(double gamma, Integer... epochs) {
+            this.gamma = gamma;
+            this.milestones = List.of(epochs);
+            return this;
+        }
+
+        public Builder reloadBestAtMilestone(boolean reload) {
+            this.reloadBestAtMilestone = reload;
+            return this;
+        }
+
+        public Builder maxBatchesPerEpoch(int batches) {
+            this.maxBatchesPerEpoch = batches;
+            return this;
+        }
+
+        public Builder onNonFiniteLoss(NonFiniteLoss policy) {
+            this.onNonFiniteLoss = policy;
+            return this;
+        }
+
+        public TrainingConfig build() {
+            return new TrainingConfig(epochs, batchSize, evalBatchSize, lr, milestones, gamma, reloadBestAtMilestone,
+                    maxBatchesPerEpoch, onNonFiniteLoss);
+        }
+    }
+
     /** What happens when a batch's loss is NaN or infinite. */
     public enum NonFiniteLoss {
         @com.fasterxml.jackson.annotation.JsonProperty("stop") STOP,
