@@ -1,7 +1,6 @@
 package snn.training;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,37 +56,25 @@ public final class RunComparison {
     /** test accuracy, ms per batch, epoch seconds (without the first epoch when there are more), spikes/sample. */
     private static double[] read(Path run) {
         Path summaryFile = run.resolve("summary.json");
-        Path metricsFile = run.resolve("metrics.csv");
         try {
             JsonNode summary = ConfigLoader.mapper().readTree(summaryFile.toFile());
-            List<String> lines = Files.readAllLines(metricsFile);
-            String[] header = lines.get(0).split(",");
-            int fwd = column(header, "forward_ms", metricsFile);
-            int bwd = column(header, "backward_ms", metricsFile);
-            int sec = column(header, "epoch_seconds", metricsFile);
-            int from = lines.size() > 2 ? 2 : 1;
+            MetricsTable metrics = MetricsTable.read(run);
+            double[] forward = metrics.column("forward_ms");
+            double[] backward = metrics.column("backward_ms");
+            double[] seconds = metrics.column("epoch_seconds");
+            int from = forward.length > 1 ? 1 : 0;
             double batchMs = 0;
             double epochSeconds = 0;
-            for (int i = from; i < lines.size(); i++) {
-                String[] v = lines.get(i).split(",", -1);
-                batchMs += Double.parseDouble(v[fwd]) + Double.parseDouble(v[bwd]);
-                epochSeconds += Double.parseDouble(v[sec]);
+            for (int i = from; i < forward.length; i++) {
+                batchMs += forward[i] + backward[i];
+                epochSeconds += seconds[i];
             }
-            int n = lines.size() - from;
+            int n = forward.length - from;
             return new double[] {summary.get("test_accuracy").asDouble(), batchMs / n, epochSeconds / n,
                     summary.get("total_spikes_per_sample").asDouble()};
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot read run " + run + " (needs summary.json and metrics.csv of a finished"
                     + " run): " + e.getMessage(), e);
         }
-    }
-
-    private static int column(String[] header, String name, Path file) {
-        for (int i = 0; i < header.length; i++) {
-            if (header[i].equals(name)) {
-                return i;
-            }
-        }
-        throw new TrainingException(file + " has no column '" + name + "'");
     }
 }

@@ -162,6 +162,11 @@ public final class Trainer {
         Evaluation finalTest = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
         TrainingResult result = new TrainingResult(runDir, bestEpoch, selection, finalTest, List.copyOf(history));
         writeJson(runDir.resolve("summary.json"), summary(result));
+        try {
+            snn.plots.TrainingFigures.curves(runDir, runDir.resolve("figures"));
+        } catch (IOException | RuntimeException e) {
+            progress.line("could not draw the training curves: " + e.getMessage());
+        }
         progress.line(String.format(Locale.ROOT, "done: epoch %d selected by %s; test accuracy %.2f%%, %.1f spikes per"
                 + " sample; results in %s", bestEpoch, selection, 100 * finalTest.accuracy(),
                 finalTest.totalSpikesPerSample(), runDir));

@@ -1,0 +1,39 @@
+package snn.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** A run's {@code metrics.csv} read back: one row per epoch, columns by header name (empty cells are NaN). */
+public record MetricsTable(Path file, List<String> header, List<double[]> rows) {
+
+    /** Reads {@code <runDir>/metrics.csv}. */
+    public static MetricsTable read(Path runDir) {
+        Path file = runDir.resolve("metrics.csv");
+        try {
+            List<String> lines = Files.readAllLines(file);
+            if (lines.size() < 2) {
+                throw new TrainingException(file + " holds no completed epoch");
+            }
+            List<String> header = List.of(lines.get(0).split(","));
+            List<double[]> rows = lines.subList(1, lines.size()).stream()
+                    .map(l -> Arrays.stream(l.split(",", -1)).mapToDouble(v -> v.isEmpty() ? Double.NaN
+                            : Double.parseDouble(v)).toArray())
+                    .toList();
+            return new MetricsTable(file, header, rows);
+        } catch (IOException | NumberFormatException e) {
+            throw new TrainingException("cannot read " + file + " (a run's metrics): " + e.getMessage(), e);
+        }
+    }
+
+    /** The values of column {@code name}, one per epoch. */
+    public double[] column(String name) {
+        int i = header.indexOf(name);
+        if (i < 0) {
+            throw new TrainingException(file + " has no column '" + name + "'");
+        }
+        return rows.stream().mapToDouble(r -> r[i]).toArray();
+    }
+}
