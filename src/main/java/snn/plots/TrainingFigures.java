@@ -47,6 +47,7 @@ public final class TrainingFigures {
         JFreeChart chart = ChartFactory.createXYLineChart("Training of " + runDir.getFileName(), "epoch",
                 "accuracy (%)", accuracy, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
+        plot.getDomainAxis().setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         plot.setRenderer(0, lines());
         NumberAxis lossAxis = new NumberAxis("training loss");
         plot.setRangeAxis(1, lossAxis);
