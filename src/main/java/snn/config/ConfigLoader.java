@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -16,14 +19,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.config.ConfigException.ConfigError;
 
 /**
- * Reads experiment configs: JSON with snake_case keys, {@code --set path=value} overrides, strict binding (unknown
- * keys and wrongly typed values are errors) and {@link ConfigValidator validation}.
+ * Reads JSON configs (experiments, benchmarks): snake_case keys, {@code --set path=value} overrides, strict binding
+ * to records (unknown keys and wrongly typed values are errors naming their JSON path) and validation.
  */
 public final class ConfigLoader {
 
@@ -42,38 +47,49 @@ public final class ConfigLoader {
     }
 
     /**
-     * Loads and validates {@code file} with {@code overrides} ({@code "training.epochs=3"}, values parsed as JSON
-     * when they are valid JSON, else taken as strings) applied first.
+     * Loads and validates an experiment config, with {@code overrides} applied first.
      *
      * @throws ConfigException naming the file, the key and what was expected
      */
     public static ExperimentConfig load(Path file, List<String> overrides) {
+        return load(file, overrides, ExperimentConfig.class, ConfigValidator::problems);
+    }
+
+    /** As {@link #load(Path, List)}, from JSON text; {@code source} names it in messages. */
+    public static ExperimentConfig parse(String json, List<String> overrides, String source) {
+        return parse(json, overrides, source, ExperimentConfig.class, ConfigValidator::problems);
+    }
+
+    /**
+     * Loads {@code file} as a {@code type} record: overrides ({@code "training.epochs=3"}; values are parsed as JSON
+     * when they are valid JSON, else taken as strings; a key segment may be a list index or {@code *} for every
+     * element) are applied to the JSON, which is then bound strictly and checked by {@code validator}.
+     *
+     * @throws ConfigException naming the file, each JSON path at fault and what was expected
+     */
+    public static <T> T load(Path file, List<String> overrides, Class<T> type,
+            Function<T, List<ConfigError>> validator) {
         String source = file.toString();
-        JsonNode tree;
         try {
-            tree = mapper().readTree(Files.readString(file));
+            return parse(Files.readString(file), overrides, source, type, validator);
         } catch (NoSuchFileException e) {
             throw new ConfigException(source, List.of(new ConfigError("(file)", "no such file")));
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, List.of(new ConfigError("(syntax)",
-                    "not valid JSON at line " + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage())));
         } catch (IOException e) {
             throw new ConfigException(source, List.of(new ConfigError("(file)", "cannot read: " + e.getMessage())));
         }
-        return fromTree(tree, overrides, source);
     }
 
-    /** As {@link #load}, from JSON text. */
-    public static ExperimentConfig parse(String json, List<String> overrides, String source) {
+    /** As {@link #load(Path, List, Class, Function)}, from JSON text; {@code source} names it in messages. */
+    public static <T> T parse(String json, List<String> overrides, String source, Class<T> type,
+            Function<T, List<ConfigError>> validator) {
+        JsonNode tree;
         try {
-            return fromTree(mapper().readTree(json), overrides, source);
+            tree = mapper().readTree(json);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source, List.of(new ConfigError("(syntax)", e.getOriginalMessage())));
+            throw new ConfigException(source, List.of(new ConfigError("(syntax)", "not valid JSON at line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
+                    + e.getOriginalMessage())));
         }
-    }
-
-    private static ExperimentConfig fromTree(JsonNode tree, List<String> overrides, String source) {
         if (tree == null || !tree.isObject()) {
             throw new ConfigException(source, List.of(new ConfigError("(root)", "expected a JSON object")));
         }
@@ -84,9 +100,17 @@ public final class ConfigLoader {
         if (!errors.isEmpty()) {
             throw new ConfigException(source, errors);
         }
-        ExperimentConfig config;
+        T config = bind(tree, type, source);
+        List<ConfigError> problems = validator.apply(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(source, problems);
+        }
+        return config;
+    }
+
+    private static <T> T bind(JsonNode tree, Class<T> type, String source) {
         try {
-            config = mapper().treeToValue(tree, ExperimentConfig.class);
+            return mapper().treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).sorted().collect(Collectors.joining(", "));
@@ -94,31 +118,34 @@ public final class ConfigLoader {
                     + "'; expected one of: " + known)));
         } catch (InvalidFormatException e) {
             throw new ConfigException(source, List.of(new ConfigError(path(e), "cannot use " + e.getValue()
-                    + ": expected " + expected(e.getTargetType()))));
+                    + ": expected " + describe(e.getTargetType()))));
+        } catch (MismatchedInputException e) {
+            Class<?> target = e.getTargetType();
+            String expected = target == null ? e.getOriginalMessage()
+                    : List.class.isAssignableFrom(target) ? "a JSON list, e.g. [8, 16]" : describe(target);
+            throw new ConfigException(source, List.of(new ConfigError(path(e), "expected " + expected)));
         } catch (JsonMappingException e) {
             throw new ConfigException(source, List.of(new ConfigError(path(e), e.getOriginalMessage())));
         } catch (JsonProcessingException e) {
             throw new ConfigException(source, List.of(new ConfigError("(root)", e.getOriginalMessage())));
         }
-        return ConfigValidator.check(config, source);
     }
 
-    private static String expected(Class<?> type) {
+    private static String describe(Class<?> type) {
         if (type.isEnum()) {
-            return "one of " + java.util.Arrays.stream(type.getEnumConstants())
-                    .map(c -> "\"" + c.toString().toLowerCase(java.util.Locale.ROOT) + "\"")
-                    .collect(Collectors.joining(", "));
+            return "one of " + Arrays.stream(type.getEnumConstants())
+                    .map(c -> "\"" + c.toString().toLowerCase(Locale.ROOT) + "\"").collect(Collectors.joining(", "));
         }
         return switch (type.getSimpleName()) {
-            case "Integer", "int" -> "a whole number";
-            case "Long", "long" -> "a whole number";
+            case "Integer", "int", "Long", "long" -> "a whole number";
             case "Double", "double" -> "a number";
             case "Boolean", "boolean" -> "true or false";
+            case "String" -> "a string";
             default -> "a " + type.getSimpleName();
         };
     }
 
-    /** JSON path of a mapping error: {@code model.hidden[0]}. */
+    /** JSON path of a binding error: {@code model.hidden[0]}. */
     private static String path(JsonMappingException e) {
         StringBuilder sb = new StringBuilder();
         for (JsonMappingException.Reference r : e.getPath()) {
@@ -134,13 +161,14 @@ public final class ConfigLoader {
         return sb.isEmpty() ? "(root)" : sb.toString();
     }
 
+    /** Applies {@code a.b=value}; a key segment may be a list index or {@code *} (every element). */
     private static void applyOverride(ObjectNode root, String override, List<ConfigError> errors) {
         int eq = override.indexOf('=');
         if (eq <= 0) {
             errors.add(new ConfigError("--set " + override, "expected key=value, e.g. training.epochs=3"));
             return;
         }
-        String[] keys = override.substring(0, eq).split("\\.");
+        String key = override.substring(0, eq);
         String raw = override.substring(eq + 1);
         JsonNode value;
         try {
@@ -151,17 +179,46 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             value = root.textNode(raw);
         }
-        ObjectNode node = root;
-        for (int i = 0; i < keys.length - 1; i++) {
-            JsonNode child = node.get(keys[i]);
-            if (child == null || child.isNull()) {
-                child = node.putObject(keys[i]);
-            } else if (!child.isObject()) {
-                errors.add(new ConfigError(String.join(".", keys), "'" + keys[i] + "' is not an object"));
+        set(root, key.split("\\."), 0, value, key, errors);
+    }
+
+    private static void set(JsonNode node, String[] keys, int i, JsonNode value, String key, List<ConfigError> errors) {
+        String k = keys[i];
+        boolean last = i == keys.length - 1;
+        if (node instanceof ArrayNode array) {
+            List<Integer> indices = new ArrayList<>();
+            if (k.equals("*")) {
+                for (int j = 0; j < array.size(); j++) {
+                    indices.add(j);
+                }
+            } else if (k.matches("\\d+") && Integer.parseInt(k) < array.size()) {
+                indices.add(Integer.parseInt(k));
+            } else {
+                errors.add(new ConfigError("--set " + key, "'" + k + "' is not an index of a list of " + array.size()
+                        + " (use 0.." + (array.size() - 1) + " or *)"));
                 return;
             }
-            node = (ObjectNode) child;
+            for (int j : indices) {
+                if (last) {
+                    array.set(j, value);
+                } else {
+                    set(array.get(j), keys, i + 1, value, key, errors);
+                }
+            }
+            return;
         }
-        node.set(keys[keys.length - 1], value);
+        if (!(node instanceof ObjectNode object)) {
+            errors.add(new ConfigError("--set " + key, "'" + keys[i - 1] + "' is not an object or a list"));
+            return;
+        }
+        if (last) {
+            object.set(k, value);
+            return;
+        }
+        JsonNode child = object.get(k);
+        if (child == null || child.isNull()) {
+            child = object.putObject(k);
+        }
+        set(child, keys, i + 1, value, key, errors);
     }
 }
