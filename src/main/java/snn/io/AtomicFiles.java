@@ -65,37 +65,6 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes a whole file at a given path, for libraries that only write to paths. */
-    @FunctionalInterface
-    public interface PathWriter {
-        void writeTo(Path file) throws IOException;
-    }
-
-    /**
-     * Atomically replaces {@code target} with the file that {@code writer} writes at a temporary path in the same
-     * folder: the file is forced to disk, then renamed. On failure {@code target} is left as it was.
-     */
-    public static void writeVia(Path target, PathWriter writer) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            writer.writeTo(tmp);
-            try (FileChannel written = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                written.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            syncDirectory(dir);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-    }
-
     private static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);

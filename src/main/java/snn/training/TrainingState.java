@@ -1,5 +1,6 @@
 package snn.training;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.ArchiveWriter;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
@@ -48,16 +52,27 @@ final class TrainingState {
 
     static void save(Path runDir, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer, Progress progress) {
         try {
-            AtomicFiles.writeVia(file(runDir), tmp -> {
-                OutputArchive archive = new OutputArchive();
-                archive.write("model", tensors(Parameters.named(net)));
-                archive.write("best", tensors(best));
-                OutputArchive adam = new OutputArchive();
-                optimizer.save(adam);
-                archive.write("optimizer", adam);
-                archive.write("progress", new IValue(JSON.writeValueAsString(progress)));
-                archive.save_to(tmp.toString());
-            });
+            OutputArchive archive = new OutputArchive();
+            archive.write("model", tensors(Parameters.named(net)));
+            archive.write("best", tensors(best));
+            OutputArchive adam = new OutputArchive();
+            optimizer.save(adam);
+            archive.write("optimizer", adam);
+            archive.write("progress", new IValue(JSON.writeValueAsString(progress)));
+            // Serialised in memory, then written by Java: LibTorch's own file writer aborts the process when the
+            // disk fills up, while a Java write fails with an IOException that leaves the old state in place.
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ArchiveWriter writer = new ArchiveWriter() {
+                @Override
+                public long call(Pointer data, long size) {
+                    byte[] chunk = new byte[Math.toIntExact(size)];
+                    new BytePointer(data).capacity(size).get(chunk);
+                    bytes.write(chunk, 0, chunk.length);
+                    return size;
+                }
+            };
+            archive.save_to(writer);
+            AtomicFiles.write(file(runDir), bytes.toByteArray());
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot write the training state to " + file(runDir) + ": " + e.getMessage(),
                     e);
