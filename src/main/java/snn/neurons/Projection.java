@@ -1,7 +1,6 @@
 package snn.neurons;
 
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -20,13 +19,9 @@ public final class Projection extends Module {
      */
     public Projection(int inputs, int outputs, double biasBound) {
         double bound = 1 / Math.sqrt(inputs);
-        weight = Tensors.own(register_parameter("weight", uniform(bound, outputs, inputs)));
+        weight = Tensors.own(register_parameter("weight", Initialisation.uniform(bound, outputs, inputs)));
         bias = Tensors.own(register_parameter("bias",
-                biasBound == 0 ? Tensors.zeros(outputs) : uniform(biasBound, outputs)));
-    }
-
-    private static Tensor uniform(double bound, long... shape) {
-        return torch.rand(shape, Tensors.float32()).mul(new Scalar(2 * bound)).sub(new Scalar(bound));
+                biasBound == 0 ? Tensors.zeros(outputs) : Initialisation.uniform(biasBound, outputs)));
     }
 
     /** {@code [batch, inputs, time] -> [batch, outputs, time]}. */

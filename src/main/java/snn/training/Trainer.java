@@ -30,6 +30,7 @@ import snn.io.AtomicFiles;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.neurons.Initialisation;
 import snn.runtime.Device;
 import snn.runtime.MachineInfo;
 import snn.runtime.ThreadSettings;
@@ -86,7 +87,8 @@ public final class Trainer {
 
     private TrainingResult run(Path runDir, boolean resume) {
         initRuntime(config);
-        SpikingNetwork net = new SpikingNetwork(config.model(), data.train().channels(), data.train().classes());
+        SpikingNetwork net = Initialisation.seeded(config.seed(),
+                () -> new SpikingNetwork(config.model(), data.train().channels(), data.train().classes()));
         TrainingConfig t = config.training();
         boolean selectOnValidation = data.validation() != null;
         String selection = selectOnValidation ? "validation_accuracy" : "train_loss";

@@ -1,0 +1,41 @@
+package snn.neurons;
+
+import java.util.function.Supplier;
+
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Where initial parameter values come from. By default, LibTorch's global generator (seeded with
+ * {@code torch.manual_seed}); inside {@link #seeded}, a private generator of the calling thread, so that networks
+ * built concurrently in one JVM (two trainings side by side) each get exactly the weights their seed gives.
+ */
+public final class Initialisation {
+
+    private static final ThreadLocal<Generator> GENERATOR = new ThreadLocal<>();
+
+    private Initialisation() {
+    }
+
+    /** Runs {@code build} with parameters drawn from a generator seeded with {@code seed}, and returns its result. */
+    public static <T> T seeded(long seed, Supplier<T> build) {
+        Generator previous = GENERATOR.get();
+        GENERATOR.set(torch.make_generator_cpu(seed));
+        try {
+            return build.get();
+        } finally {
+            GENERATOR.set(previous);
+        }
+    }
+
+    /** A float32 tensor of {@code shape} drawn from U(-bound, bound). */
+    static Tensor uniform(double bound, long... shape) {
+        Generator g = GENERATOR.get();
+        Tensor u = g == null ? torch.rand(shape, Tensors.float32())
+                : torch.rand(shape, new GeneratorOptional(g), Tensors.float32());
+        return u.mul(new Scalar(2 * bound)).sub(new Scalar(bound));
+    }
+}
