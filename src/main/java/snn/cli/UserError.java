@@ -5,5 +5,6 @@ package snn.cli;
  * alone and exits with status 2. Library exceptions implement it to be reported that way.
  */
 public interface UserError {
+    /** {@return the message the CLI prints after {@code snn: }, saying what is wrong and what to do} */
     String getMessage();
 }

@@ -8,14 +8,27 @@ import snn.cli.UserError;
 public final class ConfigException extends IllegalArgumentException implements UserError {
     private static final long serialVersionUID = 1L;
 
+    /** Every problem, in the order found. */
     private final List<ConfigError> errors;
 
+    /**
+     * Creates the exception; its message lists every error.
+     *
+     * @param source where the config came from (a file name, or e.g. "(built in code)"), named first in the message
+     * @param errors every problem found, at least one
+     */
     public ConfigException(String source, List<ConfigError> errors) {
         super(format(source, errors));
         this.errors = List.copyOf(errors);
     }
 
-    /** One problem: where ({@code model.d}) and what is wrong. */
+    /**
+     * One problem: where ({@code model.d}) and what is wrong.
+     *
+     * @param path the JSON path at fault, e.g. {@code model.hidden[0]}, or a marker such as {@code (file)},
+     *             {@code (syntax)}, {@code (root)} or {@code --set key}
+     * @param message what is wrong and what was expected
+     */
     public record ConfigError(String path, String message) {
         @Override
         public String toString() {
@@ -23,6 +36,7 @@ public final class ConfigException extends IllegalArgumentException implements U
         }
     }
 
+    /** {@return every problem, in the order found} */
     public List<ConfigError> errors() {
         return errors;
     }

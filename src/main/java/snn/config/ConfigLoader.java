@@ -35,7 +35,7 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** The JSON mapper for configs and result files: snake_case, strict, pretty-printed. */
+    /** {@return a new JSON mapper for configs and result files: snake_case, strict, pretty-printed} */
     public static ObjectMapper mapper() {
         return new ObjectMapper()
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -49,13 +49,25 @@ public final class ConfigLoader {
     /**
      * Loads and validates an experiment config, with {@code overrides} applied first.
      *
+     * @param file      the JSON file
+     * @param overrides {@code key=value} settings applied before binding, as for
+     *                  {@link #load(Path, List, Class, Function)}; empty for none
+     * @return the validated config
      * @throws ConfigException naming the file, the key and what was expected
      */
     public static ExperimentConfig load(Path file, List<String> overrides) {
         return load(file, overrides, ExperimentConfig.class, ConfigValidator::problems);
     }
 
-    /** As {@link #load(Path, List)}, from JSON text; {@code source} names it in messages. */
+    /**
+     * As {@link #load(Path, List)}, from JSON text.
+     *
+     * @param json      the config as JSON text
+     * @param overrides {@code key=value} settings applied before binding; empty for none
+     * @param source    what to call the text in messages, e.g. a file name
+     * @return the validated config
+     * @throws ConfigException naming {@code source}, each JSON path at fault and what was expected
+     */
     public static ExperimentConfig parse(String json, List<String> overrides, String source) {
         return parse(json, overrides, source, ExperimentConfig.class, ConfigValidator::problems);
     }
@@ -65,6 +77,12 @@ public final class ConfigLoader {
      * when they are valid JSON, else taken as strings; a key segment may be a list index or {@code *} for every
      * element) are applied to the JSON, which is then bound strictly and checked by {@code validator}.
      *
+     * @param <T>       the config record type
+     * @param file      the JSON file
+     * @param overrides {@code key=value} settings; empty for none
+     * @param type      the record class to bind to; JSON keys are its components' names in snake_case
+     * @param validator the config's problems, empty when it is valid
+     * @return the bound and validated config
      * @throws ConfigException naming the file, each JSON path at fault and what was expected
      */
     public static <T> T load(Path file, List<String> overrides, Class<T> type,
@@ -79,7 +97,18 @@ public final class ConfigLoader {
         }
     }
 
-    /** As {@link #load(Path, List, Class, Function)}, from JSON text; {@code source} names it in messages. */
+    /**
+     * As {@link #load(Path, List, Class, Function)}, from JSON text.
+     *
+     * @param <T>       the config record type
+     * @param json      the config as JSON text
+     * @param overrides {@code key=value} settings; empty for none
+     * @param source    what to call the text in messages, e.g. a file name
+     * @param type      the record class to bind to
+     * @param validator the config's problems, empty when it is valid
+     * @return the bound and validated config
+     * @throws ConfigException naming {@code source}, each JSON path at fault and what was expected
+     */
     public static <T> T parse(String json, List<String> overrides, String source, Class<T> type,
             Function<T, List<ConfigError>> validator) {
         JsonNode tree;

@@ -23,7 +23,9 @@ public final class ConfigValidator {
     /**
      * Validates {@code config}.
      *
+     * @param config the config to check
      * @param source where the config came from, for the message (a file name or "code")
+     * @return {@code config} itself, when it is valid
      * @throws ConfigException listing every problem
      */
     public static ExperimentConfig check(ExperimentConfig config, String source) {
@@ -34,7 +36,12 @@ public final class ConfigValidator {
         return config;
     }
 
-    /** Every problem of {@code config}, empty when it is valid. */
+    /**
+     * Checks {@code config} without throwing.
+     *
+     * @param config the config to check
+     * @return every problem; empty when the config is valid
+     */
     public static List<ConfigError> problems(ExperimentConfig config) {
         ConfigValidator v = new ConfigValidator();
         v.experiment(config);

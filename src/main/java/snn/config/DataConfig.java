@@ -32,6 +32,7 @@ public record DataConfig(
         Integer testLimit,
         SyntheticConfig synthetic) {
 
+    /** Fills in the defaults of settings left null; {@code tLen} and {@code dtMs} depend on the dataset. */
     public DataConfig {
         dataset = dataset != null ? dataset : "synthetic";
         encoding = encoding != null ? encoding : Encoding.LATENCY;
@@ -54,24 +55,45 @@ public record DataConfig(
         }
     }
 
-    /** The built-in synthetic task. */
+    /**
+     * The built-in synthetic task.
+     *
+     * @param synthetic the task's parameters; its {@code tLen} becomes the config's
+     * @return a data config with every other setting at its default
+     */
     public static DataConfig synthetic(SyntheticConfig synthetic) {
         return new DataConfig("synthetic", null, null, null, null, null, null, null, null, synthetic);
     }
 
-    /** A published dataset ({@code fashion-mnist}, {@code mnist}, {@code nmnist}, {@code shd}, {@code ssc}) in
-     * {@code root}, with the papers' time steps, bin width and encoding. */
+    /**
+     * A published dataset in {@code root}, with the papers' time steps, bin width and encoding.
+     *
+     * @param dataset {@code fashion-mnist}, {@code mnist}, {@code nmnist}, {@code shd} or {@code ssc}
+     * @param root    folder holding the dataset's files
+     * @return a data config with every other setting at its default
+     */
     public static DataConfig of(String dataset, Path root) {
         return new DataConfig(dataset, root, null, null, null, null, null, null, null, null);
     }
 
-    /** This config with {@code fraction} of the training set held out for model selection. */
+    /**
+     * This config with part of the training set held out for model selection.
+     *
+     * @param fraction share of the training set held out, in [0, 1)
+     * @return a copy with {@code validationFraction} replaced
+     */
     public DataConfig withValidationFraction(double fraction) {
         return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, fraction, trainLimit, testLimit,
                 synthetic);
     }
 
-    /** This config using only the first {@code train} training and {@code test} test samples. */
+    /**
+     * This config using only the first samples of each split.
+     *
+     * @param train training samples to use; null for all
+     * @param test  test samples to use; null for all
+     * @return a copy with {@code trainLimit} and {@code testLimit} replaced
+     */
     public DataConfig withLimits(Integer train, Integer test) {
         return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, validationFraction, train, test,
                 synthetic);

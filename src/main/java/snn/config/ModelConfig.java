@@ -38,6 +38,7 @@ public record ModelConfig(
         SurrogateConfig surrogate,
         Kernels kernels) {
 
+    /** Fills in the defaults of settings left null; {@code kind} and {@code d} have none. */
     public ModelConfig {
         hidden = hidden == null ? List.of(128) : List.copyOf(hidden);
         recurrent = recurrent != null ? recurrent : false;
@@ -53,17 +54,30 @@ public record ModelConfig(
         kernels = kernels != null ? kernels : Kernels.TORCH;
     }
 
-    /** A builder for the standard LIF network (multi-spike unless {@link Builder#singleSpike}). */
+    /**
+     * A builder for the standard LIF network (multi-spike unless {@link Builder#singleSpike}).
+     *
+     * @return a builder with every other setting at its default
+     */
     public static Builder standard() {
         return new Builder(Kind.STANDARD);
     }
 
-    /** A builder for the single-spike block network. */
+    /**
+     * A builder for the single-spike block network.
+     *
+     * @return a builder with every other setting at its default
+     */
     public static Builder block() {
         return new Builder(Kind.BLOCK);
     }
 
-    /** A builder for the d-block network with {@code d} blocks. */
+    /**
+     * A builder for the d-block network.
+     *
+     * @param d the number of blocks, 1 to the number of time steps
+     * @return a builder with every other setting at its default
+     */
     public static Builder dblock(int d) {
         return new Builder(Kind.DBLOCK).d(d);
     }
@@ -89,66 +103,136 @@ public record ModelConfig(
             this.kind = kind;
         }
 
-        /** Sizes of the hidden layers, input side first. */
+        /**
+         * Sets the sizes of the hidden layers, input side first (default one layer of 128).
+         *
+         * @param sizes neurons of each hidden layer, at least one layer
+         * @return this builder
+         */
         public Builder hidden(Integer... sizes) {
             this.hidden = List.of(sizes);
             return this;
         }
 
+        /**
+         * Makes the hidden layers recurrent or not (default false; not for the block network).
+         *
+         * @param recurrent true for recurrent hidden layers
+         * @return this builder
+         */
         public Builder recurrent(boolean recurrent) {
             this.recurrent = recurrent;
             return this;
         }
 
+        /**
+         * Standard network only: at most one spike per neuron, or multi-spike with reset (default).
+         *
+         * @param singleSpike true for single-spike neurons
+         * @return this builder
+         */
         public Builder singleSpike(boolean singleSpike) {
             this.singleSpike = singleSpike;
             return this;
         }
 
+        /**
+         * D-block network only: sets the number of blocks.
+         *
+         * @param d 1 to the number of time steps
+         * @return this builder
+         */
         public Builder d(int d) {
             this.d = d;
             return this;
         }
 
+        /**
+         * D-block network only: whether gradients skip the recurrent spikes (default true).
+         *
+         * @param detach true for no gradient through the recurrent spikes
+         * @return this builder
+         */
         public Builder detachRecurrent(boolean detach) {
             this.detachRecurrent = detach;
             return this;
         }
 
+        /**
+         * D-block network only: how a block's spikes are reduced for the next block (default {@code MAX}).
+         *
+         * @param input {@link RecurrentInput#MAX} or {@link RecurrentInput#SUM}
+         * @return this builder
+         */
         public Builder recurrentInput(RecurrentInput input) {
             this.recurrentInput = input;
             return this;
         }
 
+        /**
+         * Sets how logits are read from the readout membrane (default {@code SUM}).
+         *
+         * @param readout {@link Readout#SUM} or {@link Readout#MAX} over time
+         * @return this builder
+         */
         public Builder readout(Readout readout) {
             this.readout = readout;
             return this;
         }
 
-        /** Time constants in time steps: beta = exp(-1 / tau). */
+        /**
+         * Sets the initial time constants: beta = exp(-1 / tau) (defaults 10 and 20).
+         *
+         * @param hiddenTau  hidden layers' time constant in time steps, positive
+         * @param readoutTau readout's time constant in time steps, positive
+         * @return this builder
+         */
         public Builder tau(double hiddenTau, double readoutTau) {
             this.hiddenTau = hiddenTau;
             this.readoutTau = readoutTau;
             return this;
         }
 
-        /** One beta per neuron ({@code true}) or per layer, trained or fixed. */
+        /**
+         * Sets the shape of beta and whether it is trained (defaults true and true).
+         *
+         * @param perNeuron one beta per neuron ({@code true}) or one per layer
+         * @param learnable beta trained with the weights ({@code true}) or fixed
+         * @return this builder
+         */
         public Builder beta(boolean perNeuron, boolean learnable) {
             this.perNeuronBeta = perNeuron;
             this.learnBeta = learnable;
             return this;
         }
 
+        /**
+         * Sets the spike function's pseudo-derivative (default {@link SurrogateConfig#DEFAULT}).
+         *
+         * @param surrogate the surrogate's family and scale
+         * @return this builder
+         */
         public Builder surrogate(SurrogateConfig surrogate) {
             this.surrogate = surrogate;
             return this;
         }
 
+        /**
+         * Sets the implementation of the neuron dynamics (default {@code TORCH}).
+         *
+         * @param kernels {@link Kernels#TORCH} or {@link Kernels#NATIVE}
+         * @return this builder
+         */
         public Builder kernels(Kernels kernels) {
             this.kernels = kernels;
             return this;
         }
 
+        /**
+         * The config. It is not validated here: {@link ExperimentConfig.Builder#build()} checks it with the data.
+         *
+         * @return the model config, every unset setting at its default
+         */
         public ModelConfig build() {
             return new ModelConfig(kind, hidden, recurrent, singleSpike, d, detachRecurrent, recurrentInput, readout,
                     hiddenTau, readoutTau, perNeuronBeta, learnBeta, surrogate, kernels);
@@ -157,26 +241,35 @@ public record ModelConfig(
 
     /** The hidden neuron model. */
     public enum Kind {
+        /** Sequential leaky integrate-and-fire neurons, multi-spike with reset or single-spike. */
         @JsonProperty("standard") STANDARD,
+        /** Single spike: the membrane without reset for all steps at once, then each neuron's first crossing. */
         @JsonProperty("block") BLOCK,
+        /** Time cut into {@code d} blocks, each a block layer started from rest; optionally recurrent across blocks. */
         @JsonProperty("dblock") DBLOCK
     }
 
     /** How logits are read from the readout membrane. */
     public enum Readout {
+        /** Logits are the readout membrane summed over time. */
         @JsonProperty("sum") SUM,
+        /** Logits are the readout membrane's maximum over time. */
         @JsonProperty("max") MAX
     }
 
     /** Reduction of a block's spikes fed to the next block. */
     public enum RecurrentInput {
+        /** Whether each neuron spiked in the previous block (0 or 1). */
         @JsonProperty("max") MAX,
+        /** How many times each neuron spiked in the previous block. */
         @JsonProperty("sum") SUM
     }
 
     /** Which implementation computes the neuron dynamics. */
     public enum Kernels {
+        /** LibTorch tensor operations, on any device. */
         @JsonProperty("torch") TORCH,
+        /** The fused C kernels when the native library was built and loads, else LibTorch (with a message). */
         @JsonProperty("native") NATIVE
     }
 }

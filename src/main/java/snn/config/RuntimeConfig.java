@@ -12,6 +12,7 @@ public record RuntimeConfig(String device, Integer torchThreads, Integer blasThr
     /** CPU with the measured default threads. */
     public static final RuntimeConfig DEFAULT = new RuntimeConfig(null, null, null);
 
+    /** Fills in the default device; null thread counts keep the measured defaults. */
     public RuntimeConfig {
         device = device != null ? device : "cpu";
     }

@@ -15,6 +15,7 @@ public record SurrogateConfig(Kind kind, Double scale) {
     /** Fast sigmoid with scale 10, as in both papers. */
     public static final SurrogateConfig DEFAULT = new SurrogateConfig(Kind.FAST_SIGMOID, 10.0);
 
+    /** Fills in the defaults of settings left null. */
     public SurrogateConfig {
         kind = kind != null ? kind : Kind.FAST_SIGMOID;
         scale = scale != null ? scale : 10.0;
@@ -22,12 +23,15 @@ public record SurrogateConfig(Kind kind, Double scale) {
 
     /** Surrogate families. */
     public enum Kind {
+        /** dH/du = 1 / (scale |u| + 1)^2 ({@link Surrogate.FastSigmoid}). */
         @JsonProperty("fast_sigmoid") FAST_SIGMOID,
+        /** dH/du = (alpha / 2) / (1 + (pi alpha u / 2)^2), alpha = scale ({@link Surrogate.Arctan}). */
         @JsonProperty("arctan") ARCTAN,
+        /** dH/du = max(0, 1 - scale |u|) ({@link Surrogate.Triangle}). */
         @JsonProperty("triangle") TRIANGLE
     }
 
-    /** The surrogate this config describes. */
+    /** {@return the surrogate this config describes} */
     public Surrogate build() {
         return switch (kind) {
             case FAST_SIGMOID -> new Surrogate.FastSigmoid(scale);

@@ -19,6 +19,7 @@ public record SyntheticConfig(Integer classes, Integer channels, Integer tLen, I
     /** The defaults. */
     public static final SyntheticConfig DEFAULT = new SyntheticConfig(null, null, null, null, null, null, null, null);
 
+    /** Fills in the defaults of settings left null. */
     public SyntheticConfig {
         classes = classes != null ? classes : 10;
         channels = channels != null ? channels : 100;

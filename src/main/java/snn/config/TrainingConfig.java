@@ -21,7 +21,7 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch,
         NonFiniteLoss onNonFiniteLoss) {
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -41,48 +41,102 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         private Builder() {
         }
 
+        /**
+         * Sets the number of epochs to train (default 10).
+         *
+         * @param epochs at least 1
+         * @return this builder
+         */
         public Builder epochs(int epochs) {
             this.epochs = epochs;
             return this;
         }
 
+        /**
+         * Sets the training batch size (default 128).
+         *
+         * @param batchSize samples per training step, at least 1
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
         }
 
+        /**
+         * Sets the evaluation batch size (default 256).
+         *
+         * @param evalBatchSize samples per evaluation batch, at least 1
+         * @return this builder
+         */
         public Builder evalBatchSize(int evalBatchSize) {
             this.evalBatchSize = evalBatchSize;
             return this;
         }
 
+        /**
+         * Sets the Adam learning rate (default 1e-3).
+         *
+         * @param lr in (0, 1)
+         * @return this builder
+         */
         public Builder lr(double lr) {
             this.lr = lr;
             return this;
         }
 
-        /** The learning rate is multiplied by {@code gamma} after each of these epochs. */
+        /**
+         * Sets the learning-rate schedule: the rate is multiplied by {@code gamma} after each of these epochs
+         * (default: no milestones, gamma 0.1).
+         *
+         * @param gamma  decay factor, in (0, 1]
+         * @param epochs increasing epoch numbers, each at least 1
+         * @return this builder
+         */
         public Builder milestones(double gamma, Integer... epochs) {
             this.gamma = gamma;
             this.milestones = List.of(epochs);
             return this;
         }
 
+        /**
+         * Sets whether each milestone reloads the best model so far and starts a fresh Adam (default true).
+         *
+         * @param reload false for a plain step schedule
+         * @return this builder
+         */
         public Builder reloadBestAtMilestone(boolean reload) {
             this.reloadBestAtMilestone = reload;
             return this;
         }
 
+        /**
+         * Ends each epoch after this many batches, for short runs (default: all batches).
+         *
+         * @param batches at least 1
+         * @return this builder
+         */
         public Builder maxBatchesPerEpoch(int batches) {
             this.maxBatchesPerEpoch = batches;
             return this;
         }
 
+        /**
+         * Sets what a NaN or infinite loss does (default {@code STOP}).
+         *
+         * @param policy {@link NonFiniteLoss#STOP} or {@link NonFiniteLoss#SKIP}
+         * @return this builder
+         */
         public Builder onNonFiniteLoss(NonFiniteLoss policy) {
             this.onNonFiniteLoss = policy;
             return this;
         }
 
+        /**
+         * The config. It is not validated here: {@link ExperimentConfig.Builder#build()} checks it.
+         *
+         * @return the training config, every unset setting at its default
+         */
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batchSize, evalBatchSize, lr, milestones, gamma, reloadBestAtMilestone,
                     maxBatchesPerEpoch, onNonFiniteLoss);
@@ -91,10 +145,13 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
 
     /** What happens when a batch's loss is NaN or infinite. */
     public enum NonFiniteLoss {
+        /** The run ends with a {@link snn.training.TrainingException} naming the epoch, batch and last saved state. */
         @com.fasterxml.jackson.annotation.JsonProperty("stop") STOP,
+        /** The batch is skipped without an update and counted. */
         @com.fasterxml.jackson.annotation.JsonProperty("skip") SKIP
     }
 
+    /** Fills in the defaults of settings left null. */
     public TrainingConfig {
         epochs = epochs != null ? epochs : 10;
         batchSize = batchSize != null ? batchSize : 128;

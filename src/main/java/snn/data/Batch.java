@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 public record Batch(Tensor input, Tensor labels, int[] indices) {
 
-    /** Samples in this batch (the last batch of an epoch may be smaller). */
+    /** {@return the number of samples in this batch (the last batch of an epoch may be smaller)} */
     public int size() {
         return indices.length;
     }

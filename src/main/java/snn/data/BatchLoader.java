@@ -36,8 +36,13 @@ public final class BatchLoader implements AutoCloseable {
     private final ExecutorService prefetcher;
 
     /**
-     * @param shuffle  reshuffle the order every epoch (from {@code seed} and the epoch number)
-     * @param training pass each sample a random generator for augmentation (seeded by seed, epoch and index)
+     * Allocates the two batch buffers and starts the prefetching thread; {@link #close()} stops it.
+     *
+     * @param dataset   the samples to batch
+     * @param batchSize samples per batch (at most the dataset's size)
+     * @param shuffle   reshuffle the order every epoch (from {@code seed} and the epoch number)
+     * @param training  pass each sample a random generator for augmentation (seeded by seed, epoch and index)
+     * @param seed      the run's seed, for the order and the augmentation
      */
     public BatchLoader(SpikeDataset dataset, int batchSize, boolean shuffle, boolean training, long seed) {
         this.dataset = dataset;
@@ -54,16 +59,22 @@ public final class BatchLoader implements AutoCloseable {
         });
     }
 
-    /** Batches per epoch. */
+    /** {@return the number of batches per epoch, the last one possibly partial} */
     public int batchesPerEpoch() {
         return (dataset.size() + batchSize - 1) / batchSize;
     }
 
+    /** {@return the dataset this loader batches} */
     public SpikeDataset dataset() {
         return dataset;
     }
 
-    /** The sample order of {@code epoch}: a permutation of the dataset indices (identity without shuffling). */
+    /**
+     * The sample order of an epoch.
+     *
+     * @param epoch the epoch number; each one has its own order
+     * @return a permutation of the dataset indices (the identity without shuffling)
+     */
     public int[] order(int epoch) {
         int n = dataset.size();
         int[] order = new int[n];
@@ -82,7 +93,12 @@ public final class BatchLoader implements AutoCloseable {
         return order;
     }
 
-    /** The batches of {@code epoch}, prefetched one ahead on a background thread. */
+    /**
+     * The batches of an epoch, prefetched one ahead on a background thread.
+     *
+     * @param epoch the epoch number, which picks the order and the augmentation
+     * @return the batches in order; each is valid until the next call to {@code next()}
+     */
     public Iterator<Batch> epoch(int epoch) {
         int[] order = order(epoch);
         int count = batchesPerEpoch();
@@ -129,7 +145,14 @@ public final class BatchLoader implements AutoCloseable {
         };
     }
 
-    /** Assembles the samples {@code indices} into a batch (no prefetch), e.g. for inspection. */
+    /**
+     * Assembles chosen samples into a batch without prefetching, e.g. for inspection (a training loader augments
+     * them as in epoch 0).
+     *
+     * @param indices dataset indices, at most the batch size
+     * @return the batch, valid until the next batch is loaded
+     * @throws IllegalArgumentException when there are more indices than the batch size
+     */
     public Batch load(int[] indices) {
         if (indices.length > batchSize) {
             throw new IllegalArgumentException("at most " + batchSize + " samples per batch, got " + indices.length);

@@ -59,6 +59,7 @@ public final class DatasetCatalog {
     public record Entry(String name, String title, String homepage, String manualSteps, URI base,
             String checksumManifest, List<RemoteFile> files) {
 
+        /** Copies {@code files}. */
         public Entry {
             files = List.copyOf(files);
         }
@@ -110,12 +111,17 @@ public final class DatasetCatalog {
         return new RemoteFile(name, null, null, Unpack.GUNZIP, name.substring(0, name.length() - ".gz".length()));
     }
 
-    /** The entry of a downloadable dataset ({@code synthetic} has none). */
+    /**
+     * The publication of a downloadable dataset.
+     *
+     * @param dataset a dataset name, e.g. {@code shd}
+     * @return its entry, or empty when the dataset is not downloadable (e.g. {@code synthetic}) or unknown
+     */
     public static Optional<Entry> find(String dataset) {
         return Optional.ofNullable(ENTRIES.get(dataset));
     }
 
-    /** Names of the downloadable datasets, sorted. */
+    /** {@return the names of the downloadable datasets, sorted} */
     public static List<String> names() {
         return ENTRIES.keySet().stream().sorted().toList();
     }

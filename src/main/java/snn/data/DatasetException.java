@@ -13,25 +13,41 @@ public class DatasetException extends RuntimeException implements UserError {
 
     private final transient Path file;
 
-    /** A problem with {@code file}; the message reads "{@code file}: {@code problem}". */
+    /**
+     * A problem with a file; the message reads "{@code file}: {@code problem}".
+     *
+     * @param file    the file (or folder) at fault
+     * @param problem what is wrong with it
+     */
     public DatasetException(Path file, String problem) {
         super(file + ": " + problem);
         this.file = file;
     }
 
-    /** As {@link #DatasetException(Path, String)}, keeping the low-level cause for debugging. */
+    /**
+     * As {@link #DatasetException(Path, String)}, keeping the low-level cause for debugging.
+     *
+     * @param file    the file (or folder) at fault
+     * @param problem what is wrong with it
+     * @param cause   the exception that revealed the problem
+     */
     public DatasetException(Path file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
         this.file = file;
     }
 
-    /** For subclasses that compose the whole message themselves. */
+    /**
+     * For subclasses that compose the whole message themselves.
+     *
+     * @param message the whole message
+     * @param file    the file (or folder) at fault
+     */
     protected DatasetException(String message, Path file) {
         super(message);
         this.file = file;
     }
 
-    /** The file (or folder) at fault. */
+    /** {@return the file (or folder) at fault} */
     public Path file() {
         return file;
     }

@@ -11,6 +11,11 @@ import java.util.Optional;
  */
 public record DatasetSplits(SpikeDataset train, SpikeDataset validation, SpikeDataset test) {
 
+    /**
+     * Checks that the splits agree.
+     *
+     * @throws IllegalArgumentException when train and test differ in channels, time steps or classes
+     */
     public DatasetSplits {
         if (train.channels() != test.channels() || train.timeSteps() != test.timeSteps()
                 || train.classes() != test.classes()) {
@@ -18,6 +23,7 @@ public record DatasetSplits(SpikeDataset train, SpikeDataset validation, SpikeDa
         }
     }
 
+    /** {@return the validation split, or empty when there is none} */
     public Optional<SpikeDataset> validationSplit() {
         return Optional.ofNullable(validation);
     }

@@ -45,7 +45,11 @@ public final class Datasets {
      * {@code validation_fraction} then holds out that share of the (limited) training set, per class, chosen with
      * {@link #VALIDATION_SEED}; 0 keeps the papers' protocol (no validation split).
      *
+     * @param cfg  the dataset, its encoding, limits and validation fraction
      * @param seed the run's seed (only the synthetic task depends on it)
+     * @return the splits; validation is absent when {@code validation_fraction} is 0
+     * @throws ConfigException         when the dataset is unknown, {@code data.root} is missing, augmentation is
+     *                                 asked of a non-image dataset, or the validation fraction leaves a part empty
      * @throws MissingDatasetException when a file is missing (the message says how to get it)
      * @throws DatasetException        when a file is corrupt
      */
@@ -68,7 +72,12 @@ public final class Datasets {
         return holdOutValidation(train, test, cfg.validationFraction());
     }
 
-    /** The split files {@code inspect} reports for {@code dataset}: train and test (and valid for SSC). */
+    /**
+     * The split files {@code inspect} reports for a dataset.
+     *
+     * @param dataset a dataset name
+     * @return {@code train} and {@code test}, with {@code valid} between them for {@code ssc}
+     */
     public static List<String> splitNames(String dataset) {
         return dataset.equals("ssc") ? List.of("train", "valid", "test") : List.of("train", "test");
     }
@@ -77,7 +86,13 @@ public final class Datasets {
      * One whole split file of a file-based dataset (no limit, no validation split; augmentation for "train" when
      * {@code cfg.augment()}).
      *
+     * @param cfg   the dataset, its root folder and encoding
      * @param split one of {@link #splitNames(String)}
+     * @return every sample of the split file
+     * @throws IllegalArgumentException when the dataset is {@code synthetic} or has no such split
+     * @throws ConfigException          when the dataset is unknown or {@code data.root} is missing
+     * @throws MissingDatasetException  when a file is missing
+     * @throws DatasetException         when a file is corrupt
      */
     public static InspectableDataset openSplit(DataConfig cfg, String split) {
         return openSplit(cfg, split, null);
@@ -186,7 +201,13 @@ public final class Datasets {
     /**
      * Splits {@code train} into training and validation parts: per class, a shuffled (seed
      * {@link #VALIDATION_SEED}) {@code round(fraction * count)} samples are held out. Both parts keep the original
-     * order. The validation part never augments. {@code fraction} 0 returns no validation split.
+     * order. The validation part never augments.
+     *
+     * @param train    the training set to split
+     * @param test     the test set, passed through
+     * @param fraction share held out per class, in [0, 1); 0 gives no validation split
+     * @return the splits
+     * @throws ConfigException when {@code fraction} leaves no validation or no training sample
      */
     public static DatasetSplits holdOutValidation(SpikeDataset train, SpikeDataset test, double fraction) {
         if (fraction <= 0) {

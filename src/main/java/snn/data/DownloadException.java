@@ -9,10 +9,21 @@ import snn.cli.UserError;
 public final class DownloadException extends RuntimeException implements UserError {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A failure without an underlying exception (e.g. a checksum mismatch).
+     *
+     * @param message what happened and what to do
+     */
     public DownloadException(String message) {
         super(message);
     }
 
+    /**
+     * A failure with a low-level cause, kept for debugging.
+     *
+     * @param message what happened and what to do
+     * @param cause   the exception that caused the failure
+     */
     public DownloadException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -51,13 +51,21 @@ public final class Downloader {
     private final PrintWriter out;
     private final Duration idleTimeout;
 
-    /** A downloader with redirects (never from HTTPS to HTTP), 30 s connect and 60 s idle timeouts. */
+    /**
+     * A downloader with redirects (never from HTTPS to HTTP), 30 s connect and 60 s idle timeouts.
+     *
+     * @param out where progress and per-file results are printed
+     */
     public Downloader(PrintWriter out) {
         this(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(30)).build(), out, Duration.ofSeconds(60));
     }
 
     /**
+     * A downloader with its own HTTP client and idle timeout (tests use short ones).
+     *
+     * @param client      the client for every request
+     * @param out         where progress and per-file results are printed
      * @param idleTimeout a transfer that receives nothing for this long is abandoned
      */
     public Downloader(HttpClient client, PrintWriter out, Duration idleTimeout) {
@@ -70,6 +78,8 @@ public final class Downloader {
      * Downloads, verifies and installs the files of {@code entry} into {@code root}. Files already installed are
      * kept (a kept file whose checksum can be checked, because it is installed as downloaded, is checked).
      *
+     * @param entry  the dataset's publication, from {@link DatasetCatalog#find}
+     * @param root   the dataset folder, created if needed
      * @param mirror a base URL to fetch every file (and the checksum list) from by name instead of the official
      *               URLs, or {@code null}
      * @throws DownloadException on any failure, after removing every temporary file

@@ -17,7 +17,7 @@ import java.util.List;
  * and adds 1 per event, so events sharing a (channel, bin) add up. Read-only after construction, hence safe for
  * concurrent {@code writeSample} calls.
  */
-public final class EventDataset implements InspectableDataset {
+final class EventDataset implements InspectableDataset {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 

@@ -25,7 +25,7 @@ import java.util.random.RandomGenerator;
  * @param noiseProbability       probability of adding noise
  * @param maxNoiseStd            upper bound of the noise's standard deviation
  */
-public record ImageAugmentation(double distortionScale, double perspectiveProbability, double flipProbability,
+record ImageAugmentation(double distortionScale, double perspectiveProbability, double flipProbability,
         int cropPadding, double noiseProbability, double maxNoiseStd) {
 
     /** Fashion-MNIST: perspective 0.1 (p 0.3), horizontal flip (p 0.5), crop 28 with padding 1, noise (p 0.5). */

@@ -20,7 +20,7 @@ import snn.config.DataConfig.Encoding;
  * With an {@link ImageAugmentation}, {@link #writeSample(int, MemorySegment, RandomGenerator)} augments the image
  * first (training only); {@link #writeSample(int, MemorySegment)} never augments.
  */
-public final class ImageDataset implements InspectableDataset {
+final class ImageDataset implements InspectableDataset {
 
     /** TTFS membrane time constant, ms. */
     static final float TTFS_TAU_MS = 20f;

@@ -30,6 +30,12 @@ public final class LoadBenchmark {
     private LoadBenchmark() {
     }
 
+    /**
+     * Runs the measurements and prints them.
+     *
+     * @param args the input folder (default {@code /tmp/shd-bench}), then optionally the epochs (default 3) and the
+     *             simulated training step in ms (default 100)
+     */
     public static void main(String[] args) {
         Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/shd-bench");
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;

@@ -10,6 +10,8 @@ public final class MissingDatasetException extends DatasetException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Composes the message: the missing path and, for a downloadable dataset, where to get it.
+     *
      * @param missing the path that was looked for
      * @param dataset the dataset name ({@code shd}, ...), for the download hint
      * @param root    the dataset folder, for the download hint

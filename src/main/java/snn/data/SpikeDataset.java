@@ -13,37 +13,49 @@ import java.util.random.RandomGenerator;
  */
 public interface SpikeDataset {
 
-    /** Number of samples. */
+    /** {@return the number of samples} */
     int size();
 
-    /** Input channels (neurons) per sample. */
+    /** {@return the number of input channels (neurons) per sample} */
     int channels();
 
-    /** Time steps (bins) per sample. */
+    /** {@return the number of time steps (bins) per sample} */
     int timeSteps();
 
-    /** Number of classes; labels are in {@code [0, classes())}. */
+    /** {@return the number of classes; labels are in {@code [0, classes())}} */
     int classes();
 
-    /** The class of sample {@code index}. */
+    /**
+     * The class of a sample.
+     *
+     * @param index the sample, in {@code [0, size())}
+     * @return its label, in {@code [0, classes())}
+     */
     int label(int index);
 
     /**
      * Adds sample {@code index} into {@code dst}, a zero-filled region of {@code channels() * timeSteps()}
      * native-order float32 values laid out channel-major: the value of channel {@code c} at step {@code t} goes to
      * float index {@code c * timeSteps() + t}.
+     *
+     * @param index the sample, in {@code [0, size())}
+     * @param dst   the region to add the sample's values into
      */
     void writeSample(int index, MemorySegment dst);
 
     /**
      * As {@link #writeSample(int, MemorySegment)}, for training: datasets with random augmentation draw from
      * {@code random}, which the loader seeds from the run's seed, the epoch and the index. The default ignores it.
+     *
+     * @param index  the sample, in {@code [0, size())}
+     * @param dst    the region to add the sample's values into
+     * @param random the source of the sample's augmentation
      */
     default void writeSample(int index, MemorySegment dst, RandomGenerator random) {
         writeSample(index, dst);
     }
 
-    /** A short human-readable name, used in logs and manifests. */
+    /** {@return a short human-readable name, used in logs and manifests} */
     default String name() {
         return getClass().getSimpleName();
     }

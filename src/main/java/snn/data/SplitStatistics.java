@@ -20,10 +20,12 @@ import java.util.Arrays;
 public record SplitStatistics(String source, int samples, int[] classCounts, int minEvents, double medianEvents,
         int maxEvents, long events, long droppedEvents, double firstEventMs, double lastEventMs) {
 
+    /** Copies {@code classCounts}. */
     public SplitStatistics {
         classCounts = classCounts.clone();
     }
 
+    /** {@return a copy of the samples per class, indexed by label} */
     @Override
     public int[] classCounts() {
         return classCounts.clone();

@@ -30,7 +30,14 @@ public final class SyntheticSpikes implements SpikeDataset {
         this.stream = stream;
     }
 
-    /** Training and test splits of the task defined by {@code config} and {@code seed}. */
+    /**
+     * The task's training and test splits. Class patterns come from {@code seed}; the two splits draw their samples
+     * from separate streams.
+     *
+     * @param config the task's size, shape and noise
+     * @param seed   the seed of the class patterns and samples; equal seeds give equal data
+     * @return the training and test splits, without a validation split
+     */
     public static DatasetSplits splits(SyntheticConfig config, long seed) {
         SplittableRandom patterns = new SplittableRandom(seed);
         int[][] times = new int[config.classes()][config.channels()];

@@ -24,6 +24,7 @@ import snn.neurons.Tensors;
  */
 public record Checkpoint(ExperimentConfig config, int inputs, int classes, Map<String, Tensor> parameters) {
 
+    /** Copies {@code parameters} into an unmodifiable map, keeping their order (the tensors are shared). */
     public Checkpoint {
         parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
@@ -31,6 +32,9 @@ public record Checkpoint(ExperimentConfig config, int inputs, int classes, Map<S
     /**
      * The current state of {@code net} (sharing its tensors: save or export it before training on).
      *
+     * @param net    the network
+     * @param config the config it was built and trained with
+     * @return the checkpoint, with {@code net}'s input and class counts
      * @throws IllegalArgumentException when {@code config.model()} does not describe {@code net}
      */
     public static Checkpoint of(SpikingNetwork net, ExperimentConfig config) {
@@ -41,7 +45,7 @@ public record Checkpoint(ExperimentConfig config, int inputs, int classes, Map<S
         return new Checkpoint(config, net.inputs(), net.classes(), parameters(net));
     }
 
-    /** A new network built from the config, holding these parameters. */
+    /** {@return a new network built from the config, holding copies of these parameters} */
     public SpikingNetwork network() {
         SpikingNetwork net = new SpikingNetwork(config.model(), inputs, classes);
         Parameters.load(net, parameters);

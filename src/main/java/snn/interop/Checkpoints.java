@@ -35,6 +35,9 @@ public final class Checkpoints {
     /**
      * Saves {@code net} and {@code config} to {@code file} (created with its folders, replaced atomically).
      *
+     * @param net    the network
+     * @param config the config it was built and trained with
+     * @param file   the checkpoint file, e.g. {@code model.pt}
      * @throws IllegalArgumentException when {@code config.model()} does not describe {@code net}
      * @throws InteropException         when the file cannot be written
      */
@@ -47,6 +50,8 @@ public final class Checkpoints {
      * tensors are checked against a network built from the stored config (which draws its throwaway initial weights
      * from libtorch's global random generator).
      *
+     * @param file a torch or safetensors file with snn's metadata
+     * @return the parameters under snn names, with the stored config and sizes
      * @throws InteropException naming the file when it is unreadable, has no snn metadata, or its tensors do not
      *                          match the network its config describes
      */
@@ -70,6 +75,8 @@ public final class Checkpoints {
      * reference are skipped). Python users write such a file with {@code torch.save(dict(model.state_dict()),
      * path)}.
      *
+     * @param file a torch or safetensors file
+     * @param net  the network to load into, whose parameters the file must match in names and shapes
      * @throws InteropException naming the file and the first missing, unknown or misshapen entry
      */
     public static void loadInto(Path file, SpikingNetwork net) {
@@ -82,6 +89,8 @@ public final class Checkpoints {
     /**
      * Reads a torch or safetensors file, whichever it is.
      *
+     * @param file the file
+     * @return its tensors and string metadata
      * @throws InteropException when it is neither, or unreadable
      */
     public static TensorFile read(Path file) {

@@ -20,7 +20,16 @@ public final class Exporter {
     private Exporter() {
     }
 
-    /** Exports {@code checkpoint} to {@code out}. */
+    /**
+     * Exports a checkpoint.
+     *
+     * @param checkpoint the network's parameters, config and sizes
+     * @param format     the file format
+     * @param layout     snn names or the reference models' {@code state_dict} names
+     * @param out        the file, created with its folders or replaced atomically
+     * @throws IllegalArgumentException when a tensor's element type cannot be written or a tensor exceeds 2 GB
+     * @throws InteropException         when the file cannot be written
+     */
     public static void export(Checkpoint checkpoint, ExportFormat format, Layout layout, Path out) {
         TensorFile content = content(checkpoint, layout);
         switch (format) {
@@ -29,7 +38,17 @@ public final class Exporter {
         }
     }
 
-    /** Exports the current state of {@code net}, trained under {@code config}, to {@code out}. */
+    /**
+     * Exports the current state of a network.
+     *
+     * @param net    the network
+     * @param config the config it was built and trained with; {@code config.model()} must describe {@code net}
+     * @param format the file format
+     * @param layout snn names or the reference models' {@code state_dict} names
+     * @param out    the file, created with its folders or replaced atomically
+     * @throws IllegalArgumentException when {@code config.model()} does not describe {@code net}
+     * @throws InteropException         when the file cannot be written
+     */
     public static void export(SpikingNetwork net, ExperimentConfig config, ExportFormat format, Layout layout,
             Path out) {
         export(Checkpoint.of(net, config), format, layout, out);

@@ -9,12 +9,21 @@ import snn.cli.UserError;
 public final class InteropException extends RuntimeException implements UserError {
     private static final long serialVersionUID = 1L;
 
-    /** A failure described by {@code message}, which names the file. */
+    /**
+     * A failure without an underlying exception.
+     *
+     * @param message the problem, naming the file
+     */
     public InteropException(String message) {
         super(message);
     }
 
-    /** A failure described by {@code message}, which names the file, caused by {@code cause}. */
+    /**
+     * A failure with a low-level cause, kept for debugging.
+     *
+     * @param message the problem, naming the file
+     * @param cause   the exception that revealed it
+     */
     public InteropException(String message, Throwable cause) {
         super(message, cause);
     }

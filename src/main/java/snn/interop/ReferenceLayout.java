@@ -67,7 +67,13 @@ public final class ReferenceLayout {
     private ReferenceLayout() {
     }
 
-    /** The snn name for a reference key, or empty when the key is not of the reference's form. */
+    /**
+     * The snn name for a reference key ({@code _layers.0._to_current.weight} -> {@code hidden.0.input.weight}).
+     *
+     * @param referenceKey a {@code state_dict} key of the reference models
+     * @return the snn parameter name, or empty when the key is not a parameter of the reference's form (derived
+     *         kernels included)
+     */
     public static Optional<String> toSnn(String referenceKey) {
         Matcher m = KEY.matcher(referenceKey);
         if (!m.matches()) {
@@ -99,6 +105,9 @@ public final class ReferenceLayout {
      * The reference key of a network parameter named the snn way ({@code hidden.0.input.weight} ->
      * {@code _layers.0._to_current.weight}, or {@code _to_input_current} for d-block networks).
      *
+     * @param snnName a parameter name, e.g. {@code readout.beta}
+     * @param model   the network's config (the d-block reference names its input projection differently)
+     * @return the reference key
      * @throws IllegalArgumentException when {@code snnName} is not a network parameter name
      */
     public static String toReference(String snnName, ModelConfig model) {
@@ -117,17 +126,33 @@ public final class ReferenceLayout {
         };
     }
 
-    /** Whether {@code referenceKey} names a recurrent projection (which non-recurrent layers leave unused). */
+    /**
+     * Whether a reference key names a recurrent projection (which non-recurrent layers leave unused).
+     *
+     * @param referenceKey a {@code state_dict} key
+     * @return true for {@code _to_recurrent_current} weights and biases
+     */
     public static boolean isRecurrentProjection(String referenceKey) {
         return referenceKey.contains("_to_recurrent_current.");
     }
 
-    /** Whether {@code referenceKey} is a kernel the reference derives from beta and the time steps. */
+    /**
+     * Whether a reference key is a kernel the reference derives from beta and the time steps.
+     *
+     * @param referenceKey a {@code state_dict} key
+     * @return true for the {@code _beta_ident_base}, {@code _beta_exp}, {@code _beta_kernel} and
+     *         {@code _phi_kernel} buffers
+     */
     public static boolean isDerivedKernel(String referenceKey) {
         return KERNEL.matcher(referenceKey).matches();
     }
 
-    /** Whether {@code key} has the reference's form (a parameter or a derived kernel). */
+    /**
+     * Whether a key has the reference's form.
+     *
+     * @param key a {@code state_dict} key
+     * @return true for a reference parameter or derived kernel
+     */
     public static boolean isReferenceKey(String key) {
         return KEY.matcher(key).matches() || isDerivedKernel(key);
     }
@@ -140,6 +165,8 @@ public final class ReferenceLayout {
      * @param snnState a network's parameters by snn name
      * @param model    the network's config (which reference class it corresponds to)
      * @param tLen     time steps of the data (the kernels' length)
+     * @return the reference {@code state_dict}, sharing the parameter tensors
+     * @throws IllegalArgumentException when a name is not an snn parameter name or a layer lacks a parameter
      */
     public static Map<String, Tensor> toReferenceState(Map<String, Tensor> snnState, ModelConfig model, int tLen) {
         Map<String, Map<String, Tensor>> layers = new LinkedHashMap<>();
@@ -192,7 +219,9 @@ public final class ReferenceLayout {
      * A reference {@code state_dict} renamed to snn names: derived kernels are dropped, and so are recurrent
      * projections for layers that have none in snn ({@code expected} lacks them).
      *
-     * @param expected the parameter names of the network the state is for
+     * @param referenceState a reference {@code state_dict}
+     * @param expected       the parameter names of the network the state is for
+     * @return the parameters by snn name, sharing the tensors
      * @throws IllegalArgumentException naming the first key that is not of the reference's form or that maps to a
      *                                  parameter the network lacks
      */

@@ -38,7 +38,15 @@ public final class SafetensorsFormat {
     private SafetensorsFormat() {
     }
 
-    /** Writes {@code content} to {@code file} atomically; its metadata becomes {@code __metadata__}. */
+    /**
+     * Writes a safetensors file atomically; the metadata becomes {@code __metadata__}.
+     *
+     * @param content the tensors (any device; written as CPU little-endian bytes) and string metadata
+     * @param file    the file, created with its folders or replaced
+     * @throws IllegalArgumentException when a tensor is named {@code __metadata__}, has an unsupported element type
+     *                                  or exceeds 2 GB
+     * @throws InteropException         when the file cannot be written
+     */
     public static void write(TensorFile content, Path file) {
         AtomicFile.write(file, out -> write(content, out));
     }
@@ -82,6 +90,8 @@ public final class SafetensorsFormat {
     /**
      * Reads a safetensors file.
      *
+     * @param file the file
+     * @return its tensors, on the CPU, in header order, and its {@code __metadata__} strings
      * @throws InteropException naming the file and what is wrong with it
      */
     public static TensorFile read(Path file) {

@@ -15,6 +15,11 @@ import org.bytedeco.pytorch.Tensor;
  */
 public record TensorFile(Map<String, Tensor> tensors, Map<String, String> metadata) {
 
+    /**
+     * Copies both maps into unmodifiable maps, keeping their order (the tensors are shared).
+     *
+     * @throws IllegalArgumentException when a name is both a tensor and a metadata entry
+     */
     public TensorFile {
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));

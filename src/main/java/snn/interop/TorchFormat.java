@@ -41,7 +41,15 @@ public final class TorchFormat {
     private TorchFormat() {
     }
 
-    /** Writes {@code content} to {@code file} atomically (temporary file, fsync, rename). */
+    /**
+     * Writes a {@code torch.save} file atomically (temporary file, fsync, rename).
+     *
+     * @param content the tensors (any device; written as CPU little-endian bytes) and string metadata, which become
+     *                one plain {@code dict}
+     * @param file    the file, created with its folders or replaced
+     * @throws IllegalArgumentException when a tensor has an unsupported element type or exceeds 2 GB
+     * @throws InteropException         when the file cannot be written
+     */
     public static void write(TensorFile content, Path file) {
         AtomicFile.write(file, out -> write(content, out));
     }
@@ -70,6 +78,9 @@ public final class TorchFormat {
     /**
      * Reads a {@code torch.save} file holding a plain {@code dict}: tensor values become {@link TensorFile#tensors},
      * string, number and boolean values {@link TensorFile#metadata} (as text).
+     *
+     * @param file the file
+     * @return its tensors, on the CPU, in dict order, and its other entries as text
      *
      * @throws InteropException naming the file and the problem, with the Python line that fixes it where there is
      *                          one (an {@code OrderedDict}, the legacy format, nested dicts)

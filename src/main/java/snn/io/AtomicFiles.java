@@ -19,7 +19,13 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Atomically replaces {@code target} with {@code bytes}, creating parent folders. */
+    /**
+     * Atomically replaces a file's content, creating parent folders.
+     *
+     * @param target the file
+     * @param bytes  its new content
+     * @throws IOException when a folder, the temporary file or the rename fails; {@code target} is then unchanged
+     */
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, out -> {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -29,7 +35,13 @@ public final class AtomicFiles {
         });
     }
 
-    /** Atomically replaces {@code target} with UTF-8 {@code text}. */
+    /**
+     * Atomically replaces a file's content with text, creating parent folders.
+     *
+     * @param target the file
+     * @param text   its new content, written as UTF-8
+     * @throws IOException when a folder, the temporary file or the rename fails; {@code target} is then unchanged
+     */
     public static void writeString(Path target, String text) throws IOException {
         write(target, text.getBytes(StandardCharsets.UTF_8));
     }
@@ -37,12 +49,22 @@ public final class AtomicFiles {
     /** Content producer for {@link #write(Path, Writer)}. */
     @FunctionalInterface
     public interface Writer {
+        /**
+         * Writes the whole content.
+         *
+         * @param out the temporary file, open for writing; the caller forces and closes it
+         * @throws IOException when writing fails, which abandons the replacement
+         */
         void writeTo(FileChannel out) throws IOException;
     }
 
     /**
      * Atomically replaces {@code target} with what {@code writer} writes. On any failure the temporary file is
      * deleted and {@code target} is left as it was.
+     *
+     * @param target the file, its parent folders created if needed
+     * @param writer writes the new content to the temporary file
+     * @throws IOException when a folder, the temporary file, the writer or the rename fails
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();

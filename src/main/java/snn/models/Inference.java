@@ -39,7 +39,7 @@ public final class Inference {
      */
     public record Recording(float[][] input, List<LayerActivity> layers, float[] logits) {
 
-        /** The predicted class: the largest logit. */
+        /** {@return the predicted class: the index of the largest logit (the first, on ties)} */
         public int predicted() {
             int best = 0;
             for (int i = 1; i < logits.length; i++) {
@@ -51,7 +51,14 @@ public final class Inference {
         }
     }
 
-    /** The predicted class of each of {@code indices}. */
+    /**
+     * Predicts the classes of some samples, in one batch without gradients.
+     *
+     * @param net     the network, with as many inputs as {@code data} has channels
+     * @param data    the samples
+     * @param indices the samples to classify, in {@code [0, data.size())}
+     * @return the predicted class of each, in the order of {@code indices}
+     */
     public static int[] predict(SpikingNetwork net, SpikeDataset data, int... indices) {
         int[] out = new int[indices.length];
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
@@ -64,7 +71,14 @@ public final class Inference {
         return out;
     }
 
-    /** Every layer's spikes and membrane for sample {@code index} of {@code data}. */
+    /**
+     * Runs one sample through the network without gradients, keeping every layer's activity.
+     *
+     * @param net   the network, with as many inputs as {@code data} has channels
+     * @param data  the samples
+     * @param index the sample, in {@code [0, data.size())}
+     * @return the input, each layer's spikes and membrane {@code [neurons][time]}, and the logits
+     */
     public static Recording record(SpikingNetwork net, SpikeDataset data, int index) {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             Tensor input = batch(data, index);

@@ -13,7 +13,13 @@ public final class Parameters {
     private Parameters() {
     }
 
-    /** Every parameter (learnable or fixed) of {@code module} and its children, by dotted name. */
+    /**
+     * Every parameter (learnable or fixed) of a module and its children.
+     *
+     * @param module the module, e.g. a {@link SpikingNetwork}
+     * @return the parameters by dotted name ({@code hidden.0.input.weight}), in registration order; each tensor
+     *         shares the parameter's storage
+     */
     public static Map<String, Tensor> named(Module module) {
         StringTensorDict dict = module.named_parameters(true);
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -26,7 +32,11 @@ public final class Parameters {
 
     /**
      * Copies {@code values} into the parameters of the same names, without recording the copy for autograd.
+     * Parameters without a value keep theirs.
      *
+     * @param module the module whose parameters are overwritten
+     * @param values values by dotted parameter name, each of the parameter's shape (any dtype and device
+     *               {@code copy_} accepts)
      * @throws IllegalArgumentException naming the first key that is unknown or whose shape differs
      */
     public static void load(Module module, Map<String, Tensor> values) {

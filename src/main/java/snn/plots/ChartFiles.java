@@ -19,7 +19,17 @@ public final class ChartFiles {
     private ChartFiles() {
     }
 
-    /** Saves {@code chart} at {@code width x height} into {@code dir}; returns the two files. */
+    /**
+     * Saves a chart as PNG and SVG. Sets {@code java.awt.headless}, so no display is needed.
+     *
+     * @param chart  the chart
+     * @param dir    the folder, created if needed
+     * @param name   the file name without extension
+     * @param width  width in pixels (PNG) or user units (SVG)
+     * @param height height in pixels or user units
+     * @return {@code dir/name.png} and {@code dir/name.svg}
+     * @throws IOException when a file cannot be written
+     */
     public static List<Path> save(JFreeChart chart, Path dir, String name, int width, int height) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Path png = dir.resolve(name + ".png");

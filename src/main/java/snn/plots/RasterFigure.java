@@ -26,7 +26,17 @@ public final class RasterFigure {
     private RasterFigure() {
     }
 
-    /** Writes {@code name.png/svg} into {@code dir}. */
+    /**
+     * Draws a recorded sample: one raster panel for the input and each hidden layer (neuron against time step),
+     * then the readout membrane of every class, the predicted one marked.
+     *
+     * @param recording the sample's pass, from {@link Inference#record}
+     * @param title     the figure's title
+     * @param dir       the folder, created if needed
+     * @param name      the file name without extension
+     * @return {@code dir/name.png} and {@code dir/name.svg}
+     * @throws IOException when a file cannot be written
+     */
     public static List<Path> write(Inference.Recording recording, String title, Path dir, String name)
             throws IOException {
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("time step"));

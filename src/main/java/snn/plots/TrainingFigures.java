@@ -33,7 +33,16 @@ public final class TrainingFigures {
     private TrainingFigures() {
     }
 
-    /** {@code curves.png/svg} in {@code dir}: train/validation/test accuracy and training loss per epoch. */
+    /**
+     * Draws a run's training curves: train, validation (when there is a split) and test accuracy, and the training
+     * loss on a second axis, per epoch.
+     *
+     * @param runDir the run folder, holding {@code metrics.csv}
+     * @param dir    the folder for the figures, created if needed
+     * @return {@code dir/curves.png} and {@code dir/curves.svg}
+     * @throws IOException when a file cannot be written
+     * @throws snn.training.TrainingException when {@code metrics.csv} is missing or unreadable
+     */
     public static List<Path> curves(Path runDir, Path dir) throws IOException {
         MetricsTable m = MetricsTable.read(runDir);
         double[] epochs = m.column("epoch");
@@ -67,6 +76,12 @@ public final class TrainingFigures {
     /**
      * {@code accuracy_vs_time.png/svg} and {@code accuracy_vs_spikes.png/svg} in {@code dir}: each run's test accuracy
      * against its time per training batch (log scale) and against its hidden spikes per sample.
+     *
+     * @param runs finished run folders, each with {@code summary.json} and {@code metrics.csv}
+     * @param dir  the folder for the figures, created if needed
+     * @return the four files, PNG and SVG of each figure
+     * @throws IOException when a file cannot be written
+     * @throws snn.training.TrainingException when a run's result files are missing or unreadable
      */
     public static List<Path> comparison(List<Path> runs, Path dir) throws IOException {
         List<RunComparison.Row> rows = RunComparison.compare(runs, 0);

@@ -4,6 +4,11 @@ package snn.runtime;
 public final class DeviceUnavailableException extends RuntimeException implements snn.cli.UserError {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which device was asked for, why it is unavailable and what to do instead
+     */
     public DeviceUnavailableException(String message) {
         super(message);
     }

@@ -13,7 +13,12 @@ public final class MachineInfo {
     private MachineInfo() {
     }
 
-    /** A map ready for JSON. */
+    /**
+     * Describes this machine, JVM and build, and the runtime settings when {@link TorchRuntime#init} ran.
+     *
+     * @return a map ready for JSON, in a fixed order: {@code cpu}, {@code cores}, {@code os}, {@code jvm}, library
+     *         versions, {@code git_commit}, then {@code device}, {@code torch_threads} and {@code blas_threads}
+     */
     public static Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cpu", cpuModel());
@@ -33,7 +38,7 @@ public final class MachineInfo {
         return m;
     }
 
-    /** The CPU model name from /proc/cpuinfo, or "unknown". */
+    /** {@return the CPU model name from /proc/cpuinfo, or "unknown"} */
     public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
@@ -52,7 +57,9 @@ public final class MachineInfo {
         return v != null ? v : "unknown";
     }
 
-    /** {@code git rev-parse HEAD} of the working directory (plus "-dirty" with local changes), or "unknown". */
+    /**
+     * {@return {@code git rev-parse HEAD} of the working directory (plus "-dirty" with local changes), or "unknown"}
+     */
     public static String gitCommit() {
         try {
             Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();

@@ -8,6 +8,11 @@ package snn.runtime;
  */
 public record ThreadSettings(int torchThreads, int blasThreads) {
 
+    /**
+     * Checks the counts.
+     *
+     * @throws IllegalArgumentException when a count is below 1
+     */
     public ThreadSettings {
         if (torchThreads < 1 || blasThreads < 1) {
             throw new IllegalArgumentException("thread counts must be >= 1, got torch=" + torchThreads
@@ -18,6 +23,8 @@ public record ThreadSettings(int torchThreads, int blasThreads) {
     /**
      * The measured best on this project's machines: every core for libtorch, one thread for OpenBLAS (GEMMs run
      * inside libtorch's parallel regions, so a second BLAS pool only competes for the same cores).
+     *
+     * @return the available processors for libtorch, 1 for OpenBLAS
      */
     public static ThreadSettings defaults() {
         int cores = Runtime.getRuntime().availableProcessors();

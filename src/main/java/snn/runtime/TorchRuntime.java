@@ -25,8 +25,17 @@ public final class TorchRuntime {
     private TorchRuntime() {
     }
 
-    /** What {@link #init} settled on, for logs and manifests. */
+    /**
+     * What {@link #init} settled on, for logs and manifests.
+     *
+     * @param torchThreads   libtorch's intra-op threads, as libtorch reports them
+     * @param blasThreads    the OpenBLAS threads asked for
+     * @param blasThreadsSet whether OpenBLAS was found and set (else it keeps its own default)
+     * @param device         the device
+     * @param torchVersion   the version of the PyTorch presets, or "unknown"
+     */
     public record Report(int torchThreads, int blasThreads, boolean blasThreadsSet, Device device, String torchVersion) {
+        /** {@return a one-line summary, e.g. {@code device=cpu, torch threads=2, OpenBLAS threads=1, libtorch ...}} */
         @Override
         public String toString() {
             return "device=" + device + ", torch threads=" + torchThreads + ", OpenBLAS threads="
@@ -38,6 +47,9 @@ public final class TorchRuntime {
      * Loads libtorch and applies the thread settings and device choice. Safe to call more than once: later calls
      * re-apply the thread settings (benchmarks compare settings in one process) and return the new report.
      *
+     * @param threads the pool sizes
+     * @param device  the device
+     * @return what was applied
      * @throws DeviceUnavailableException when {@code device} is CUDA and no CUDA build or driver is present
      */
     public static synchronized Report init(ThreadSettings threads, Device device) {
@@ -53,24 +65,29 @@ public final class TorchRuntime {
         return report;
     }
 
-    /** Initialises with the default threads on the CPU unless already initialised. */
+    /** {@return the current report, after initialising with the default threads on the CPU if nothing has} */
     public static Report ensureInitialised() {
         Report r = report;
         return r != null ? r : init(ThreadSettings.defaults(), Device.CPU);
     }
 
-    /** The last report, if {@link #init} ran. */
+    /** {@return the last report, or empty when {@link #init} has not run} */
     public static Optional<Report> current() {
         return Optional.ofNullable(report);
     }
 
-    /** Seeds libtorch's global generator (parameter initialisation, dropout-free sampling). */
+    /**
+     * Seeds libtorch's global generator (parameter initialisation, dropout-free sampling), initialising first if
+     * needed.
+     *
+     * @param seed the seed
+     */
     public static void seed(long seed) {
         ensureInitialised();
         torch.manual_seed(seed);
     }
 
-    /** Whether LibTorch can use a CUDA device in this process. */
+    /** {@return whether LibTorch can use a CUDA device in this process} */
     public static boolean cudaAvailable() {
         Loader.load(torch.class);
         try {

@@ -35,7 +35,13 @@ public final class DryRun {
     private DryRun() {
     }
 
-    /** A human-readable report of {@code config}. */
+    /**
+     * Describes what {@code config} would train.
+     *
+     * @param config a validated config
+     * @return a multi-line report: the input shape, each layer with its parameters and output shape
+     *         {@code [batch, neurons, time]}, the estimated memory per training step and the steps per epoch
+     */
     public static String describe(ExperimentConfig config) {
         DataConfig d = config.data();
         Published p = d.dataset().equals("synthetic")

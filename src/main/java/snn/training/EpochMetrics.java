@@ -23,7 +23,12 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
         double testAccuracy, double learningRate, List<Double> spikesPerSample, double forwardMs, double backwardMs,
         double epochSeconds, int skippedBatches) {
 
-    /** The CSV header for {@code layers} hidden layers. */
+    /**
+     * The CSV header of {@code metrics.csv}.
+     *
+     * @param layers the number of hidden layers, one spike column each
+     * @return the comma-separated column names, snake_case
+     */
     public static String header(int layers) {
         StringBuilder sb = new StringBuilder("epoch,train_loss,train_accuracy,validation_accuracy,test_accuracy,"
                 + "learning_rate");
@@ -33,7 +38,7 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
         return sb.append(",forward_ms,backward_ms,epoch_seconds,skipped_batches").toString();
     }
 
-    /** This row in CSV. */
+    /** {@return this row in CSV, in {@link #header(int)} order; the cell is empty when validation accuracy is NaN} */
     public String csv() {
         return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f,%d", epoch, trainLoss,
                 trainAccuracy,

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record Evaluation(double loss, double accuracy, List<Double> spikesPerSample, long[][] confusion) {
 
-    /** Spikes per sample summed over all hidden layers (the papers' count; the readout is excluded). */
+    /** {@return spikes per sample summed over all hidden layers (the papers' count; the readout is excluded)} */
     public double totalSpikesPerSample() {
         return spikesPerSample.stream().mapToDouble(Double::doubleValue).sum();
     }

@@ -22,7 +22,16 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    /** Evaluates {@code net} on every sample of {@code data} in batches of {@code batchSize}. */
+    /**
+     * Evaluates a network on every sample of a dataset. The network is in evaluation mode during the call and back
+     * in training mode after it.
+     *
+     * @param net       the network, with as many inputs and classes as {@code data} has channels and classes
+     * @param data      the samples
+     * @param batchSize samples per forward pass
+     * @return loss, accuracy, spikes per sample of each hidden layer and the confusion matrix; loss and accuracy
+     *         are NaN for an empty dataset
+     */
     public static Evaluation evaluate(SpikingNetwork net, SpikeDataset data, int batchSize) {
         int classes = data.classes();
         long[][] confusion = new long[classes][classes];

@@ -6,10 +6,22 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-/** A run's {@code metrics.csv} read back: one row per epoch, columns by header name (empty cells are NaN). */
+/**
+ * A run's {@code metrics.csv} read back: one row per epoch, columns by header name (empty cells are NaN).
+ *
+ * @param file   the file read
+ * @param header the column names, as in {@link EpochMetrics#header(int)}
+ * @param rows   one array per epoch, in header order
+ */
 public record MetricsTable(Path file, List<String> header, List<double[]> rows) {
 
-    /** Reads {@code <runDir>/metrics.csv}. */
+    /**
+     * Reads a run's metrics.
+     *
+     * @param runDir the run folder, holding {@code metrics.csv}
+     * @return the table
+     * @throws TrainingException when the file is missing, unreadable or holds no completed epoch
+     */
     public static MetricsTable read(Path runDir) {
         Path file = runDir.resolve("metrics.csv");
         try {
@@ -28,7 +40,13 @@ public record MetricsTable(Path file, List<String> header, List<double[]> rows) 
         }
     }
 
-    /** The values of column {@code name}, one per epoch. */
+    /**
+     * One column.
+     *
+     * @param name a column name, e.g. {@code test_accuracy}
+     * @return its values, one per epoch
+     * @throws TrainingException when there is no such column
+     */
     public double[] column(String name) {
         int i = header.indexOf(name);
         if (i < 0) {

@@ -17,7 +17,18 @@ import snn.config.ConfigLoader;
  */
 public final class RunComparison {
 
-    /** One run's figures. */
+    /**
+     * One run's figures.
+     *
+     * @param run             the run folder's name
+     * @param testAccuracy    the selected model's test accuracy, as a fraction
+     * @param batchMs         mean forward plus backward time per training batch, in ms
+     * @param epochSeconds    mean wall time of an epoch's training pass, in s
+     * @param spikesPerSample the selected model's test spikes per sample, summed over hidden layers
+     * @param batchSpeedup    baseline {@code batchMs} / this run's
+     * @param epochSpeedup    baseline {@code epochSeconds} / this run's
+     * @param spikeReduction  1 - spikes per sample / baseline spikes per sample
+     */
     public record Row(String run, double testAccuracy, double batchMs, double epochSeconds, double spikesPerSample,
             double batchSpeedup, double epochSpeedup, double spikeReduction) {
     }
@@ -25,7 +36,14 @@ public final class RunComparison {
     private RunComparison() {
     }
 
-    /** Reads each run folder's {@code summary.json} and {@code metrics.csv}; {@code baseline} indexes {@code runs}. */
+    /**
+     * Compares runs against one of them.
+     *
+     * @param runs     finished run folders, each with {@code summary.json} and {@code metrics.csv}
+     * @param baseline the index in {@code runs} of the baseline run
+     * @return one row per run, in order
+     * @throws TrainingException when a run folder lacks or has unreadable result files
+     */
     public static List<Row> compare(List<Path> runs, int baseline) {
         List<double[]> figures = new ArrayList<>();
         for (Path run : runs) {
@@ -41,7 +59,12 @@ public final class RunComparison {
         return rows;
     }
 
-    /** The rows as an aligned text table. */
+    /**
+     * Formats rows for the terminal.
+     *
+     * @param rows the rows of {@link #compare(List, int)}
+     * @return an aligned text table with a header line, accuracies and reductions in percent
+     */
     public static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-28s %9s %10s %9s %12s %9s %9s %10s%n",
                 "run", "test acc", "ms/batch", "s/epoch", "spikes/sample", "speedup", "(epoch)", "spikes -%"));

@@ -56,6 +56,13 @@ public final class Trainer {
     private final DatasetSplits data;
     private final Progress progress;
 
+    /**
+     * A trainer; nothing runs until {@link #fit(Path)} or {@link #resume(Path)}.
+     *
+     * @param config the experiment, validated
+     * @param data   the splits {@code config.data()} describes (see {@link snn.data.Datasets#open})
+     * @param log    where progress lines go, e.g. {@code System.out}
+     */
     public Trainer(ExperimentConfig config, DatasetSplits data, PrintStream log) {
         this.config = config;
         this.data = data;
@@ -72,7 +79,14 @@ public final class Trainer {
         TorchRuntime.seed(config.seed());
     }
 
-    /** Runs the whole training in {@code runDir} and returns the selected model's test result. */
+    /**
+     * Runs the whole training. Initialises the runtime from the config and seeds parameter initialisation.
+     *
+     * @param runDir the run folder, created if needed; its result files are replaced
+     * @return the selected epoch, its test evaluation and every epoch's metrics
+     * @throws TrainingException when the loss becomes non-finite (with {@code on_non_finite_loss = stop}) or a
+     *                           result file cannot be written
+     */
     public TrainingResult fit(Path runDir) {
         return run(runDir, false);
     }
@@ -80,6 +94,10 @@ public final class Trainer {
     /**
      * Continues the run in {@code runDir} from its last completed epoch (its {@code training-state.pt}); the result
      * is the same as that of an uninterrupted run.
+     *
+     * @param runDir a run folder of this config with a {@code training-state.pt}
+     * @return as {@link #fit(Path)}, with the history of all epochs
+     * @throws TrainingException when there is no saved state to resume from, or as {@link #fit(Path)}
      */
     public TrainingResult resume(Path runDir) {
         return run(runDir, true);
