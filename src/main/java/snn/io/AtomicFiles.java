@@ -87,6 +87,47 @@ public final class AtomicFiles {
         }
     }
 
+    /** Writes a whole file at a path given to it, for libraries that write only to paths. */
+    @FunctionalInterface
+    public interface PathWriter {
+        /**
+         * Writes the complete content to {@code file}.
+         *
+         * @param file the temporary file to write
+         * @throws IOException when writing fails
+         */
+        void writeTo(Path file) throws IOException;
+    }
+
+    /**
+     * Atomically replaces {@code target} with the file that {@code writer} writes at a temporary path in the same
+     * folder: the file is forced to disk, then renamed. On failure {@code target} is left as it was.
+     *
+     * @param target the file to replace
+     * @param writer writes the content to the temporary path it is given
+     * @throws IOException when writing, syncing or renaming fails
+     */
+    public static void writeVia(Path target, PathWriter writer) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            writer.writeTo(tmp);
+            try (FileChannel written = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                written.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            syncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
     private static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);

@@ -1,6 +1,5 @@
 package snn.training;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.ArchiveWriter;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
@@ -59,20 +55,15 @@ final class TrainingState {
             optimizer.save(adam);
             archive.write("optimizer", adam);
             archive.write("progress", new IValue(JSON.writeValueAsString(progress)));
-            // Serialised in memory, then written by Java: LibTorch's own file writer aborts the process when the
-            // disk fills up, while a Java write fails with an IOException that leaves the old state in place.
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ArchiveWriter writer = new ArchiveWriter() {
-                @Override
-                public long call(Pointer data, long size) {
-                    byte[] chunk = new byte[Math.toIntExact(size)];
-                    new BytePointer(data).capacity(size).get(chunk);
-                    bytes.write(chunk, 0, chunk.length);
-                    return size;
-                }
-            };
-            archive.save_to(writer);
-            AtomicFiles.write(file(runDir), bytes.toByteArray());
+            // LibTorch's archive writer aborts the whole process when the disk fills up mid-write, so make sure the
+            // archive fits first (tensor bytes plus a margin for the zip structure); Java writes fail cleanly.
+            long needed = 4 * Parameters.named(net).values().stream().mapToLong(Tensor::nbytes).sum() + (1L << 20);
+            long usable = Files.getFileStore(Files.createDirectories(runDir)).getUsableSpace();
+            if (usable < needed + needed / 10) {
+                throw new IOException(String.format("no space left on the device: %.1f MB needed, %.1f MB free",
+                        needed / 1e6, usable / 1e6));
+            }
+            AtomicFiles.writeVia(file(runDir), tmp -> archive.save_to(tmp.toString()));
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot write the training state to " + file(runDir) + ": " + e.getMessage(),
                     e);
