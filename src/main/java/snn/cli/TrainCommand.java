@@ -39,11 +39,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite the files of an existing run folder.")
     boolean force;
 
+    @Option(names = "--kernels", paramLabel = "native|torch",
+            description = "Neuron dynamics implementation: the fused native kernels or LibTorch ops (default: the"
+                    + " config's model.kernels).")
+    String kernels;
+
     @Option(names = "--dry-run", description = "Print shapes, a memory estimate and steps per epoch; do not train.")
     boolean dryRun;
 
     @Override
     public Integer call() {
+        if (kernels != null) {
+            overrides.add("model.kernels=\"" + kernels + "\"");
+        }
         if ((config == null) == (resume == null)) {
             throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");
         }

@@ -7,11 +7,13 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 import snn.config.ModelConfig;
+import snn.nativekernels.NativeKernels;
 import snn.neurons.Beta;
 import snn.neurons.BlockLayer;
 import snn.neurons.DBlockLayer;
 import snn.neurons.LayerOutput;
 import snn.neurons.LifLayer;
+import snn.neurons.NeuronKernels;
 import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
 
@@ -31,6 +33,7 @@ public final class SpikingNetwork extends Module {
     private final int classes;
     private final List<SpikingLayer> hidden = new ArrayList<>();
     private final SpikingLayer readout;
+    private final NeuronKernels kernels;
     // Held so the Java peer of the registered container is not collected while libtorch still calls into it.
     private final Module hiddenContainer;
 
@@ -41,30 +44,32 @@ public final class SpikingNetwork extends Module {
         Surrogate surrogate = config.surrogate().build();
         Beta hiddenBeta = Beta.fromTau(config.hiddenTau(), config.perNeuronBeta(), config.learnBeta());
         Beta readoutBeta = Beta.fromTau(config.readoutTau(), config.perNeuronBeta(), config.learnBeta());
+        kernels = NativeKernels.select(config.kernels());
         hiddenContainer = register_module("hidden", new Module());
         int width = inputs;
         for (int i = 0; i < config.hidden().size(); i++) {
             int n = config.hidden().get(i);
-            SpikingLayer layer = layer(config, width, n, true, hiddenBeta, surrogate);
+            SpikingLayer layer = layer(config, width, n, true, hiddenBeta, surrogate, kernels);
             hiddenContainer.register_module(Integer.toString(i), layer.module());
             hidden.add(layer);
             width = n;
         }
-        readout = layer(config, width, classes, false, readoutBeta, surrogate);
+        readout = layer(config, width, classes, false, readoutBeta, surrogate, kernels);
         register_module("readout", readout.module());
     }
 
-    private static SpikingLayer layer(ModelConfig c, int in, int n, boolean spiking, Beta beta, Surrogate surrogate) {
+    private static SpikingLayer layer(ModelConfig c, int in, int n, boolean spiking, Beta beta, Surrogate surrogate,
+            NeuronKernels kernels) {
         return switch (c.kind()) {
             case STANDARD -> new LifLayer(in, n,
                     !spiking ? LifLayer.Mode.INTEGRATOR
                             : c.singleSpike() ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE,
-                    spiking && c.recurrent(), beta, surrogate);
-            case BLOCK -> new BlockLayer(in, n, spiking, beta, surrogate);
+                    spiking && c.recurrent(), beta, surrogate, kernels);
+            case BLOCK -> new BlockLayer(in, n, spiking, beta, surrogate, kernels);
             case DBLOCK -> new DBlockLayer(in, n, c.d(), spiking && c.recurrent(), c.detachRecurrent(),
                     c.recurrentInput() == ModelConfig.RecurrentInput.MAX ? DBlockLayer.RecurrentInput.MAX
                             : DBlockLayer.RecurrentInput.SUM,
-                    spiking, beta, surrogate);
+                    spiking, beta, surrogate, kernels);
         };
     }
 
@@ -108,5 +113,10 @@ public final class SpikingNetwork extends Module {
 
     public SpikingLayer readout() {
         return readout;
+    }
+
+    /** The kernels in effect: the LibTorch ops, or the native ones when configured and built. */
+    public NeuronKernels kernels() {
+        return kernels;
     }
 }

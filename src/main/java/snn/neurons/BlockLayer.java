@@ -1,5 +1,7 @@
 package snn.neurons;
 
+import java.util.Optional;
+
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -10,6 +12,9 @@ import org.bytedeco.pytorch.Tensor;
  * with gradients through the cumulative spike count ({@link Dynamics#firstSpikes}).
  *
  * <p>A non-spiking block layer is the leaky-integrator readout of the block model: it reports V~ only.
+ *
+ * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
+ * native kernels: docs/native-kernels.md); the results are the same.
  */
 public final class BlockLayer extends Module implements SpikingLayer {
 
@@ -21,24 +26,46 @@ public final class BlockLayer extends Module implements SpikingLayer {
     private final Surrogate surrogate;
     private final Projection input;
     private final Tensor beta;
+    private final NeuronKernels kernels;
 
     public BlockLayer(int inputs, int neurons, boolean spiking, Beta beta, Surrogate surrogate) {
+        this(inputs, neurons, spiking, beta, surrogate, NeuronKernels.TORCH);
+    }
+
+    /** As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can. */
+    public BlockLayer(int inputs, int neurons, boolean spiking, Beta beta, Surrogate surrogate,
+            NeuronKernels kernels) {
         this.inputs = inputs;
         this.neurons = neurons;
         this.spiking = spiking;
         this.surrogate = surrogate;
         this.input = register_module("input", new Projection(inputs, neurons, 0));
         this.beta = beta.register(this, neurons);
+        this.kernels = kernels.forLayer();
     }
 
     @Override
     public LayerOutput forward(Tensor x) {
-        return run(input.overTime(x));
+        Tensor b = Beta.clamped(beta);
+        Optional<LayerOutput> fused = fused(x, input, b);
+        return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
     }
 
     /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
     public LayerOutput run(Tensor current) {
-        Tensor membrane = Dynamics.noResetMembrane(current, Beta.clamped(beta));
+        Tensor b = Beta.clamped(beta);
+        Optional<LayerOutput> fused = fused(current, null, b);
+        return fused.isPresent() ? fused.get() : dynamics(current, b);
+    }
+
+    /** A block layer is a d-block layer with a single block and no recurrence. */
+    private Optional<LayerOutput> fused(Tensor x, Projection projection, Tensor b) {
+        return kernels.dblock(x, projection, b, 1, spiking, null, true, DBlockLayer.RecurrentInput.MAX, surrogate);
+    }
+
+    /** The LibTorch ops: a convolution for the membrane, cumulative sums for the first spike. */
+    private LayerOutput dynamics(Tensor current, Tensor b) {
+        Tensor membrane = Dynamics.noResetMembrane(current, b);
         if (!spiking) {
             return new LayerOutput(null, membrane);
         }

@@ -1,5 +1,7 @@
 package snn.neurons;
 
+import java.util.Optional;
+
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -14,6 +16,9 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Since the membrane is linear in the current, V~_block = conv(I_block) + beta^u c: the convolutions of all
  * blocks run in one batched op and only the cheap injection and spike selection run block by block.
+ *
+ * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
+ * native kernels: docs/native-kernels.md); the results are the same.
  */
 public final class DBlockLayer extends Module implements SpikingLayer {
 
@@ -32,6 +37,7 @@ public final class DBlockLayer extends Module implements SpikingLayer {
     private final Projection input;
     private final Projection recurrent;
     private final Tensor beta;
+    private final NeuronKernels kernels;
 
     /**
      * @param blocks          d, the number of regular blocks (1 &le; d &le; T)
@@ -41,6 +47,13 @@ public final class DBlockLayer extends Module implements SpikingLayer {
      */
     public DBlockLayer(int inputs, int neurons, int blocks, boolean recurrent, boolean detachRecurrent,
             RecurrentInput recurrentInput, boolean spiking, Beta beta, Surrogate surrogate) {
+        this(inputs, neurons, blocks, recurrent, detachRecurrent, recurrentInput, spiking, beta, surrogate,
+                NeuronKernels.TORCH);
+    }
+
+    /** As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can. */
+    public DBlockLayer(int inputs, int neurons, int blocks, boolean recurrent, boolean detachRecurrent,
+            RecurrentInput recurrentInput, boolean spiking, Beta beta, Surrogate surrogate, NeuronKernels kernels) {
         if (blocks < 1) {
             throw new IllegalArgumentException("d must be >= 1, got " + blocks);
         }
@@ -57,24 +70,40 @@ public final class DBlockLayer extends Module implements SpikingLayer {
         this.input = register_module("input", new Projection(inputs, neurons, 0));
         this.recurrent = recurrent ? register_module("recurrent", new Projection(neurons, neurons, 0)) : null;
         this.beta = beta.register(this, neurons);
+        this.kernels = kernels.forLayer();
     }
 
     @Override
     public LayerOutput forward(Tensor x) {
-        return run(input.overTime(x));
+        checkSteps(x.size(2));
+        Tensor b = Beta.clamped(beta);
+        Optional<LayerOutput> fused = kernels.dblock(x, input, b, blocks, spiking, recurrent, detachRecurrent,
+                recurrentInput, surrogate);
+        return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
     }
 
     /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
     public LayerOutput run(Tensor current) {
-        long batch = current.size(0);
-        long n = current.size(1);
-        long t = current.size(2);
+        checkSteps(current.size(2));
+        Tensor b = Beta.clamped(beta);
+        Optional<LayerOutput> fused = kernels.dblock(current, null, b, blocks, spiking, recurrent, detachRecurrent,
+                recurrentInput, surrogate);
+        return fused.isPresent() ? fused.get() : dynamics(current, b);
+    }
+
+    private void checkSteps(long t) {
         if (t < blocks) {
             throw new IllegalArgumentException("d = " + blocks + " blocks need at least as many time steps, got " + t);
         }
+    }
+
+    /** The LibTorch ops: all blocks' convolutions batched, then block by block for the recurrence. */
+    private LayerOutput dynamics(Tensor current, Tensor b) {
+        long batch = current.size(0);
+        long n = current.size(1);
+        long t = current.size(2);
         long len = t / blocks;
         long rest = t - blocks * len;
-        Tensor b = Beta.clamped(beta);
 
         // All regular blocks side by side as a batch of [batch * d, n, L] sequences, each starting from rest.
         Tensor regular = current.narrow(2, 0, blocks * len).reshape(batch, n, blocks, len).permute(0, 2, 1, 3)

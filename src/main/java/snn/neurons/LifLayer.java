@@ -1,5 +1,7 @@
 package snn.neurons;
 
+import java.util.Optional;
+
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -12,6 +14,9 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>U_0 = I_0, U_t = beta V_{t-1} + I_t (+ W_rec sg(s_{t-1}) + b_rec when recurrent, t &ge; 1), spike when
  * U_t - 1 &gt; 0. What V_t is depends on the {@link Mode}.
+ *
+ * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
+ * native kernels: docs/native-kernels.md); the results are the same.
  */
 public final class LifLayer extends Module implements SpikingLayer {
 
@@ -34,12 +39,19 @@ public final class LifLayer extends Module implements SpikingLayer {
     private final Projection input;
     private final Projection recurrent;
     private final Tensor beta;
+    private final NeuronKernels kernels;
 
     /**
      * @param recurrent adds W_rec sg(s_{t-1}) + b_rec (n x n, PyTorch's default init for weight and bias); not
      *                  allowed for {@link Mode#INTEGRATOR}
      */
     public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate) {
+        this(inputs, neurons, mode, recurrent, beta, surrogate, NeuronKernels.TORCH);
+    }
+
+    /** As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can. */
+    public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate,
+            NeuronKernels kernels) {
         if (recurrent && mode == Mode.INTEGRATOR) {
             throw new IllegalArgumentException("an integrator layer cannot be recurrent");
         }
@@ -52,16 +64,25 @@ public final class LifLayer extends Module implements SpikingLayer {
                 ? register_module("recurrent", new Projection(neurons, neurons, 1 / Math.sqrt(neurons)))
                 : null;
         this.beta = beta.register(this, neurons);
+        this.kernels = kernels.forLayer();
     }
 
     @Override
     public LayerOutput forward(Tensor x) {
-        return run(input.overTime(x));
+        Tensor b = Beta.clamped(beta);
+        Optional<LayerOutput> fused = kernels.lif(x, input, b, mode, recurrent, surrogate);
+        return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
     }
 
     /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
     public LayerOutput run(Tensor current) {
         Tensor b = Beta.clamped(beta);
+        Optional<LayerOutput> fused = kernels.lif(current, null, b, mode, recurrent, surrogate);
+        return fused.isPresent() ? fused.get() : dynamics(current, b);
+    }
+
+    /** The LibTorch ops: one step at a time. */
+    private LayerOutput dynamics(Tensor current, Tensor b) {
         TensorVector steps = current.unbind(2);
         int t = (int) steps.size();
         TensorVector spikes = new TensorVector();

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -31,11 +32,14 @@ import snn.interop.ReferenceLayout;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.nativekernels.KernelLibrary;
+import snn.nativekernels.NativeKernels;
 import snn.neurons.Beta;
 import snn.neurons.BlockLayer;
 import snn.neurons.DBlockLayer;
 import snn.neurons.LayerOutput;
 import snn.neurons.LifLayer;
+import snn.neurons.NeuronKernels;
 import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
 import snn.neurons.Tensors;
@@ -74,20 +78,29 @@ class GoldenCasesTest {
     Stream<DynamicTest> everyGoldenCase() throws IOException {
         TorchRuntime.ensureInitialised();
         return caseFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
-                () -> check(GoldenCase.read(file))));
+                () -> check(GoldenCase.read(file), ModelConfig.Kernels.TORCH)));
     }
 
-    static void check(GoldenCase c) {
+    /** The same cases with the neuron dynamics computed by the native kernels (skipped when they are not built). */
+    @TestFactory
+    Stream<DynamicTest> everyGoldenCaseWithNativeKernels() throws IOException {
+        TorchRuntime.ensureInitialised();
+        Assumptions.assumeTrue(NativeKernels.load().isPresent(), "native kernels: " + KernelLibrary.status());
+        return caseFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
+                () -> check(GoldenCase.read(file), ModelConfig.Kernels.NATIVE)));
+    }
+
+    static void check(GoldenCase c, ModelConfig.Kernels kernels) {
         switch (c.level()) {
-            case "layer" -> checkLayer(c);
-            case "model" -> checkModel(c);
+            case "layer" -> checkLayer(c, NativeKernels.select(kernels));
+            case "model" -> checkModel(c, kernels);
             default -> fail(c.file() + ": unknown level '" + c.level() + "'");
         }
     }
 
     // ----- layers -----------------------------------------------------------------------------------------
 
-    static void checkLayer(GoldenCase c) {
+    static void checkLayer(GoldenCase c, NeuronKernels kernels) {
         JsonNode spec = c.spec();
         int nIn = spec.get("n_in").asInt();
         int nOut = spec.get("n_out").asInt();
@@ -99,14 +112,14 @@ class GoldenCasesTest {
         SpikingLayer layer = switch (kind) {
             case "block" -> {
                 requireMethod(c, "fast_naive");
-                yield new BlockLayer(nIn, nOut, true, beta, surrogate);
+                yield new BlockLayer(nIn, nOut, true, beta, surrogate, kernels);
             }
             case "standard" -> new LifLayer(nIn, nOut,
                     bool(c, "single_spike") ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE,
-                    spec.path("recurrent").asBoolean(false), beta, surrogate);
+                    spec.path("recurrent").asBoolean(false), beta, surrogate, kernels);
             case "dblock" -> new DBlockLayer(nIn, nOut, spec.get("d").asInt(), bool(c, "recurrent"),
                     bool(c, "detach"), bool(c, "use_max") ? DBlockLayer.RecurrentInput.MAX
-                            : DBlockLayer.RecurrentInput.SUM, true, beta, surrogate);
+                            : DBlockLayer.RecurrentInput.SUM, true, beta, surrogate, kernels);
             default -> throw new AssertionError(c.file() + ": unknown layer kind '" + kind + "'");
         };
         loadReference(c, layer.module());
@@ -128,7 +141,7 @@ class GoldenCasesTest {
 
     // ----- networks ---------------------------------------------------------------------------------------
 
-    static void checkModel(GoldenCase c) {
+    static void checkModel(GoldenCase c, ModelConfig.Kernels kernels) {
         JsonNode spec = c.spec();
         assertEquals(Math.exp(-1 / 10.0), spec.get("hidden_beta").asDouble(), 1e-12, c.file() + ": hidden_beta");
         assertEquals(Math.exp(-1 / 20.0), spec.get("readout_beta").asDouble(), 1e-12, c.file() + ": readout_beta");
@@ -167,7 +180,7 @@ class GoldenCasesTest {
                 spec.path("detach").asBoolean(true), ModelConfig.RecurrentInput.MAX, readout, 10.0, 20.0,
                 spec.get("heterogeneous_beta").asBoolean(), spec.get("beta_requires_grad").asBoolean(),
                 new SurrogateConfig(SurrogateConfig.Kind.FAST_SIGMOID, spec.get("surrogate_scale").asDouble()),
-                null);
+                kernels);
         SpikingNetwork net = new SpikingNetwork(config, spec.get("n_in").asInt(), spec.get("n_out").asInt());
         loadReference(c, net);
 

@@ -1,0 +1,174 @@
+/*
+ * Where a kernel's input current comes from: either a dense current I [B, N, T], or the input projection
+ * I = W_in x + b_in of a sparse input x [B, M, T] computed event by event inside the kernel (each non-zero
+ * x[b, i, t] adds column i of W_in to step t of the tile), so that neither the dense matrix product nor the
+ * current tensor exists. Spike inputs are sparse (SHD: about 1.5 % of the bins; block layers at most one spike
+ * per neuron and block), which makes this much cheaper than the product; see docs/native-kernels.md.
+ */
+#ifndef SNN_INPUT_H
+#define SNN_INPUT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tile.h"
+
+/*
+ * Indices s < len with x[s] != 0 (and NaN), in increasing order, written to idx; returns their count. Spike inputs
+ * are mostly zeros, so four values are tested at once and all-zero groups cost one comparison.
+ */
+static inline int64_t snn_nonzeros(const float *x, int64_t len, int32_t *idx)
+{
+    int64_t count = 0;
+    int64_t s = 0;
+#ifdef __SSE2__
+    const __m128 zero = _mm_setzero_ps();
+    for (; s + 4 <= len; s += 4) {
+        int mask = _mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(x + s), zero));
+        while (mask != 0) {
+            idx[count++] = (int32_t) (s + __builtin_ctz((unsigned) mask));
+            mask &= mask - 1;
+        }
+    }
+#endif
+    for (; s < len; s++) {
+        if (x[s] != 0.0f) {
+            idx[count++] = (int32_t) s;
+        }
+    }
+    return count;
+}
+
+typedef struct {
+    const float *cur;  /* dense current [B, N, T], or NULL */
+    const float *x;    /* input [B, M, T], projected when cur is NULL */
+    const float *wt;   /* W_in transposed: wt[i * N + j] = W_in[j, i] */
+    const float *bias; /* b_in [N], or NULL */
+    int64_t m;         /* M */
+    /*
+     * Optional cache of the input's events, written by the forward pass so that the backward pass need not scan x
+     * again: per sample b, ev_count[b] events (i << 16 | t) with their values, at most ev_cap of them; a count of
+     * -1 means "not cached" (too many events, or the sequence did not fit one tile) and the backward pass scans.
+     */
+    uint32_t *ev_pos;
+    float *ev_val;
+    int32_t *ev_count;
+    int64_t ev_cap;
+} snn_input;
+
+/* Whether sample b's events are (to be) cached: one tile spans the sequence and positions fit 16 + 16 bits. */
+static inline int snn_input_caches(const snn_input *in, int64_t T, int64_t t0, int64_t len)
+{
+    return in->ev_count != NULL && t0 == 0 && len == T && T <= 65536 && in->m <= 65536;
+}
+
+/* tile[s * n + j] = I[b, j0 + j, t0 + s] for j < n, s < len; idx is scratch for len indices. */
+static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int64_t T, int64_t j0, int64_t n,
+        int64_t t0, int64_t len, float *tile, int32_t *idx)
+{
+    if (in->cur != NULL) {
+        snn_load_tile(in->cur + (b * N + j0) * T, T, t0, len, n, tile);
+        return;
+    }
+    memset(tile, 0, (size_t) (len * n) * sizeof(float));
+    const int cache = snn_input_caches(in, T, t0, len) && j0 == 0;
+    int64_t cached = 0;
+    uint32_t *pos = cache ? in->ev_pos + b * in->ev_cap : NULL;
+    float *val = cache ? in->ev_val + b * in->ev_cap : NULL;
+    const float *xb = in->x + b * in->m * T + t0;
+    for (int64_t i = 0; i < in->m; i++) {
+        const float *xi = xb + i * T;
+        const float *col = in->wt + i * N + j0;
+        const int64_t events = snn_nonzeros(xi, len, idx);
+        for (int64_t e = 0; e < events; e++) {
+            /* I_t += W_in[:, i] x_{i,t} */
+            const float xv = xi[idx[e]];
+            float *row = tile + idx[e] * n;
+            for (int64_t j = 0; j < n; j++) {
+                row[j] += col[j] * xv;
+            }
+        }
+        if (cache && cached >= 0) {
+            if (cached + events <= in->ev_cap) {
+                for (int64_t e = 0; e < events; e++) {
+                    pos[cached + e] = (uint32_t) i << 16 | (uint32_t) idx[e];
+                    val[cached + e] = xi[idx[e]];
+                }
+                cached += events;
+            } else {
+                cached = -1;
+            }
+        }
+    }
+    if (cache) {
+        in->ev_count[b] = (int32_t) cached;
+    }
+    if (in->bias != NULL) {
+        const float *bias = in->bias + j0;
+        for (int64_t s = 0; s < len; s++) {
+            float *row = tile + s * n;
+            for (int64_t j = 0; j < n; j++) {
+                row[j] = row[j] + bias[j];
+            }
+        }
+    }
+}
+
+/*
+ * The projection's gradients from a tile of dL/dI (gtile[s * n + j], rows j0.., steps t0..): per event,
+ * dL/dW_in[j, i] += x_{i,t} dL/dI_{j,t} (accumulated transposed, gwt[i * N + j]); dL/db_in[j] += dL/dI_{j,t}.
+ * Either accumulator may be NULL; idx is scratch for len indices.
+ */
+static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N, int64_t T, int64_t j0, int64_t n,
+        int64_t t0, int64_t len, const float *gtile, float *gwt, double *gbias, int32_t *idx)
+{
+    if (gbias != NULL) {
+        for (int64_t s = 0; s < len; s++) {
+            const float *row = gtile + s * n;
+            for (int64_t j = 0; j < n; j++) {
+                gbias[j0 + j] += row[j];
+            }
+        }
+    }
+    if (gwt == NULL || in->x == NULL) {
+        return;
+    }
+    if (snn_input_caches(in, T, t0, len) && in->ev_count[b] >= 0) {
+        /* the events the forward pass recorded, in the same (i, t) order as a scan */
+        const uint32_t *pos = in->ev_pos + b * in->ev_cap;
+        const float *val = in->ev_val + b * in->ev_cap;
+        const int64_t events = in->ev_count[b];
+        for (int64_t e = 0; e < events; e++) {
+            const float xv = val[e];
+            float *acc = gwt + (int64_t) (pos[e] >> 16) * N + j0;
+            const float *row = gtile + (int64_t) (pos[e] & 0xffffu) * n;
+            for (int64_t j = 0; j < n; j++) {
+                acc[j] += xv * row[j];
+            }
+        }
+        return;
+    }
+    const float *xb = in->x + b * in->m * T + t0;
+    for (int64_t i = 0; i < in->m; i++) {
+        const float *xi = xb + i * T;
+        float *acc = gwt + i * N + j0;
+        const int64_t events = snn_nonzeros(xi, len, idx);
+        for (int64_t e = 0; e < events; e++) {
+            const float xv = xi[idx[e]];
+            const float *row = gtile + idx[e] * n;
+            for (int64_t j = 0; j < n; j++) {
+                acc[j] += xv * row[j];
+            }
+        }
+    }
+}
+
+/*
+ * Sets up a dense (cur) or projected (x, W_in [N, M], b_in) input, with an optional event cache (NULLs for none);
+ * W_in is transposed into owned memory.
+ */
+int snn_input_init(snn_input *in, const float *cur, const float *x, int64_t m, int64_t n, const float *w_in,
+        const float *b_in, uint32_t *ev_pos, float *ev_val, int32_t *ev_count, int64_t ev_cap);
+void snn_input_free(snn_input *in);
+
+#endif

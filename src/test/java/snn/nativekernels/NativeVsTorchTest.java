@@ -1,0 +1,428 @@
+package snn.nativekernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import snn.models.Parameters;
+import snn.neurons.Beta;
+import snn.neurons.BlockLayer;
+import snn.neurons.DBlockLayer;
+import snn.neurons.LayerOutput;
+import snn.neurons.LifLayer;
+import snn.neurons.NeuronKernels;
+import snn.neurons.SpikingLayer;
+import snn.neurons.Surrogate;
+import snn.neurons.Tensors;
+import snn.runtime.TorchRuntime;
+
+/**
+ * Randomized comparisons of the native kernels with the LibTorch ops of the same layers, loaded with the same
+ * parameters: spikes must be identical, membranes equal to float rounding, and every gradient (input, input
+ * projection, beta, W_rec, b_rec) equal to 1e-5 of its largest magnitude. The shapes include batch 1, a single
+ * neuron, T not divisible by d, sequences longer than one kernel tile, and inputs that produce no spikes at all.
+ * The inputs cycle through the kernels' three input paths: sparse (projected event by event, events cached for the
+ * backward pass), sparse first sample with denser others (cache overflow: the backward pass scans again), and
+ * dense (LibTorch projects, the kernels take the current); {@link #runOnCurrentMatches} covers {@code run(current)}.
+ *
+ * <p>Spikes are compared exactly only where the torch membrane is not within 1e-5 of the threshold (the two
+ * paths sum in different orders, so a membrane that close could round either way); a draw that comes that close
+ * is replaced by the next seed.
+ */
+class NativeVsTorchTest {
+
+    static final double GRADIENT_TOLERANCE = 1e-5;
+    static final double MEMBRANE_TOLERANCE = 1e-5;
+    static final double THRESHOLD_MARGIN = 1e-5;
+
+    static NeuronKernels nativeKernels;
+
+    /** Batch, inputs, neurons, steps. */
+    record Shape(int batch, int inputs, int neurons, int steps) {
+        @Override
+        public String toString() {
+            return batch + "x" + inputs + "->" + neurons + "x" + steps;
+        }
+    }
+
+    static final List<Shape> SHAPES = List.of(
+            new Shape(1, 1, 1, 1),
+            new Shape(1, 3, 1, 17),
+            new Shape(1, 6, 5, 23),
+            new Shape(3, 8, 7, 40),
+            new Shape(2, 12, 33, 61),
+            new Shape(4, 20, 70, 30),
+            new Shape(2, 5, 130, 11),
+            new Shape(2, 9, 300, 260));
+
+    /** How dense the generated input spikes are; see the class comment. */
+    enum Density { SPARSE, MIXED, DENSE }
+
+    static final List<Surrogate> SURROGATES = List.of(new Surrogate.FastSigmoid(10), new Surrogate.Arctan(2),
+            new Surrogate.Triangle(1.5));
+
+    /** Per-neuron learnable, shared learnable, per-neuron fixed. */
+    static final List<Beta> BETAS = List.of(new Beta(0.9, true, true), new Beta(0.8, false, true),
+            new Beta(0.95, true, false));
+
+    @BeforeAll
+    static void load() {
+        TorchRuntime.ensureInitialised();
+        nativeKernels = NativeKernels.load().orElse(null);
+        assumeTrue(nativeKernels != null, "native kernels: " + KernelLibrary.status());
+    }
+
+    // ----- the cases ----------------------------------------------------------------------------------------
+
+    @TestFactory
+    Stream<DynamicTest> lifMatchesTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        int i = 0;
+        for (LifLayer.Mode mode : LifLayer.Mode.values()) {
+            for (boolean recurrent : new boolean[] {false, true}) {
+                if (recurrent && mode == LifLayer.Mode.INTEGRATOR) {
+                    continue;
+                }
+                for (Shape s : SHAPES) {
+                    Beta beta = BETAS.get(i % BETAS.size());
+                    Surrogate surrogate = SURROGATES.get(i / 3 % SURROGATES.size());
+                    Density density = Density.values()[i % 3];
+                    long seed = 1000 + i++;
+                    tests.add(DynamicTest.dynamicTest("lif " + mode + (recurrent ? " rec " : " ") + s + " " + beta
+                            + " " + surrogate + " " + density, () -> compare(s, seed, density,
+                                    mode != LifLayer.Mode.INTEGRATOR,
+                                    k -> new LifLayer(s.inputs(), s.neurons(), mode, recurrent, beta, surrogate, k))));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> blockMatchesTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        int i = 0;
+        for (boolean spiking : new boolean[] {true, false}) {
+            for (Shape s : SHAPES) {
+                Beta beta = BETAS.get(i % BETAS.size());
+                Surrogate surrogate = SURROGATES.get(i / 3 % SURROGATES.size());
+                Density density = Density.values()[i % 3];
+                long seed = 2000 + i++;
+                tests.add(DynamicTest.dynamicTest("block " + (spiking ? "" : "readout ") + s + " " + beta + " "
+                        + surrogate + " " + density, () -> compare(s, seed, density, spiking,
+                                k -> new BlockLayer(s.inputs(), s.neurons(), spiking, beta, surrogate, k))));
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> dblockMatchesTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        int i = 0;
+        int[] ds = {1, 2, 3, 5, 7};
+        for (boolean recurrent : new boolean[] {false, true}) {
+            for (boolean detach : recurrent ? new boolean[] {true, false} : new boolean[] {true}) {
+                for (DBlockLayer.RecurrentInput reduction : DBlockLayer.RecurrentInput.values()) {
+                    for (Shape s : SHAPES) {
+                        int d = Math.min(ds[i % ds.length], s.steps());
+                        Beta beta = BETAS.get(i % BETAS.size());
+                        Surrogate surrogate = SURROGATES.get(i / 3 % SURROGATES.size());
+                        Density density = Density.values()[i % 3];
+                        long seed = 3000 + i++;
+                        tests.add(DynamicTest.dynamicTest("dblock d=" + d + (recurrent ? " rec" : "")
+                                + (detach ? "" : " attached") + " " + reduction + " " + s + " " + beta + " "
+                                + surrogate + " " + density, () -> compare(s, seed, density, true,
+                                        k -> new DBlockLayer(s.inputs(), s.neurons(), d, recurrent, detach, reduction,
+                                                true, beta, surrogate, k))));
+                    }
+                }
+            }
+        }
+        // The readout form: membrane only, restarted at every block.
+        for (Shape s : SHAPES) {
+            int d = Math.min(ds[i % ds.length], s.steps());
+            Beta beta = BETAS.get(i % BETAS.size());
+            Density density = Density.values()[i % 3];
+            long seed = 3000 + i++;
+            tests.add(DynamicTest.dynamicTest("dblock readout d=" + d + " " + s + " " + beta + " " + density,
+                    () -> compare(s, seed, density, false, k -> new DBlockLayer(s.inputs(), s.neurons(), d, false, true,
+                            DBlockLayer.RecurrentInput.MAX, false, beta, new Surrogate.FastSigmoid(10), k))));
+        }
+        return tests.stream();
+    }
+
+    @Test
+    void silentInputsGiveNoSpikesAndStillMatchingGradients() {
+        Shape s = new Shape(2, 6, 9, 31);
+        for (Function<NeuronKernels, SpikingLayer> factory : List.<Function<NeuronKernels, SpikingLayer>>of(
+                k -> new LifLayer(s.inputs(), s.neurons(), LifLayer.Mode.MULTI_SPIKE, false, BETAS.get(0),
+                        SURROGATES.get(0), k),
+                k -> new LifLayer(s.inputs(), s.neurons(), LifLayer.Mode.SINGLE_SPIKE, false, BETAS.get(1),
+                        SURROGATES.get(0), k),
+                k -> new BlockLayer(s.inputs(), s.neurons(), true, BETAS.get(0), SURROGATES.get(0), k),
+                k -> new DBlockLayer(s.inputs(), s.neurons(), 4, true, false, DBlockLayer.RecurrentInput.MAX, true,
+                        BETAS.get(0), SURROGATES.get(0), k))) {
+            Result r = compareOnce(s, 7, true, factory, SpikingLayer::forward,
+                    Tensors.zeros(s.batch(), s.inputs(), s.steps()), true);
+            assertNotNull(r);
+            assertEquals(0, sum(r.nativeSpikes), "spikes from a silent input");
+            assertTrue(r.inputGradientMax > 0, "the surrogate gradient must reach the input even without spikes");
+        }
+    }
+
+    /** {@code run(current)}: the kernels take a dense current and return its gradient. */
+    @TestFactory
+    Stream<DynamicTest> runOnCurrentMatches() {
+        List<DynamicTest> tests = new ArrayList<>();
+        List<Function<Shape, Function<NeuronKernels, SpikingLayer>>> layers = List.of(
+                s -> k -> new LifLayer(s.neurons(), s.neurons(), LifLayer.Mode.MULTI_SPIKE, true, BETAS.get(0),
+                        SURROGATES.get(0), k),
+                s -> k -> new LifLayer(s.neurons(), s.neurons(), LifLayer.Mode.SINGLE_SPIKE, false, BETAS.get(1),
+                        SURROGATES.get(1), k),
+                s -> k -> new BlockLayer(s.neurons(), s.neurons(), true, BETAS.get(2), SURROGATES.get(2), k),
+                s -> k -> new DBlockLayer(s.neurons(), s.neurons(), 3, true, false, DBlockLayer.RecurrentInput.MAX,
+                        true, BETAS.get(0), SURROGATES.get(0), k));
+        int i = 0;
+        for (Shape shape : List.of(new Shape(2, 0, 9, 31), new Shape(1, 0, 40, 70), new Shape(3, 0, 33, 600))) {
+            for (Function<Shape, Function<NeuronKernels, SpikingLayer>> layer : layers) {
+                long seed = 4000 + i++;
+                tests.add(DynamicTest.dynamicTest("run(current) " + shape + " #" + i, () -> {
+                    for (long attempt = 0; attempt < 20; attempt++) {
+                        Random random = new Random(seed * 31 + attempt);
+                        Tensor current = uniform(random, new long[] {shape.batch(), shape.neurons(), shape.steps()})
+                                .mul(Tensors.scalar(0.8)).add(Tensors.scalar(0.25));
+                        if (compareOnce(shape, seed * 31 + attempt, true, layer.apply(shape),
+                                NativeVsTorchTest::run, current, false) != null) {
+                            return;
+                        }
+                    }
+                    throw new AssertionError("every draw came within " + THRESHOLD_MARGIN + " of the threshold");
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    static LayerOutput run(SpikingLayer layer, Tensor current) {
+        return switch (layer) {
+            case LifLayer l -> l.run(current);
+            case BlockLayer l -> l.run(current);
+            case DBlockLayer l -> l.run(current);
+        };
+    }
+
+    @Test
+    void outputsComeFromTheNativeKernels() {
+        Shape s = new Shape(2, 4, 3, 12);
+        SpikingLayer layer = new DBlockLayer(s.inputs(), s.neurons(), 3, true, true, DBlockLayer.RecurrentInput.MAX,
+                true, BETAS.get(0), SURROGATES.get(0), nativeKernels);
+        LayerOutput out = layer.forward(Tensors.zeros(s.batch(), s.inputs(), s.steps()).set_requires_grad(true));
+        String node = out.spikes().grad_fn().name().getString();
+        assertTrue(node.startsWith("CloneBackward"), "native outputs are copies of the expanded link, got " + node);
+    }
+
+    @Test
+    void forwardWithoutGradientsMatches() {
+        Shape s = new Shape(3, 10, 16, 45);
+        Function<NeuronKernels, SpikingLayer> factory = k -> new DBlockLayer(s.inputs(), s.neurons(), 4, true, true,
+                DBlockLayer.RecurrentInput.MAX, true, BETAS.get(0), SURROGATES.get(0), k);
+        SpikingLayer torchLayer = factory.apply(NeuronKernels.TORCH);
+        SpikingLayer nativeLayer = factory.apply(nativeKernels);
+        Parameters.load(nativeLayer.module(), Parameters.named(torchLayer.module()));
+        Tensor x = input(s, new Random(5), Density.SPARSE);
+        try (NoGradGuard guard = new NoGradGuard()) {
+            LayerOutput a = torchLayer.forward(x);
+            LayerOutput b = nativeLayer.forward(x);
+            assertTrue(!b.spikes().requires_grad(), "no graph without grad mode");
+            assertArrayEquals(Tensors.toArray(a.spikes()), Tensors.toArray(b.spikes()));
+        }
+    }
+
+    // ----- the comparison -----------------------------------------------------------------------------------
+
+    record Result(Tensor nativeSpikes, double inputGradientMax) {
+    }
+
+    static void compare(Shape s, long seed, Density density, boolean spiking,
+            Function<NeuronKernels, SpikingLayer> factory) {
+        for (long attempt = 0; attempt < 20; attempt++) {
+            Random random = new Random(seed * 31 + attempt);
+            Tensor x = input(s, random, density);
+            if (NativeKernels.eventDriven(x) != (density != Density.DENSE)) {
+                continue; // a draw on the wrong side of the density threshold
+            }
+            if (compareOnce(s, seed * 31 + attempt, spiking, factory, SpikingLayer::forward, x, false) != null) {
+                return;
+            }
+        }
+        throw new AssertionError("every draw came within " + THRESHOLD_MARGIN + " of the threshold or missed the"
+                + " density " + density);
+    }
+
+    /**
+     * One draw; null when a torch membrane lies too close to the threshold to compare spikes exactly.
+     *
+     * @param silent keep the biases at zero (so that a zero input cannot spike) and compare whatever the membranes
+     */
+    static Result compareOnce(Shape s, long seed, boolean spiking, Function<NeuronKernels, SpikingLayer> factory,
+            BiFunction<SpikingLayer, Tensor, LayerOutput> apply, Tensor x, boolean silent) {
+        try (PointerScope scope = new PointerScope()) {
+            TorchRuntime.seed(seed);
+            SpikingLayer torchLayer = factory.apply(NeuronKernels.TORCH);
+            SpikingLayer nativeLayer = factory.apply(nativeKernels);
+            Random random = new Random(seed);
+            randomizeBetaAndBiases(torchLayer, random, !silent);
+            Map<String, Tensor> params = Parameters.named(torchLayer.module());
+            Parameters.load(nativeLayer.module(), params);
+
+            Tensor xt = x.clone().set_requires_grad(true);
+            Tensor xn = x.clone().set_requires_grad(true);
+            LayerOutput expected = apply.apply(torchLayer, xt);
+            if (spiking && !silent && nearThreshold(expected.membrane())) {
+                return null;
+            }
+            LayerOutput actual = apply.apply(nativeLayer, xn);
+            String what = torchLayer.getClass().getSimpleName() + " seed " + seed;
+            if (spiking) {
+                assertArrayEquals(Tensors.toArray(expected.spikes()), Tensors.toArray(actual.spikes()),
+                        what + ": spikes");
+            }
+            assertClose(what + ": membrane", expected.membrane(), actual.membrane(), MEMBRANE_TOLERANCE);
+
+            Tensor upMembrane = uniform(random, Tensors.shape(expected.membrane()));
+            Tensor upSpikes = spiking ? uniform(random, Tensors.shape(expected.spikes())) : null;
+            loss(expected, upSpikes, upMembrane).backward();
+            loss(actual, upSpikes, upMembrane).backward();
+
+            assertClose(what + ": input gradient", xt.grad(), xn.grad(), GRADIENT_TOLERANCE);
+            Map<String, Tensor> nativeParams = Parameters.named(nativeLayer.module());
+            for (Map.Entry<String, Tensor> p : params.entrySet()) {
+                Tensor e = p.getValue().grad();
+                Tensor a = nativeParams.get(p.getKey()).grad();
+                boolean expectedDefined = e != null && e.defined();
+                boolean actualDefined = a != null && a.defined();
+                assertEquals(expectedDefined, actualDefined, what + ": whether " + p.getKey() + " has a gradient");
+                if (expectedDefined) {
+                    assertClose(what + ": gradient of " + p.getKey(), e, a, GRADIENT_TOLERANCE);
+                }
+            }
+            Tensor spikesCopy = spiking ? actual.spikes().detach().clone() : Tensors.zeros(1);
+            spikesCopy.retainReference();
+            return new Result(spikesCopy, maxAbs(Tensors.toArray(xn.grad())));
+        }
+    }
+
+    static Tensor loss(LayerOutput out, Tensor upSpikes, Tensor upMembrane) {
+        Tensor l = out.membrane().mul(upMembrane).sum();
+        return upSpikes == null ? l : l.add(out.spikes().mul(upSpikes).sum());
+    }
+
+    /** Binary input spikes with a random rate per sample, scaled so that neurons fire at moderate rates. */
+    static Tensor input(Shape s, Random random, Density density) {
+        float[] v = new float[s.batch() * s.inputs() * s.steps()];
+        for (int b = 0; b < s.batch(); b++) {
+            double rate = switch (density) {
+                case SPARSE -> 0.01 + 0.07 * random.nextDouble();
+                case MIXED -> b == 0 ? 0.02 : 0.3 + 0.3 * random.nextDouble();
+                case DENSE -> 0.2 + 0.3 * random.nextDouble();
+            };
+            // Fewer, stronger inputs when sparse, so that neurons still fire.
+            double scale = (rate < 0.1 ? 4 : 1.5) + random.nextDouble() * 2;
+            for (int i = 0; i < s.inputs() * s.steps(); i++) {
+                v[b * s.inputs() * s.steps() + i] = random.nextDouble() < rate ? (float) scale : 0f;
+            }
+        }
+        return Tensors.fromArray(v, s.batch(), s.inputs(), s.steps());
+    }
+
+    /** Raw betas in [0.5, 1.1) (some above 1, where the clamp stops their gradient) and biases in +-0.3. */
+    static void randomizeBetaAndBiases(SpikingLayer layer, Random random, boolean biases) {
+        Map<String, Tensor> values = new java.util.HashMap<>();
+        for (Map.Entry<String, Tensor> p : Parameters.named(layer.module()).entrySet()) {
+            boolean beta = p.getKey().equals("beta");
+            if (beta || (biases && p.getKey().endsWith("bias"))) {
+                float[] v = new float[(int) p.getValue().numel()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (beta ? 0.5 + 0.6 * random.nextDouble() : 0.6 * random.nextDouble() - 0.3);
+                }
+                values.put(p.getKey(), Tensors.fromArray(v, Tensors.shape(p.getValue())));
+            }
+        }
+        Parameters.load(layer.module(), values);
+    }
+
+    static Tensor uniform(Random random, long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return Tensors.fromArray(v, shape);
+    }
+
+    static boolean nearThreshold(Tensor membrane) {
+        for (float v : Tensors.toArray(membrane)) {
+            if (Math.abs(v - 1.0) < THRESHOLD_MARGIN) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void assertClose(String what, Tensor expected, Tensor actual, double relative) {
+        assertArrayEquals(Tensors.shape(expected), Tensors.shape(actual), what + ": shape");
+        float[] e = Tensors.toArray(expected);
+        float[] a = Tensors.toArray(actual);
+        double scale = Math.max(maxAbs(e), 1e-6);
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < e.length; i++) {
+            double d = Math.abs((double) e[i] - a[i]);
+            if (!(d <= worst)) {
+                worst = d;
+                at = i;
+            }
+        }
+        assertTrue(worst <= relative * scale, what + " differs by " + worst + " (" + worst / scale
+                + " of the largest magnitude " + scale + ") at flat index " + at + ": expected "
+                + (at >= 0 ? e[at] : 0) + ", got " + (at >= 0 ? a[at] : 0));
+    }
+
+    static double maxAbs(float[] v) {
+        double m = 0;
+        for (float x : v) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
+    }
+
+    static double sum(Tensor t) {
+        double s = 0;
+        for (float v : Tensors.toArray(t)) {
+            s += v;
+        }
+        return s;
+    }
+}
