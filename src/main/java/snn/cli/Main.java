@@ -15,11 +15,15 @@ import picocli.CommandLine.Option;
 @Command(name = "snn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains and benchmarks spiking neural networks (block, d-block and standard LIF) on LibTorch.",
         subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, ExportCommand.class,
-                DataCommand.class, PlotCommand.class})
+                BenchCommand.class, DataCommand.class, PlotCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", description = "Shorthand for 'snn train --config FILE'.")
     String config;
+
+    /** The root command; picocli fills in its options. */
+    public Main() {
+    }
 
     @Override
     public Integer call() {
@@ -27,11 +31,24 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Runs the CLI on the process's standard streams and exits with its status: 0 on success, 1 for an internal
+     * error, 2 for a user error (bad config, missing data) or bad usage.
+     *
+     * @param args the command line, e.g. {@code train --config configs/quickstart.json}
+     */
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs the CLI and returns its exit code (used by tests). */
+    /**
+     * Runs the CLI without exiting (used by tests).
+     *
+     * @param args the command line
+     * @param out  where output and help go
+     * @param err  where error messages go
+     * @return the exit status, as for {@link #main(String[])}
+     */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out).setErr(err);

@@ -1,0 +1,101 @@
+package snn.bench;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import snn.config.ModelConfig;
+import snn.config.RuntimeConfig;
+
+/**
+ * A benchmark run as read from a JSON file in {@code configs/} ({@link BenchConfigLoader}): one or more sweeps, each
+ * the Cartesian product of its lists, measured with synthetic Poisson input (algorithms.md sections 7.4 and 9).
+ * Points that several sweeps share are measured once.
+ *
+ * @param name       run name; results go to {@code <results_dir>/<name>/} (default "bench")
+ * @param seed       seed of the synthetic input and of parameter initialisation (default 42)
+ * @param resultsDir parent folder of the run's folder (default "results/bench")
+ * @param runtime    libtorch and OpenBLAS threads; only the CPU is supported
+ * @param repeats    timed training steps per method and point (default 10, as the papers)
+ * @param warmup     untimed steps before them (default 1, as the papers)
+ * @param sweeps     the grids to measure (at least one)
+ */
+public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConfig runtime, Integer repeats,
+        Integer warmup, List<Sweep> sweeps) {
+
+    /** Fills in the defaults of settings left null. */
+    public BenchConfig {
+        name = name != null ? name : "bench";
+        seed = seed != null ? seed : 42L;
+        resultsDir = resultsDir != null ? resultsDir : "results/bench";
+        runtime = runtime != null ? runtime : RuntimeConfig.DEFAULT;
+        repeats = repeats != null ? repeats : 10;
+        warmup = warmup != null ? warmup : 1;
+        sweeps = sweeps != null ? List.copyOf(sweeps) : List.of();
+    }
+
+    /** What one training step covers. */
+    public enum Scope {
+        /**
+         * The papers' protocol (section 9): the hidden layers only (input projections and dynamics), loss = sum of the
+         * last hidden layer's spikes.
+         */
+        @JsonProperty("hidden") HIDDEN,
+        /** The whole network: hidden layers, the readout, and cross-entropy against random labels. */
+        @JsonProperty("network") NETWORK
+    }
+
+    /**
+     * One grid: every combination of the listed values is a point, measured once per method (and per d for
+     * {@code dblock}). Lists left out take the defaults below.
+     *
+     * @param name                label for progress output (default {@code sweep<i>})
+     * @param methods             methods to measure; must include {@code standard}, the reference of the speed-ups
+     *                            (default standard, block, dblock)
+     * @param batch               batch sizes (default [128])
+     * @param nIn                 input units (default 1000, as the papers)
+     * @param hidden              neurons per hidden layer (default [100])
+     * @param layers              numbers of hidden layers (default [1])
+     * @param tLen                time steps (default [128])
+     * @param d                   d-block block counts, used by {@code dblock} only; points with d &gt; t_len are
+     *                            skipped (default [5])
+     * @param recurrent           recurrent hidden layers (default [false]). The block model has no recurrent form:
+     *                            in recurrent points it runs feed-forward and its row says so.
+     * @param perNeuronBeta       one beta per neuron (true) or one per layer (default [true])
+     * @param learnBeta           beta trained (default [true])
+     * @param kernels             implementations of the dynamics (default [torch])
+     * @param standardSingleSpike the standard reference is single-spike (true, the block paper's comparator; default)
+     *                            or multi-spike with reset (false, the d-block paper's)
+     * @param scope               what a step covers (default {@code hidden}, the papers')
+     * @param classes             readout outputs for scope {@code network} (default 20)
+     */
+    public record Sweep(String name, List<ModelConfig.Kind> methods, List<Integer> batch, Integer nIn,
+            List<Integer> hidden, List<Integer> layers, List<Integer> tLen, List<Integer> d, List<Boolean> recurrent,
+            List<Boolean> perNeuronBeta, List<Boolean> learnBeta, List<ModelConfig.Kernels> kernels,
+            Boolean standardSingleSpike, Scope scope, Integer classes) {
+
+        /** Fills in the defaults of settings left null; given lists are copied, nulls kept for the validator. */
+        public Sweep {
+            methods = orDefault(methods, List.of(ModelConfig.Kind.STANDARD, ModelConfig.Kind.BLOCK,
+                    ModelConfig.Kind.DBLOCK));
+            batch = orDefault(batch, List.of(128));
+            nIn = nIn != null ? nIn : 1000;
+            hidden = orDefault(hidden, List.of(100));
+            layers = orDefault(layers, List.of(1));
+            tLen = orDefault(tLen, List.of(128));
+            d = orDefault(d, List.of(5));
+            recurrent = orDefault(recurrent, List.of(false));
+            perNeuronBeta = orDefault(perNeuronBeta, List.of(true));
+            learnBeta = orDefault(learnBeta, List.of(true));
+            kernels = orDefault(kernels, List.of(ModelConfig.Kernels.TORCH));
+            standardSingleSpike = standardSingleSpike != null ? standardSingleSpike : true;
+            scope = scope != null ? scope : Scope.HIDDEN;
+            classes = classes != null ? classes : 20;
+        }
+
+        /** Lists keep nulls (reported by the validator) but are made unmodifiable. */
+        private static <T> List<T> orDefault(List<T> values, List<T> fallback) {
+            return values == null ? fallback : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(values));
+        }
+    }
+}

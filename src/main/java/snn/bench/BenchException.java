@@ -1,0 +1,17 @@
+package snn.bench;
+
+import snn.cli.UserError;
+
+/** A benchmark that cannot run as configured on this machine; the CLI prints the message alone. */
+public final class BenchException extends IllegalStateException implements UserError {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what cannot run and what to do
+     */
+    public BenchException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,251 @@
+package snn.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import snn.models.SpikingNetwork;
+import snn.nativekernels.KernelLibrary;
+import snn.runtime.Device;
+import snn.runtime.ThreadSettings;
+import snn.runtime.TorchRuntime;
+
+/**
+ * Runs a benchmark config: for every point of the grid, builds each method's network with the training code
+ * ({@link SpikingNetwork}), times its training steps on one synthetic Poisson batch, and writes
+ * {@code results.csv}, {@code results.json}, {@code manifest.json} and the figures into the output folder. The
+ * result files are rewritten after every point, so an interrupted run keeps what it measured.
+ *
+ * <p>Protocol (algorithms.md section 9): per point, {@code warmup} untimed steps of every method, then
+ * {@code repeats} timed steps, the methods interleaved round-robin with the starting method rotating each round,
+ * so that load from other processes hits all methods alike; then one more untimed step per method for the peak
+ * memory.
+ */
+public final class BenchRunner {
+
+    /** Steps of each method run once per process before any timing (JIT compilation, kernel set-up). */
+    static final int PROCESS_WARMUP_STEPS = 10;
+
+    private final BenchConfig config;
+    private final String configSource;
+    private final List<String> overrides;
+    private final Path outDir;
+    private final PrintStream progress;
+
+    /**
+     * What a run produced.
+     *
+     * @param outDir  the run's folder
+     * @param rows    every measured row, point by point
+     * @param figures the figure files written (PNG and SVG)
+     */
+    public record Result(Path outDir, List<BenchRow> rows, List<Path> figures) {
+    }
+
+    /**
+     * A runner; nothing is measured until {@link #run()}.
+     *
+     * @param config       the validated benchmark config
+     * @param configSource the config's file name, for the manifest
+     * @param overrides    the {@code --set} overrides applied, for the manifest
+     * @param outDir       the run's folder
+     * @param progress     where progress lines go
+     */
+    public BenchRunner(BenchConfig config, String configSource, List<String> overrides, Path outDir,
+            PrintStream progress) {
+        this.config = config;
+        this.configSource = configSource;
+        this.overrides = List.copyOf(overrides);
+        this.outDir = outDir;
+        this.progress = progress;
+    }
+
+    /**
+     * The default output folder of a config.
+     *
+     * @param config the benchmark config
+     * @return {@code <results_dir>/<name>}
+     */
+    public static Path defaultOutDir(BenchConfig config) {
+        return Path.of(config.resultsDir()).resolve(config.name());
+    }
+
+    /**
+     * Measures every point, writing results as it goes and the figures at the end. Initialises the runtime on the
+     * CPU with the config's threads.
+     *
+     * @return the folder, the rows and the figure files
+     * @throws IOException when a result file or figure cannot be written; the manifest then records the error
+     */
+    public Result run() throws IOException {
+        ThreadSettings defaults = ThreadSettings.defaults();
+        ThreadSettings threads = new ThreadSettings(
+                config.runtime().torchThreads() != null ? config.runtime().torchThreads() : defaults.torchThreads(),
+                config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
+        TorchRuntime.Report runtime = TorchRuntime.init(threads, Device.CPU);
+        List<Grid.Planned> plan = Grid.expand(config);
+        int runs = plan.stream().mapToInt(p -> p.variants().size()).sum();
+        progress.printf(Locale.ROOT, "snn bench %s: %d points, %d method runs of %d warm-up + %d timed steps; %s%n",
+                config.name(), plan.size(), runs, config.warmup(), config.repeats(), runtime);
+        progress.println("output: " + outDir.toAbsolutePath());
+
+        Manifest manifest = new Manifest(config, configSource, overrides, runtime);
+        manifest.write(outDir);
+        PeakMemory memory = PeakMemory.probe().orElse(null);
+        if (memory == null) {
+            progress.println("peak memory: not measurable here (needs Linux /proc/self/clear_refs); column left empty");
+        }
+        List<BenchRow> rows = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        String error = null;
+        try {
+            warmUpProcess(plan);
+            long start = System.nanoTime();
+            for (int i = 0; i < plan.size(); i++) {
+                Grid.Planned planned = plan.get(i);
+                List<BenchRow> pointRows = measure(i, planned, memory);
+                rows.addAll(pointRows);
+                planned.skipped().forEach(s -> skipped.add("point " + planned.point().describe() + ": " + s));
+                ResultFiles.write(outDir, config.name(), rows, skipped);
+                progress.println(progressLine(i, plan.size(), planned.point(), pointRows, start));
+            }
+        } catch (RuntimeException | IOException e) {
+            error = e.toString();
+            throw e;
+        } finally {
+            manifest.finish(error);
+            manifest.write(outDir);
+        }
+        List<Path> figures = Figures.write(rows, outDir.resolve("figures"));
+        progress.println("wrote " + ResultFiles.CSV + ", " + ResultFiles.JSON + ", " + Manifest.FILE + " and "
+                + figures.size() + " figure files to " + outDir);
+        return new Result(outDir, List.copyOf(rows), figures);
+    }
+
+    /**
+     * Compiles the Java side (JIT) and initialises libtorch's kernels before anything is timed: a few steps of each
+     * method the plan uses, on a tiny copy of its first point. Per-point warm-up then only has to absorb
+     * shape-specific set-up.
+     */
+    @SuppressWarnings("try") // the scope frees the tensors made in its body
+    private void warmUpProcess(List<Grid.Planned> plan) {
+        if (plan.isEmpty()) {
+            return;
+        }
+        BenchPoint p = plan.get(0).point();
+        BenchPoint tiny = new BenchPoint(2, 16, 8, 1, 16, p.recurrent(), p.perNeuronBeta(), p.learnBeta(), p.kernels(),
+                p.standardSingleSpike(), p.scope(), p.classes());
+        List<Variant> variants = plan.stream().flatMap(x -> x.variants().stream())
+                .map(v -> v.d() == null ? v : new Variant(v.method(), 2)).distinct().toList();
+        try (PointerScope scope = new PointerScope()) {
+            List<MethodHarness> harnesses = harnesses(tiny, variants, config.seed());
+            for (int i = 0; i < PROCESS_WARMUP_STEPS; i++) {
+                harnesses.forEach(MethodHarness::step);
+            }
+        }
+    }
+
+    /** One harness per variant, on one shared input batch, parameters initialised from {@code seed}. */
+    private static List<MethodHarness> harnesses(BenchPoint p, List<Variant> variants, long seed) {
+        Tensor input = PoissonInput.spikes(p.batch(), p.nIn(), p.tLen());
+        Tensor labels = p.scope() == BenchConfig.Scope.NETWORK ? PoissonInput.labels(p.batch(), p.classes()) : null;
+        List<MethodHarness> harnesses = new ArrayList<>(variants.size());
+        for (Variant v : variants) {
+            torch.manual_seed(seed);
+            SpikingNetwork network = new SpikingNetwork(v.model(p), p.nIn(), Math.max(2, p.classes()));
+            String kernels = p.kernels().name().toLowerCase(Locale.ROOT);
+            if (!network.kernels().name().equals(kernels)) {
+                throw new BenchException("kernels \"" + kernels + "\" requested, but the network runs \""
+                        + network.kernels().name() + "\" (" + KernelLibrary.status() + "); build the native"
+                        + " kernels (mvn package with a C compiler) or measure kernels [\"torch\"] only");
+            }
+            harnesses.add(new MethodHarness(network, p.scope(), input, labels));
+        }
+        return harnesses;
+    }
+
+    @SuppressWarnings("try") // the scope frees the point's models and input
+    private List<BenchRow> measure(int index, Grid.Planned planned, PeakMemory memory) {
+        BenchPoint p = planned.point();
+        List<Variant> variants = planned.variants();
+        int k = variants.size();
+        try (PointerScope pointScope = new PointerScope()) {
+            torch.manual_seed(config.seed() + 1 + index);
+            List<MethodHarness> harnesses = harnesses(p, variants, config.seed());
+            for (int w = 0; w < config.warmup(); w++) {
+                harnesses.forEach(MethodHarness::step);
+            }
+            int n = config.repeats();
+            double[][] forward = new double[k][n];
+            double[][] backward = new double[k][n];
+            double[][] optimizer = new double[k][n];
+            double[][] step = new double[k][n];
+            double[] spikes = new double[k];
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < k; j++) {
+                    int m = (r + j) % k;
+                    MethodHarness.Step s = harnesses.get(m).step();
+                    forward[m][r] = s.forwardMs();
+                    backward[m][r] = s.backwardMs();
+                    optimizer[m][r] = s.optimizerMs();
+                    step[m][r] = s.forwardMs() + s.backwardMs() + s.optimizerMs();
+                    spikes[m] += s.spikesPerSample() / n;
+                }
+            }
+            Double[] peak = new Double[k];
+            for (int m = 0; m < k; m++) {
+                MethodHarness h = harnesses.get(m);
+                OptionalDouble mb = memory == null ? OptionalDouble.empty() : memory.growthMb(h::step);
+                peak[m] = mb.isPresent() ? mb.getAsDouble() : null;
+            }
+            Stats refForward = Stats.of(forward[0]);
+            Stats refBackward = Stats.of(backward[0]);
+            Stats refStep = Stats.of(step[0]);
+            List<BenchRow> rows = new ArrayList<>(k);
+            for (int m = 0; m < k; m++) {
+                Variant v = variants.get(m);
+                Stats f = Stats.of(forward[m]);
+                Stats b = Stats.of(backward[m]);
+                Stats s = Stats.of(step[m]);
+                rows.add(new BenchRow(index, v.methodName(), v.d(), p.kernels().name().toLowerCase(Locale.ROOT),
+                        p.batch(), p.nIn(), p.hidden(), p.layers(), p.tLen(), v.recurrentAt(p), p.perNeuronBeta(),
+                        p.learnBeta(), p.scope().name().toLowerCase(Locale.ROOT), p.baseline(), n,
+                        f.median(), f.iqr(), b.median(), b.iqr(), Stats.of(optimizer[m]).median(), s.median(),
+                        s.iqr(), refForward.median() / f.median(), refBackward.median() / b.median(),
+                        refStep.median() / s.median(), peak[m], spikes[m]));
+            }
+            return rows;
+        }
+    }
+
+    private static String progressLine(int i, int total, BenchPoint p, List<BenchRow> rows, long startNanos) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%" + Integer.toString(total).length()
+                + "d/%d] %s |", i + 1, total, p.describe()));
+        for (BenchRow r : rows) {
+            sb.append(String.format(Locale.ROOT, " %s %.2f ms", r.method() + (r.d() != null ? " d=" + r.d() : ""),
+                    r.stepMs()));
+            if (!r.method().equals("standard")) {
+                sb.append(String.format(Locale.ROOT, " (x%.2f)", r.speedupStep()));
+            }
+            sb.append(" |");
+        }
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        double left = elapsed / (i + 1) * (total - i - 1);
+        sb.append(String.format(Locale.ROOT, " %s elapsed, ~%s left", clock(elapsed), clock(left)));
+        return sb.toString();
+    }
+
+    private static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}
