@@ -79,21 +79,26 @@ final class TrainingState {
         try {
             InputArchive archive = new InputArchive();
             archive.load_from(file.toString());
-            InputArchive bestArchive = new InputArchive();
-            archive.read("best", bestArchive);
-            Map<String, Tensor> weights = new LinkedHashMap<>();
-            for (String name : Parameters.named(net).keySet()) {
-                Tensor t = new Tensor();
-                bestArchive.read(name, t);
-                weights.put(name, t);
-            }
-            Parameters.load(net, weights);
+            Parameters.load(net, tensors(archive, "best", net));
             IValue progress = new IValue();
             archive.read("progress", progress);
             return JSON.readValue(progress.toStringRef().getString(), Progress.class).epoch();
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot read the model in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The tensors stored under {@code key}, one per parameter of {@code net}. */
+    private static Map<String, Tensor> tensors(InputArchive archive, String key, SpikingNetwork net) {
+        InputArchive part = new InputArchive();
+        archive.read(key, part);
+        Map<String, Tensor> values = new LinkedHashMap<>();
+        for (String name : Parameters.named(net).keySet()) {
+            Tensor t = new Tensor();
+            part.read(name, t);
+            values.put(name, t);
+        }
+        return values;
     }
 
     private static OutputArchive tensors(Map<String, Tensor> values) {
@@ -114,23 +119,8 @@ final class TrainingState {
         try {
             InputArchive archive = new InputArchive();
             archive.load_from(file.toString());
-            Map<String, Tensor> params = Parameters.named(net);
-            InputArchive model = new InputArchive();
-            archive.read("model", model);
-            Map<String, Tensor> weights = new LinkedHashMap<>();
-            for (String name : params.keySet()) {
-                Tensor t = new Tensor();
-                model.read(name, t);
-                weights.put(name, t);
-            }
-            Parameters.load(net, weights);
-            InputArchive bestArchive = new InputArchive();
-            archive.read("best", bestArchive);
-            for (String name : params.keySet()) {
-                Tensor t = new Tensor();
-                bestArchive.read(name, t);
-                best.put(name, t);
-            }
+            Parameters.load(net, tensors(archive, "model", net));
+            best.putAll(tensors(archive, "best", net));
             InputArchive adam = new InputArchive();
             archive.read("optimizer", adam);
             optimizer.load(adam);
