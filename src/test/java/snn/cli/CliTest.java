@@ -86,6 +86,8 @@ class CliTest {
         double accuracy = snn.config.ConfigLoader.mapper().readTree(dir.resolve("summary.json").toFile())
                 .get("test_accuracy").asDouble();
         assertTrue(accuracy > 0.3, "10 classes: chance is 0.1, got " + accuracy);
+        var files = snn.config.ConfigLoader.mapper().readTree(dir.resolve("manifest.json").toFile()).get("dataset_files");
+        assertTrue(files.get("train-images-idx3-ubyte.gz").asText().startsWith("sha256:"), files.toString());
     }
 
     @Test
