@@ -37,6 +37,16 @@ public final class SpikingNetwork extends Module {
     // Held so the Java peer of the registered container is not collected while libtorch still calls into it.
     private final Module hiddenContainer;
 
+    /**
+     * Builds the layers and registers their parameters, drawing initial weights from the current generator (see
+     * {@link snn.neurons.Initialisation#seeded}). When {@code config} asks for native kernels that cannot be loaded,
+     * the network uses the LibTorch ops and says so once per process on standard error.
+     *
+     * @param config  the model settings, validated (as by {@link snn.config.ConfigValidator#check}): kind, hidden
+     *                sizes, recurrence, time constants, surrogate, kernels
+     * @param inputs  input units, the size of the input's second axis (700 for SHD)
+     * @param classes output classes, the readout's neurons and the number of logits
+     */
     public SpikingNetwork(ModelConfig config, int inputs, int classes) {
         this.config = config;
         this.inputs = inputs;
@@ -73,7 +83,15 @@ public final class SpikingNetwork extends Module {
         };
     }
 
-    /** Runs the network on input spikes {@code [batch, inputs, time]}. */
+    /**
+     * Runs the network on a batch: the hidden layers in turn, then the readout on the last hidden layer's spikes.
+     *
+     * @param input input spikes {@code [batch, inputs, time]}, float32
+     * @return the logits {@code [batch, classes]} (the readout membrane summed over time, or its maximum, as
+     *         configured), each hidden layer's spikes {@code [batch, neurons, time]} and the readout membrane
+     *         {@code [batch, classes, time]}
+     * @throws IllegalArgumentException when a d-block network gets fewer time steps than d
+     */
     public NetworkOutput forward(Tensor input) {
         List<LayerOutput> layers = forwardHidden(input);
         List<Tensor> spikes = layers.stream().map(LayerOutput::spikes).toList();
@@ -82,7 +100,13 @@ public final class SpikingNetwork extends Module {
         return new NetworkOutput(logits, spikes, membrane);
     }
 
-    /** Runs only the hidden layers (benchmarks time these, as the papers do); one output per layer. */
+    /**
+     * Runs only the hidden layers (benchmarks time these, as the papers do), each fed the previous one's spikes.
+     *
+     * @param input input spikes {@code [batch, inputs, time]}, float32
+     * @return one output per hidden layer, input side first: spikes and membrane, {@code [batch, neurons, time]}
+     * @throws IllegalArgumentException when a d-block network gets fewer time steps than d
+     */
     public List<LayerOutput> forwardHidden(Tensor input) {
         List<LayerOutput> outputs = new ArrayList<>(hidden.size());
         Tensor x = input;
@@ -94,28 +118,32 @@ public final class SpikingNetwork extends Module {
         return outputs;
     }
 
+    /** {@return the model settings the network was built from} */
     public ModelConfig config() {
         return config;
     }
 
+    /** {@return the number of input units, the size of the input's second axis} */
     public int inputs() {
         return inputs;
     }
 
+    /** {@return the number of classes: the readout's neurons and the logits per sample} */
     public int classes() {
         return classes;
     }
 
-    /** The hidden layers, input side first. */
+    /** {@return the hidden layers, input side first, as an unmodifiable copy} */
     public List<SpikingLayer> hiddenLayers() {
         return List.copyOf(hidden);
     }
 
+    /** {@return the non-spiking readout layer, whose membrane gives the logits} */
     public SpikingLayer readout() {
         return readout;
     }
 
-    /** The kernels in effect: the LibTorch ops, or the native ones when configured and built. */
+    /** {@return the kernels in effect: the LibTorch ops, or the native ones when configured and loadable} */
     public NeuronKernels kernels() {
         return kernels;
     }

@@ -74,7 +74,13 @@ public final class KernelBenchmark {
     private KernelBenchmark() {
     }
 
-    /** Runs the measurements; the options are listed in the class comment. */
+    /**
+     * Runs the measurements and prints the table on standard output; the options are listed in the class comment.
+     * Parts that need the native library are skipped when it is not loaded.
+     *
+     * @param args {@code --name value} pairs in any order; a repeated option takes its last value
+     * @throws IllegalArgumentException when an option is unknown, lacks its value, or has a malformed number
+     */
     public static void main(String[] args) {
         KernelBenchmark b = new KernelBenchmark();
         b.parse(args);

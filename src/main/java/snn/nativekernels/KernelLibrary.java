@@ -91,18 +91,23 @@ public final class KernelLibrary {
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
     }
 
-    /** The library, if it was built and loads. */
+    /**
+     * The library, loaded on first use (once per process; a failure is not retried).
+     *
+     * @return the bound library, or empty when it was not found, has another kernel ABI version or fails to load
+     *         ({@link #status()} says why)
+     */
     public static Optional<KernelLibrary> get() {
         return Optional.ofNullable(Holder.LOADED.library());
     }
 
-    /** Why {@link #get()} is empty (or {@code "loaded from PATH"}). */
+    /** {@return why {@link #get()} is empty, or {@code "loaded from PATH"} when it is not} */
     public static String status() {
         Loaded l = Holder.LOADED;
         return l.library() != null ? "loaded from " + l.library().path : l.problem();
     }
 
-    /** The file the library was loaded from. */
+    /** {@return the absolute path of the file the library was loaded from} */
     public Path path() {
         return path;
     }
@@ -258,7 +263,12 @@ public final class KernelLibrary {
         }
     }
 
-    /** {@code dst = src} over contiguous float tensors of equal size: the one-pass floor for benchmarks. */
+    /**
+     * {@code dst = src} over contiguous float tensors of equal size: the one-pass floor for benchmarks.
+     *
+     * @param src the contiguous float32 CPU tensor read, any shape
+     * @param dst the contiguous float32 CPU tensor written, at least {@code src.numel()} elements
+     */
     public void copyPass(Tensor src, Tensor dst) {
         try {
             copyPass.invokeExact(address(src), address(dst), src.numel(), threads());
@@ -272,6 +282,12 @@ public final class KernelLibrary {
     /**
      * {@code out[b,:,t] = W x[b,:,t] + bias}, one column of W per non-zero input (event-driven), for contiguous
      * float tensors x {@code [B, M, T]}, w {@code [N, M]}, bias {@code [N]} (or null), out {@code [B, N, T]}.
+     *
+     * @param x    the input {@code [B, M, T]}, float32, contiguous, CPU (mostly zeros for the method to pay off)
+     * @param w    the weight {@code [N, M]}, float32, contiguous, CPU
+     * @param bias the bias {@code [N]}, float32, contiguous, CPU, or {@code null} for none
+     * @param out  receives the currents {@code [B, N, T]}, float32, contiguous, CPU; overwritten
+     * @throws IllegalStateException when the kernel reports a failure (e.g. out of memory)
      */
     public void sparseProjection(Tensor x, Tensor w, Tensor bias, Tensor out) {
         try {

@@ -79,7 +79,11 @@ public final class NativeKernels implements NeuronKernels {
 
     /**
      * The kernels for a configured choice: the native ones when requested and the library loads; otherwise
-     * LibTorch ops, saying once per process why native kernels were requested but are not used.
+     * LibTorch ops, saying once per process (on standard error) why native kernels were requested but are not used.
+     *
+     * @param choice the configured kernels, {@code TORCH} or {@code NATIVE}
+     * @return {@link NeuronKernels#TORCH}, or native kernels from which each layer takes its own
+     *         {@link NeuronKernels#forLayer()} instance
      */
     public static NeuronKernels select(ModelConfig.Kernels choice) {
         if (choice != ModelConfig.Kernels.NATIVE) {
@@ -96,7 +100,11 @@ public final class NativeKernels implements NeuronKernels {
         return NeuronKernels.TORCH;
     }
 
-    /** The native kernels, if the library was built and loads. */
+    /**
+     * The native kernels, if the library was built and loads (see {@link KernelLibrary#status()} otherwise).
+     *
+     * @return the native kernels, or empty when {@link KernelLibrary#get()} is
+     */
     public static Optional<NeuronKernels> load() {
         return KernelLibrary.get().map(NativeKernels::new);
     }

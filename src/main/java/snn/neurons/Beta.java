@@ -10,16 +10,33 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>The value used is always {@code clamp(raw, 0, 1)} (the reference has no re-parametrisation; once raw leaves
  * the range its gradient is zero and it stays pinned).
+ *
+ * @param initial   the starting value of every beta, in [0, 1] (1: no leak, 0: no memory of the previous step)
+ * @param perNeuron one beta per neuron ({@code [neurons]}) rather than one shared by the layer ({@code [1]})
+ * @param learnable whether beta is a trainable parameter, updated by the optimiser with the weights
  */
 public record Beta(double initial, boolean perNeuron, boolean learnable) {
 
+    /**
+     * Checks the initial value.
+     *
+     * @throws IllegalArgumentException when {@code initial} is outside [0, 1] or NaN
+     */
     public Beta {
         if (!(initial >= 0 && initial <= 1)) {
             throw new IllegalArgumentException("beta must be in [0, 1], got " + initial);
         }
     }
 
-    /** Beta from a time constant in time steps: exp(-1 / tau). */
+    /**
+     * Beta from a time constant counted in time steps: exp(-1 / tau), e.g. tau = 10 gives 0.904837.
+     *
+     * @param tauSteps  the membrane time constant in time steps (0 gives beta 0; positive infinity gives 1, no leak)
+     * @param perNeuron one beta per neuron rather than one per layer
+     * @param learnable whether beta is trained with the weights
+     * @return the decay with initial value exp(-1 / tauSteps)
+     * @throws IllegalArgumentException when {@code tauSteps} is negative or NaN (beta would leave [0, 1])
+     */
     public static Beta fromTau(double tauSteps, boolean perNeuron, boolean learnable) {
         return new Beta(Math.exp(-1 / tauSteps), perNeuron, learnable);
     }

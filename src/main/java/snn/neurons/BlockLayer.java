@@ -28,11 +28,31 @@ public final class BlockLayer extends Module implements SpikingLayer {
     private final Tensor beta;
     private final NeuronKernels kernels;
 
+    /**
+     * A block layer computed with LibTorch ops ({@link NeuronKernels#TORCH}), with input weights drawn from
+     * U(-1/sqrt(inputs), 1/sqrt(inputs)) and a zero bias.
+     *
+     * @param inputs    presynaptic units
+     * @param neurons   neurons in the layer
+     * @param spiking   {@code true} for a hidden layer emitting first spikes; {@code false} for the readout, which
+     *                  reports the no-reset membrane only
+     * @param beta      the membrane decay: initial value, per neuron or shared, learnable or fixed
+     * @param surrogate the spike function's pseudo-derivative (unused when not spiking)
+     */
     public BlockLayer(int inputs, int neurons, boolean spiking, Beta beta, Surrogate surrogate) {
         this(inputs, neurons, spiking, beta, surrogate, NeuronKernels.TORCH);
     }
 
-    /** As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can. */
+    /**
+     * As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can.
+     *
+     * @param inputs    presynaptic units
+     * @param neurons   neurons in the layer
+     * @param spiking   {@code true} for a hidden layer, {@code false} for a readout
+     * @param beta      the membrane decay
+     * @param surrogate the spike function's pseudo-derivative
+     * @param kernels   who computes the layer; this layer keeps its own {@link NeuronKernels#forLayer()} instance
+     */
     public BlockLayer(int inputs, int neurons, boolean spiking, Beta beta, Surrogate surrogate,
             NeuronKernels kernels) {
         this.inputs = inputs;
@@ -51,7 +71,13 @@ public final class BlockLayer extends Module implements SpikingLayer {
         return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
     }
 
-    /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
+    /**
+     * The dynamics alone, on a precomputed current (the input projection skipped).
+     *
+     * @param current the input current I {@code [batch, neurons, time]}, float32
+     * @return the first spikes ({@code null} when not spiking) and the no-reset membrane V~, both
+     *         {@code [batch, neurons, time]}
+     */
     public LayerOutput run(Tensor current) {
         Tensor b = Beta.clamped(beta);
         Optional<LayerOutput> fused = fused(current, null, b);

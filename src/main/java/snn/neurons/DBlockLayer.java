@@ -23,7 +23,12 @@ import org.bytedeco.pytorch.global.torch;
 public final class DBlockLayer extends Module implements SpikingLayer {
 
     /** How the previous block's spikes are reduced before the recurrent projection. */
-    public enum RecurrentInput { MAX, SUM }
+    public enum RecurrentInput {
+        /** a_k = max over the block's steps (did the neuron spike?); the gradient is split among tied maxima. */
+        MAX,
+        /** a_k = sum over the block's steps: the same 0/1 value as {@link #MAX}, a gradient of 1 on every step. */
+        SUM
+    }
 
     private static final Scalar ONE = Tensors.constant(1.0);
 
@@ -40,10 +45,20 @@ public final class DBlockLayer extends Module implements SpikingLayer {
     private final NeuronKernels kernels;
 
     /**
+     * A d-block layer computed with LibTorch ops ({@link NeuronKernels#TORCH}), with input weights drawn from
+     * U(-1/sqrt(inputs), 1/sqrt(inputs)) and a zero bias.
+     *
+     * @param inputs          presynaptic units
+     * @param neurons         neurons in the layer, n
      * @param blocks          d, the number of regular blocks (1 &le; d &le; T)
      * @param recurrent       whether block k+1 receives W_rec a_k + b_rec (weights U(&plusmn;1/sqrt(n)), bias 0)
      * @param detachRecurrent stop the gradient through a_k ("detach spike reset"; W_rec is still learned)
+     * @param recurrentInput  how a_k is formed from block k's spikes (ignored without recurrence)
      * @param spiking         false for the readout: reports the per-block no-reset membrane only
+     * @param beta            the membrane decay, shared by all blocks
+     * @param surrogate       the spike function's pseudo-derivative (unused when not spiking)
+     * @throws IllegalArgumentException when {@code blocks} &lt; 1, or when a non-spiking layer is asked to be
+     *                                  recurrent
      */
     public DBlockLayer(int inputs, int neurons, int blocks, boolean recurrent, boolean detachRecurrent,
             RecurrentInput recurrentInput, boolean spiking, Beta beta, Surrogate surrogate) {
@@ -51,7 +66,23 @@ public final class DBlockLayer extends Module implements SpikingLayer {
                 NeuronKernels.TORCH);
     }
 
-    /** As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can. */
+    /**
+     * As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can.
+     *
+     * @param inputs          presynaptic units
+     * @param neurons         neurons in the layer, n
+     * @param blocks          d, the number of regular blocks (1 &le; d &le; T)
+     * @param recurrent       whether block k+1 receives W_rec a_k + b_rec
+     * @param detachRecurrent stop the gradient through a_k
+     * @param recurrentInput  how a_k is formed from block k's spikes
+     * @param spiking         false for the readout
+     * @param beta            the membrane decay
+     * @param surrogate       the spike function's pseudo-derivative
+     * @param kernels         who computes the layer; this layer keeps its own {@link NeuronKernels#forLayer()}
+     *                        instance
+     * @throws IllegalArgumentException when {@code blocks} &lt; 1, or when a non-spiking layer is asked to be
+     *                                  recurrent
+     */
     public DBlockLayer(int inputs, int neurons, int blocks, boolean recurrent, boolean detachRecurrent,
             RecurrentInput recurrentInput, boolean spiking, Beta beta, Surrogate surrogate, NeuronKernels kernels) {
         if (blocks < 1) {
@@ -73,6 +104,11 @@ public final class DBlockLayer extends Module implements SpikingLayer {
         this.kernels = kernels.forLayer();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when the input has fewer than d time steps
+     */
     @Override
     public LayerOutput forward(Tensor x) {
         checkSteps(x.size(2));
@@ -82,7 +118,14 @@ public final class DBlockLayer extends Module implements SpikingLayer {
         return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
     }
 
-    /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
+    /**
+     * The dynamics alone, on a precomputed current (the input projection skipped).
+     *
+     * @param current the input current I {@code [batch, neurons, time]}, float32, with time &ge; d
+     * @return the spikes, at most one per neuron and block ({@code null} when not spiking), and the per-block
+     *         no-reset membrane, both {@code [batch, neurons, time]}
+     * @throws IllegalArgumentException when the current has fewer than d time steps
+     */
     public LayerOutput run(Tensor current) {
         checkSteps(current.size(2));
         Tensor b = Beta.clamped(beta);
@@ -176,10 +219,12 @@ public final class DBlockLayer extends Module implements SpikingLayer {
         return this;
     }
 
+    /** {@return d, the number of regular blocks (one more block follows when d does not divide the steps)} */
     public int blocks() {
         return blocks;
     }
 
+    /** {@return whether block k+1 receives the recurrent current W_rec a_k + b_rec} */
     public boolean recurrent() {
         return recurrent != null;
     }

@@ -22,6 +22,8 @@ public final class Dynamics {
      *
      * @param current {@code [batch, neurons, T]}
      * @param beta    clamped decay, {@code [neurons]} or {@code [1]}
+     * @return the no-reset membrane V~ {@code [batch, neurons, T]}, differentiable in {@code current} and
+     *         {@code beta}
      */
     public static Tensor noResetMembrane(Tensor current, Tensor beta) {
         long n = current.size(1);
@@ -35,7 +37,14 @@ public final class Dynamics {
                 new long[] {1}, n);
     }
 
-    /** beta^u for u = 0..length-1: {@code [neurons or 1, length]}. */
+    /**
+     * The powers of the decay, beta^u for u = 0..length-1.
+     *
+     * @param beta   clamped decay, {@code [neurons]} or {@code [1]}
+     * @param length the number of powers, T for the membrane kernel or a block's length
+     * @return {@code [neurons, length]} or {@code [1, length]} (row i: 1, beta_i, beta_i^2, ...), differentiable in
+     *         {@code beta}
+     */
     public static Tensor powers(Tensor beta, long length) {
         Tensor exponents = torch.arange(new Scalar(0), new Scalar(length), Tensors.float32());
         return beta.unsqueeze(1).pow(exponents);
@@ -45,6 +54,10 @@ public final class Dynamics {
      * Keeps each neuron's first spike along the last axis (eq. 3.1.4-5): z = cumsum(cumsum(s^)), then s = [z == 1]
      * in the forward pass with dS/dz = 1 everywhere (the reference's straight-through g). The gradient of a
      * faulty spike is therefore the reverse double cumulative sum of the output gradient (eq. 3.2).
+     *
+     * @param faulty the faulty spikes s^ (0/1, carrying the surrogate gradient), time on the last axis, e.g.
+     *               {@code [batch, neurons, time]}
+     * @return the first spikes s, 0/1 and of the same shape, at most one 1 per neuron along the last axis
      */
     public static Tensor firstSpikes(Tensor faulty) {
         Tensor z = faulty.cumsum(-1).cumsum(-1);

@@ -20,7 +20,16 @@ public final class Initialisation {
     private Initialisation() {
     }
 
-    /** Runs {@code build} with parameters drawn from a generator seeded with {@code seed}, and returns its result. */
+    /**
+     * Runs {@code build} with the parameters it initialises drawn from a generator of this thread seeded with
+     * {@code seed}; the thread's previous generator (or the global one) is restored afterwards, also on exceptions.
+     * Calls may nest.
+     *
+     * @param <T>   what {@code build} returns, typically a network
+     * @param seed  the seed of the private CPU generator
+     * @param build builds the object, on the calling thread
+     * @return what {@code build} returned
+     */
     public static <T> T seeded(long seed, Supplier<T> build) {
         Generator previous = GENERATOR.get();
         GENERATOR.set(torch.make_generator_cpu(seed));

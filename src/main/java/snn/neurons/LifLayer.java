@@ -42,14 +42,34 @@ public final class LifLayer extends Module implements SpikingLayer {
     private final NeuronKernels kernels;
 
     /**
+     * A LIF layer computed with LibTorch ops ({@link NeuronKernels#TORCH}), with input weights drawn from
+     * U(-1/sqrt(inputs), 1/sqrt(inputs)) and a zero bias.
+     *
+     * @param inputs    presynaptic units
+     * @param neurons   neurons in the layer, n
+     * @param mode      how spikes and the carried membrane are formed
      * @param recurrent adds W_rec sg(s_{t-1}) + b_rec (n x n, PyTorch's default init for weight and bias); not
      *                  allowed for {@link Mode#INTEGRATOR}
+     * @param beta      the membrane decay: initial value, per neuron or shared, learnable or fixed
+     * @param surrogate the spike function's pseudo-derivative (unused by an integrator)
+     * @throws IllegalArgumentException when {@code recurrent} is asked of an {@link Mode#INTEGRATOR} layer
      */
     public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate) {
         this(inputs, neurons, mode, recurrent, beta, surrogate, NeuronKernels.TORCH);
     }
 
-    /** As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can. */
+    /**
+     * As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can.
+     *
+     * @param inputs    presynaptic units
+     * @param neurons   neurons in the layer, n
+     * @param mode      how spikes and the carried membrane are formed
+     * @param recurrent adds W_rec sg(s_{t-1}) + b_rec; not allowed for {@link Mode#INTEGRATOR}
+     * @param beta      the membrane decay
+     * @param surrogate the spike function's pseudo-derivative
+     * @param kernels   who computes the layer; this layer keeps its own {@link NeuronKernels#forLayer()} instance
+     * @throws IllegalArgumentException when {@code recurrent} is asked of an {@link Mode#INTEGRATOR} layer
+     */
     public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate,
             NeuronKernels kernels) {
         if (recurrent && mode == Mode.INTEGRATOR) {
@@ -74,7 +94,14 @@ public final class LifLayer extends Module implements SpikingLayer {
         return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
     }
 
-    /** The dynamics on a precomputed current {@code [batch, neurons, time]}. */
+    /**
+     * The dynamics alone, on a precomputed current (the input projection skipped; the recurrence, if any, still
+     * runs).
+     *
+     * @param current the input current I {@code [batch, neurons, time]}, float32
+     * @return the spikes ({@code null} for an integrator) and the membrane the {@link Mode} reports, both
+     *         {@code [batch, neurons, time]}
+     */
     public LayerOutput run(Tensor current) {
         Tensor b = Beta.clamped(beta);
         Optional<LayerOutput> fused = kernels.lif(current, null, b, mode, recurrent, surrogate);
@@ -141,10 +168,12 @@ public final class LifLayer extends Module implements SpikingLayer {
         return this;
     }
 
+    /** {@return how spikes and the carried membrane are formed} */
     public Mode mode() {
         return mode;
     }
 
+    /** {@return whether the layer adds the recurrent input W_rec sg(s_{t-1}) + b_rec from step 1 on} */
     public boolean recurrent() {
         return recurrent != null;
     }

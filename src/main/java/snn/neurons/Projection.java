@@ -16,6 +16,10 @@ public final class Projection extends Module {
     /**
      * Weights drawn from U(-1/sqrt(inputs), 1/sqrt(inputs)) (the papers' init); bias from U(-biasBound, biasBound),
      * 0 giving a zero bias.
+     *
+     * @param inputs    presynaptic units M (the weight's columns)
+     * @param outputs   postsynaptic units N (the weight's rows and the bias length)
+     * @param biasBound half-width of the bias's uniform init, &ge; 0; 0 for a zero bias
      */
     public Projection(int inputs, int outputs, double biasBound) {
         double bound = 1 / Math.sqrt(inputs);
@@ -24,20 +28,32 @@ public final class Projection extends Module {
                 biasBound == 0 ? Tensors.zeros(outputs) : Initialisation.uniform(biasBound, outputs)));
     }
 
-    /** {@code [batch, inputs, time] -> [batch, outputs, time]}. */
+    /**
+     * Projects every time step at once: W x_t + b for each t.
+     *
+     * @param x float32 input {@code [batch, inputs, time]}
+     * @return the currents {@code [batch, outputs, time]}
+     */
     public Tensor overTime(Tensor x) {
         return weight.matmul(x).add(bias.unsqueeze(1));
     }
 
-    /** {@code [batch, inputs] -> [batch, outputs]} for one time step. */
+    /**
+     * Projects a single time step: W x + b.
+     *
+     * @param x float32 input {@code [batch, inputs]}
+     * @return the currents {@code [batch, outputs]}
+     */
     public Tensor step(Tensor x) {
         return torch.addmm(bias, x, weight.t());
     }
 
+    /** {@return the weight parameter W {@code [outputs, inputs]} (the registered tensor, not a copy)} */
     public Tensor weight() {
         return weight;
     }
 
+    /** {@return the bias parameter b {@code [outputs]} (the registered tensor, not a copy)} */
     public Tensor bias() {
         return bias;
     }

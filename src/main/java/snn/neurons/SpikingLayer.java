@@ -8,18 +8,27 @@ import org.bytedeco.pytorch.Tensor;
  */
 public sealed interface SpikingLayer permits LifLayer, BlockLayer, DBlockLayer {
 
-    /** Runs the layer over a whole input sequence {@code [batch, inputs(), time]}. */
+    /**
+     * Runs the layer over a whole input sequence: projects every step's input to a current, then runs the neuron
+     * dynamics over all steps.
+     *
+     * @param input presynaptic activity {@code [batch, inputs(), time]}, float32 (usually 0/1 spikes)
+     * @return the spikes ({@code null} when not {@link #spiking()}) and the membrane, both
+     *         {@code [batch, neurons(), time]}
+     * @throws IllegalArgumentException when the input has fewer time steps than the layer needs (a d-block layer
+     *                                  needs at least d)
+     */
     LayerOutput forward(Tensor input);
 
-    /** Presynaptic units. */
+    /** {@return the number of presynaptic units, the size of the input's second axis} */
     int inputs();
 
-    /** Neurons in the layer. */
+    /** {@return the number of neurons in the layer, the size of the output's second axis} */
     int neurons();
 
-    /** Whether this layer emits spikes ({@code false} for integrating readouts). */
+    /** {@return whether this layer emits spikes: {@code false} for integrating readouts, which report membranes} */
     boolean spiking();
 
-    /** The underlying LibTorch module (parameters, train/eval mode). */
+    /** {@return the underlying LibTorch module, which holds the parameters and the train/eval mode} */
     org.bytedeco.pytorch.Module module();
 }
