@@ -43,6 +43,19 @@ class KillResumeTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /** Kills {@code p} with SIGKILL as soon as its log contains {@code marker}; false if it ended first. */
+    static boolean killWhenLogged(Process p, Path log, String marker) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(marker)) {
+                p.destroyForcibly().waitFor();
+                return true;
+            }
+            Thread.sleep(5);
+        }
+        return false;
+    }
+
     @Test
     void killedTrainingResumesToTheUninterruptedResult(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("kill.json");
@@ -52,19 +65,19 @@ class KillResumeTest {
                 new PrintStream(new ByteArrayOutputStream())).fit(dir.resolve("reference"));
 
         Path run = dir.resolve("run");
-        Path log = dir.resolve("log.txt");
         Random random = new Random(20261126);
         int kills = 0;
         int exitCode = -1;
-        for (int attempt = 0; attempt < 12 && exitCode != 0; attempt++) {
+        Path log = null;
+        for (int attempt = 0; attempt < 8 && exitCode != 0; attempt++) {
+            log = dir.resolve("log" + attempt + ".txt");
             boolean resumable = Files.exists(run.resolve(TrainingState.FILE));
             Process p = resumable ? start(log, "train", "--resume", run.toString())
                     : start(log, "train", "--config", cfg.toString(), "--out", run.toString(), "--force");
             if (kills < 3) {
-                // JVM start-up takes about a second; kill somewhere in the following seconds of training.
-                long delay = 1200 + random.nextInt(3000);
-                if (!p.waitFor(delay, TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor();
+                // Kill in the middle of epoch kills + 1, at a random batch (progress prints every batch here).
+                String marker = "epoch " + (kills + 1) + "/5  batch " + (1 + random.nextInt(15)) + "/16 ";
+                if (killWhenLogged(p, log, marker)) {
                     kills++;
                     continue;
                 }
@@ -73,7 +86,7 @@ class KillResumeTest {
             exitCode = p.exitValue();
             assertEquals(0, exitCode, Files.readString(log));
         }
-        assertTrue(kills >= 1, "the test must kill the process at least once");
+        assertEquals(3, kills, "the test kills the process three times");
         assertEquals(0, exitCode, Files.readString(log));
         JsonNode summary = ConfigLoader.mapper().readTree(run.resolve("summary.json").toFile());
         assertEquals(reference.test().accuracy(), summary.get("test_accuracy").asDouble(), 0.0);
