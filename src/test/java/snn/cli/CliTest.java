@@ -1,5 +1,6 @@
 package snn.cli;
 
+import static snn.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,21 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
 
-    record Outcome(int code, String out, String err) {
-    }
 
-    static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     @Test
     void badConfigFailsBeforeAnyWorkWithOneClearMessage(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("bad.json");
         Files.writeString(cfg, "{\"model\": {\"kind\": \"dblock\", \"d\": 0}, \"trainig\": {}}");
-        Outcome o = run("train", "--config", cfg.toString(), "--out", dir.resolve("run").toString());
+        CliRun o = run("train", "--config", cfg.toString(), "--out", dir.resolve("run").toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains(cfg.toString()) && o.err().contains("trainig"), o.err());
         assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
@@ -44,10 +37,10 @@ class CliTest {
                           "test_samples": 16}},
                  "model": {"kind": "block", "hidden": [8]},
                  "training": {"epochs": 1, "batch_size": 16}}""".formatted(dir.toString().replace("\\", "/")));
-        Outcome o = run("--config", cfg.toString());
+        CliRun o = run("--config", cfg.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(Files.exists(dir.resolve("tiny/summary.json")));
-        Outcome again = run("--config", cfg.toString());
+        CliRun again = run("--config", cfg.toString());
         assertEquals(2, again.code(), "an existing run is not overwritten without --force");
         assertTrue(again.err().contains("--force"), again.err());
     }
@@ -78,7 +71,7 @@ class CliTest {
     @Test
     void fashionMnistTrainsEndToEndThroughTheCli(@TempDir Path dir) throws Exception {
         Path fashion = Path.of(System.getProperty("snn.fashion.dir", "../shared/datasets/fashion-mnist"));
-        Outcome o = run("train", "--config", "configs/paper/block_fmnist_block.json", "--out", dir.toString(),
+        CliRun o = run("train", "--config", "configs/paper/block_fmnist_block.json", "--out", dir.toString(),
                 "--set", "data.root=" + fashion.toAbsolutePath(), "--set", "data.train_limit=1024",
                 "--set", "data.test_limit=512", "--set", "model.hidden=[64]", "--set", "training.epochs=3",
                 "--set", "training.milestones=[]");
@@ -92,7 +85,7 @@ class CliTest {
 
     @Test
     void missingDatasetFilesSayWhereToGetThem(@TempDir Path dir) {
-        Outcome o = run("train", "--config", "configs/shd_dblock5.json", "--out", dir.resolve("run").toString(),
+        CliRun o = run("train", "--config", "configs/shd_dblock5.json", "--out", dir.resolve("run").toString(),
                 "--set", "data.root=" + dir.resolve("nothing-here"));
         assertEquals(2, o.code());
         assertTrue(o.err().contains("snn data download"), o.err());
@@ -101,7 +94,7 @@ class CliTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        Outcome o = run("train", "--config", "configs/quickstart.json", "--epochs", "3");
+        CliRun o = run("train", "--config", "configs/quickstart.json", "--epochs", "3");
         assertEquals(2, o.code());
         assertTrue(o.err().contains("--epochs"), o.err());
     }

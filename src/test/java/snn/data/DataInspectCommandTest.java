@@ -1,34 +1,26 @@
 package snn.data;
 
+import static snn.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.cli.Main;
+import snn.cli.CliRun;
 
 /** {@code snn data inspect} on fixture datasets. */
 class DataInspectCommandTest {
 
-    private record Run(int code, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void reportsSplitsClassesEventsTimeSpanAndDroppedEvents() {
-        Run r = run("data", "inspect", "--dataset", "shd", "--root", Fixtures.resource("hdf5/shd").toString());
+        CliRun r = run("data", "inspect", "--dataset", "shd", "--root", Fixtures.resource("hdf5/shd").toString());
         assertEquals(0, r.code(), r.err());
         SplitStatistics train = Datasets.openSplit(Fixtures.config("shd", Fixtures.resource("hdf5/shd")), "train")
                 .statistics();
@@ -45,7 +37,7 @@ class DataInspectCommandTest {
 
     @Test
     void sscShowsItsValidationFileToo() {
-        Run r = run("data", "inspect", "--dataset", "ssc", "--root", Fixtures.resource("hdf5/ssc").toString());
+        CliRun r = run("data", "inspect", "--dataset", "ssc", "--root", Fixtures.resource("hdf5/ssc").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("valid          3"), r.out());
         assertTrue(r.out().contains("test           4"), r.out());
@@ -57,7 +49,7 @@ class DataInspectCommandTest {
             java.nio.file.Files.copy(Fixtures.resource("hdf5/ssc/ssc_" + split + ".h5"),
                     root.resolve("ssc_" + split + ".h5"));
         }
-        Run r = run("data", "inspect", "--dataset", "ssc", "--root", root.toString());
+        CliRun r = run("data", "inspect", "--dataset", "ssc", "--root", root.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("valid: " + root.resolve("ssc_valid.h5") + " is missing (it is not used for"
                 + " training)"), r.out());
@@ -67,7 +59,7 @@ class DataInspectCommandTest {
     @Test
     void binningOptionsChangeWhatIsDropped() {
         Path root = Fixtures.resource("hdf5/shd");
-        Run shortWindow = run("data", "inspect", "--dataset", "shd", "--root", root.toString(), "--t-len", "10",
+        CliRun shortWindow = run("data", "inspect", "--dataset", "shd", "--root", root.toString(), "--t-len", "10",
                 "--dt-ms", "1");
         assertEquals(0, shortWindow.code(), shortWindow.err());
         assertTrue(shortWindow.out().contains("shd: 700 channels, 10 steps of 1 ms"), shortWindow.out());
@@ -81,7 +73,7 @@ class DataInspectCommandTest {
     @Test
     void imagesReportSpikes(@TempDir Path root) throws IOException {
         IdxDatasetsTest.writeDataset(root, true);
-        Run r = run("data", "inspect", "--dataset", "fashion-mnist", "--root", root.toString());
+        CliRun r = run("data", "inspect", "--dataset", "fashion-mnist", "--root", root.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("784 / 784 / 784"), r.out());
         assertTrue(r.out().contains("fashion-mnist: 784 channels, 100 steps of 1 ms, 10 classes"), r.out());
@@ -89,7 +81,7 @@ class DataInspectCommandTest {
 
     @Test
     void missingDataIsAUserErrorWithTheDownloadCommand(@TempDir Path root) {
-        Run r = run("data", "inspect", "--dataset", "shd", "--root", root.toString());
+        CliRun r = run("data", "inspect", "--dataset", "shd", "--root", root.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("snn: missing " + root.resolve("shd_train.h5")), r.err());
         assertEquals("", r.out(), "nothing printed before the error");
@@ -99,7 +91,7 @@ class DataInspectCommandTest {
 
     @Test
     void unknownDatasetIsRejected() {
-        Run r = run("data", "inspect", "--dataset", "cifar", "--root", "/tmp");
+        CliRun r = run("data", "inspect", "--dataset", "cifar", "--root", "/tmp");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown dataset 'cifar'"), r.err());
     }

@@ -1,32 +1,24 @@
 package snn.interop;
 
+import static snn.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.cli.Main;
+import snn.cli.CliRun;
 import snn.config.ExperimentConfig;
 import snn.models.SpikingNetwork;
 
 class ExportCommandTest {
 
-    record Outcome(int code, String out, String err) {
-    }
 
-    static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     @Test
     void exportsACheckpointInTheRequestedFormatAndLayout(@TempDir Path dir) {
@@ -36,7 +28,7 @@ class ExportCommandTest {
         Checkpoints.save(net, config, checkpoint);
 
         Path out = dir.resolve("export/net.safetensors");
-        Outcome o = run("export", "--checkpoint", checkpoint.toString(), "--format", "safetensors", "--layout",
+        CliRun o = run("export", "--checkpoint", checkpoint.toString(), "--format", "safetensors", "--layout",
                 "reference", "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains(out.toString()), o.out());
@@ -46,7 +38,7 @@ class ExportCommandTest {
         Fixtures.assertSameTensors(Checkpoint.parameters(net), Checkpoints.load(out).parameters(), "exported");
 
         Path torchOut = dir.resolve("net.pt");
-        Outcome t = run("export", "--checkpoint", checkpoint.toString(), "--format", "TORCH", "--out",
+        CliRun t = run("export", "--checkpoint", checkpoint.toString(), "--format", "TORCH", "--out",
                 torchOut.toString());
         assertEquals(0, t.code(), t.err());
         assertTrue(TorchFormat.read(torchOut).tensors().containsKey("hidden.0.input.weight"), "snn layout default");
@@ -55,19 +47,19 @@ class ExportCommandTest {
     @Test
     void badInputsGiveOneClearMessage(@TempDir Path dir) throws Exception {
         Path missing = dir.resolve("nothing.pt");
-        Outcome o = run("export", "--checkpoint", missing.toString(), "--format", "torch", "--out",
+        CliRun o = run("export", "--checkpoint", missing.toString(), "--format", "torch", "--out",
                 dir.resolve("x.pt").toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains(missing.toString()) && o.err().contains("no such file"), o.err());
         assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
 
-        Outcome format = run("export", "--checkpoint", missing.toString(), "--format", "onnx", "--out", "x");
+        CliRun format = run("export", "--checkpoint", missing.toString(), "--format", "onnx", "--out", "x");
         assertEquals(2, format.code());
         assertTrue(format.err().contains("onnx") && format.err().contains("torch, safetensors"), format.err());
 
         Path text = dir.resolve("notes.txt");
         Files.writeString(text, "not a checkpoint");
-        Outcome notCheckpoint = run("export", "--checkpoint", text.toString(), "--format", "torch", "--out",
+        CliRun notCheckpoint = run("export", "--checkpoint", text.toString(), "--format", "torch", "--out",
                 dir.resolve("y.pt").toString());
         assertEquals(2, notCheckpoint.code());
         assertTrue(notCheckpoint.err().contains("neither a torch.save file nor a safetensors file"),
