@@ -1,5 +1,6 @@
 package snn.interop;
 
+import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 
 import org.bytedeco.javacpp.BytePointer;
@@ -41,6 +42,8 @@ final class TensorBytes {
         if (n > 0) {
             new BytePointer(c.data_ptr()).capacity(n).get(out, 0, (int) n);
         }
+        // c may be a fresh copy: keep it (and so its memory) alive until its bytes are read.
+        Reference.reachabilityFence(c);
         return out;
     }
 

@@ -11,6 +11,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +163,17 @@ public final class KernelLibrary {
         return linker.downcallHandle(symbol, fd);
     }
 
+    /**
+     * Keeps the tensors whose memory a kernel just used reachable until here. Without it the JIT may treat a tensor
+     * as dead once its address is taken, and the garbage collector may free its memory while the kernel reads or
+     * writes it (a caller's temporary, such as a {@code contiguous()} copy of an upstream gradient).
+     */
+    private static void keepReachable(Object... used) {
+        for (Object o : used) {
+            Reference.reachabilityFence(o);
+        }
+    }
+
     /** The address of a tensor's first element, or NULL for {@code null}. */
     static MemorySegment address(Tensor t) {
         return t == null ? MemorySegment.NULL : MemorySegment.ofAddress(t.data_ptr().address());
@@ -211,6 +223,8 @@ public final class KernelLibrary {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        } finally {
+            keepReachable(in, beta, wRec, bRec, spk, mem, pre, first);
         }
     }
 
@@ -227,6 +241,8 @@ public final class KernelLibrary {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        } finally {
+            keepReachable(in, beta, spk, mem, pre, first, gSpk, gMem, g);
         }
     }
 
@@ -242,6 +258,8 @@ public final class KernelLibrary {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        } finally {
+            keepReachable(in, beta, wRec, bRec, spk, mem, first);
         }
     }
 
@@ -260,6 +278,8 @@ public final class KernelLibrary {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        } finally {
+            keepReachable(in, beta, wRec, spk, mem, first, gSpk, gMem, g);
         }
     }
 
@@ -276,6 +296,8 @@ public final class KernelLibrary {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        } finally {
+            keepReachable(src, dst);
         }
     }
 
@@ -297,6 +319,8 @@ public final class KernelLibrary {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        } finally {
+            keepReachable(x, w, bias, out);
         }
     }
 }

@@ -89,7 +89,7 @@ public final class BlockLayer extends Module implements SpikingLayer {
         return kernels.dblock(x, projection, b, 1, spiking, null, true, DBlockLayer.RecurrentInput.MAX, surrogate);
     }
 
-    /** The LibTorch ops: a convolution for the membrane, cumulative sums for the first spike. */
+    /** The LibTorch ops: the closed-form membrane (a Toeplitz product), cumulative sums for the first spike. */
     private LayerOutput dynamics(Tensor current, Tensor b) {
         Tensor membrane = Dynamics.noResetMembrane(current, b);
         if (!spiking) {

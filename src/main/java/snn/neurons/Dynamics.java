@@ -17,8 +17,19 @@ public final class Dynamics {
     }
 
     /**
+     * Above this many kernel-matrix entries (neurons x T x T) the membrane is computed by convolution instead of
+     * the matrix product: 2^25 floats = 128 MiB, held once for the forward pass and once for its gradient.
+     */
+    static final long MATRIX_ENTRIES_LIMIT = 1L << 25;
+
+    /**
      * The no-reset membrane V~_t = sum_{k=0..t} beta^k I_{t-k} (eq. 3.1.2) for every step at once: a causal,
      * depthwise convolution of the current with the kernel [beta^(T-1), ..., beta, 1].
+     *
+     * <p>It is computed as a product with each neuron's lower-triangular Toeplitz matrix K[t, s] = beta^(t-s) (the
+     * same sums as the convolution, but a batched matrix product, which CPUs run far faster than a depthwise
+     * convolution whose kernel is as long as its input), or as the convolution itself when the matrices would
+     * exceed {@link #MATRIX_ENTRIES_LIMIT} entries.
      *
      * @param current {@code [batch, neurons, T]}
      * @param beta    clamped decay, {@code [neurons]} or {@code [1]}
@@ -26,6 +37,29 @@ public final class Dynamics {
      *         {@code beta}
      */
     public static Tensor noResetMembrane(Tensor current, Tensor beta) {
+        long t = current.size(2);
+        return beta.size(0) * t * t <= MATRIX_ENTRIES_LIMIT ? byMatrixProduct(current, beta)
+                : byConvolution(current, beta);
+    }
+
+    /** {@link #noResetMembrane} as V~[b, i, :] = K_i I[b, i, :], one product per neuron (or one shared). */
+    static Tensor byMatrixProduct(Tensor current, Tensor beta) {
+        long t = current.size(2);
+        // K[i, u, s] = beta_i^(u-s) below the diagonal, gathered from the powers beta_i^0 .. beta_i^(T-1).
+        Tensor steps = torch.arange(new Scalar(t));
+        Tensor lag = steps.unsqueeze(1).sub(steps.unsqueeze(0));
+        Tensor causal = lag.ge(ZERO);
+        Tensor kernel = powers(beta, t).index_select(1, lag.clamp_min(new Scalar(0L)).flatten()).view(beta.size(0), t, t)
+                .mul(causal);
+        if (beta.size(0) == 1) {
+            return current.matmul(kernel.squeeze(0).t());
+        }
+        // [neurons, batch, T] x [neurons, T, T]: a batch of per-neuron products, back to [batch, neurons, T].
+        return current.permute(1, 0, 2).bmm(kernel.transpose(1, 2)).permute(1, 0, 2);
+    }
+
+    /** {@link #noResetMembrane} as a causal depthwise convolution. */
+    static Tensor byConvolution(Tensor current, Tensor beta) {
         long n = current.size(1);
         long t = current.size(2);
         Tensor kernel = powers(beta, t).flip(1);

@@ -1,5 +1,6 @@
 package snn.neurons;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 
 import org.bytedeco.javacpp.FloatPointer;
@@ -107,6 +108,8 @@ public final class Tensors {
         float[] out = new float[Math.toIntExact(n)];
         FloatBuffer buf = new FloatPointer(c.data_ptr_float()).capacity(n).asBuffer();
         buf.get(out);
+        // c may be a fresh copy: keep it (and so its memory) alive until its values are read.
+        Reference.reachabilityFence(c);
         return out;
     }
 

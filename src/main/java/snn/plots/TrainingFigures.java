@@ -112,6 +112,8 @@ public final class TrainingFigures {
             label.setTextAnchor(org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
             plot.addAnnotation(label);
         }
+        // Room on the right for the run names written to the right of their points.
+        plot.getDomainAxis().setUpperMargin(0.3);
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -16,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -26,6 +30,8 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import snn.config.ConfigLoader;
@@ -136,10 +142,11 @@ public final class Trainer {
             firstEpoch = p.epoch() + 1;
             progress.line(String.format(Locale.ROOT, "resuming %s after epoch %d of %d (lr %.3g, best epoch %d)",
                     runDir, p.epoch(), t.epochs(), lr, bestEpoch));
+            recordResume(runDir, p.epoch());
         } else {
             writeJson(runDir.resolve("config.json"), config);
+            writeJson(runDir.resolve("manifest.json"), manifest());
         }
-        writeJson(runDir.resolve("manifest.json"), manifest());
         progress.line(String.format(Locale.ROOT, "training %s: %s on %s (%d train / %s validation / %d test samples)"
                 + ", %s", config.name(), describe(config), data.train().name(), data.train().size(),
                 data.validationSplit().map(v -> Integer.toString(v.size())).orElse("no"), data.test().size(),
@@ -286,12 +293,77 @@ public final class Trainer {
         m.put("run", config.name());
         m.put("seed", config.seed());
         m.put("dataset", data.train().name());
+        m.putAll(provenance());
+        return m;
+    }
+
+    /** The dataset's files (with their checksums) and this process's machine, libraries and code version. */
+    private Map<String, Object> provenance() {
+        Map<String, Object> m = new LinkedHashMap<>();
         if (config.data().root() != null) {
             m.put("dataset_root", config.data().root().toAbsolutePath().toString());
             m.put("dataset_files", datasetFiles(config.data().root()));
         }
         m.putAll(MachineInfo.describe());
         return m;
+    }
+
+    /**
+     * Keeps the run's provenance across a resume: the manifest of the run's start stays as it is and gains an entry
+     * under {@code "resumes"} (the epoch resumed after, the time, the dataset's checksums, this process's machine
+     * and code version, and every config value that differs from the saved config, e.g. {@code training.epochs}
+     * raised to train for longer); {@code config.json} is then rewritten as the config now in effect.
+     */
+    private void recordResume(Path runDir, int afterEpoch) {
+        Path configFile = runDir.resolve("config.json");
+        Path manifestFile = runDir.resolve("manifest.json");
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("after_epoch", afterEpoch);
+        entry.put("time", Instant.now().toString());
+        entry.putAll(provenance());
+        Map<String, String> changes = new TreeMap<>();
+        try {
+            if (Files.isRegularFile(configFile)) {
+                // The config as config.json would hold it, parsed the same way, so that 5 and 5L compare equal.
+                configChanges("", JSON.readTree(configFile.toFile()), JSON.readTree(JSON.writeValueAsString(config)),
+                        changes);
+            }
+        } catch (IOException e) {
+            changes.put("(config.json)", "unreadable: " + e.getMessage());
+        }
+        entry.put("config_changes", changes);
+        Map<String, Object> manifest;
+        try {
+            manifest = Files.isRegularFile(manifestFile)
+                    ? JSON.readValue(manifestFile.toFile(), new TypeReference<LinkedHashMap<String, Object>>() { })
+                    : manifest();
+        } catch (IOException e) {
+            manifest = manifest();
+            manifest.put("manifest_of_start", "unreadable (" + e.getMessage() + "); this one describes the resume");
+        }
+        List<Object> resumes = new ArrayList<>();
+        if (manifest.get("resumes") instanceof List<?> earlier) {
+            resumes.addAll(earlier);
+        }
+        resumes.add(entry);
+        manifest.put("resumes", resumes);
+        writeJson(configFile, config);
+        writeJson(manifestFile, manifest);
+    }
+
+    /** Adds to {@code out} each leaf that differs between two JSON trees, as "path": "old -> new". */
+    private static void configChanges(String path, JsonNode was, JsonNode now, Map<String, String> out) {
+        if (was != null && now != null && was.isObject() && now.isObject()) {
+            Set<String> names = new TreeSet<>();
+            was.fieldNames().forEachRemaining(names::add);
+            now.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                configChanges(path.isEmpty() ? name : path + "." + name, was.get(name), now.get(name), out);
+            }
+        } else if (!Objects.equals(was, now)) {
+            out.put(path, (was == null ? "(absent)" : was.toString()) + " -> " + (now == null ? "(absent)"
+                    : now.toString()));
+        }
     }
 
     /**

@@ -37,11 +37,12 @@ import snn.runtime.TorchRuntime;
 /**
  * Randomized comparisons of the native kernels with the LibTorch ops of the same layers, loaded with the same
  * parameters: spikes must be identical, membranes equal to float rounding, and every gradient (input, input
- * projection, beta, W_rec, b_rec) equal to 1e-5 of its largest magnitude. The shapes include batch 1, a single
- * neuron, T not divisible by d, sequences longer than one kernel tile, and inputs that produce no spikes at all.
- * The inputs cycle through the kernels' three input paths: sparse (projected event by event, events cached for the
- * backward pass), sparse first sample with denser others (cache overflow: the backward pass scans again), and
- * dense (LibTorch projects, the kernels take the current); {@link #runOnCurrentMatches} covers {@code run(current)}.
+ * projection, W_rec, b_rec) equal to 1e-5 of its largest magnitude (beta: 1e-4, {@link #BETA_GRADIENT_TOLERANCE}).
+ * The shapes include batch 1, a single neuron, T not divisible by d, sequences longer than one kernel tile, and
+ * inputs that produce no spikes at all. The inputs cycle through the kernels' three input paths: sparse (projected
+ * event by event, events cached for the backward pass), sparse first sample with denser others (cache overflow: the
+ * backward pass scans again), and dense (LibTorch projects, the kernels take the current);
+ * {@link #runOnCurrentMatches} covers {@code run(current)}.
  *
  * <p>Spikes are compared exactly only where the torch membrane is not within 1e-5 of the threshold (the two
  * paths sum in different orders, so a membrane that close could round either way); a draw that comes that close
@@ -50,6 +51,13 @@ import snn.runtime.TorchRuntime;
 class NativeVsTorchTest {
 
     static final double GRADIENT_TOLERANCE = 1e-5;
+    /**
+     * A shared beta's gradient is one sum over every sample, neuron and pair of steps, of terms of both signs; the
+     * LibTorch path reduces them in one matrix product (the Toeplitz form of the membrane), the kernels in
+     * per-neuron scans, and float32 rounding then differs by up to a few 1e-5 of the result (3.5e-5 in the
+     * tightest of these cases, a shared beta over 4 x 70 neurons x 5 blocks).
+     */
+    static final double BETA_GRADIENT_TOLERANCE = 1e-4;
     static final double MEMBRANE_TOLERANCE = 1e-5;
     static final double THRESHOLD_MARGIN = 1e-5;
 
@@ -322,7 +330,8 @@ class NativeVsTorchTest {
                 boolean actualDefined = a != null && a.defined();
                 assertEquals(expectedDefined, actualDefined, what + ": whether " + p.getKey() + " has a gradient");
                 if (expectedDefined) {
-                    assertClose(what + ": gradient of " + p.getKey(), e, a, GRADIENT_TOLERANCE);
+                    assertClose(what + ": gradient of " + p.getKey(), e, a,
+                            p.getKey().endsWith("beta") ? BETA_GRADIENT_TOLERANCE : GRADIENT_TOLERANCE);
                 }
             }
             Tensor spikesCopy = spiking ? actual.spikes().detach().clone() : Tensors.zeros(1);

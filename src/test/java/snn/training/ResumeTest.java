@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
@@ -23,6 +27,8 @@ import snn.data.SyntheticSpikes;
 
 /** A run stopped in the middle of an epoch and resumed ends exactly as an uninterrupted run. */
 class ResumeTest {
+
+    static final ObjectMapper JSON = ConfigLoader.mapper();
 
     static final ExperimentConfig CONFIG = ConfigLoader.parse("""
             {"name": "resume", "seed": 5,
@@ -71,6 +77,35 @@ class ResumeTest {
         assertEquals(whole.bestEpoch(), resumed.bestEpoch());
         assertEquals(whole.test().accuracy(), resumed.test().accuracy(), 0.0);
         assertEquals(whole.test().loss(), resumed.test().loss(), 0.0);
+    }
+
+    @Test
+    void resumeWithMoreEpochsKeepsTheStartManifestAndRecordsTheChange(@TempDir Path dir) throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        DatasetSplits data = SyntheticSpikes.splits(CONFIG.data().synthetic(), CONFIG.seed());
+        ExperimentConfig twoEpochs = ConfigLoader.parse(JSON.writeValueAsString(CONFIG),
+                List.of("training.epochs=2"), "test");
+        Path run = dir.resolve("run");
+        new Trainer(twoEpochs, data, quiet).fit(run);
+        // Mark the start's manifest, as a different code version would.
+        ObjectNode start = (ObjectNode) JSON.readTree(run.resolve("manifest.json").toFile());
+        start.put("git_commit", "start-commit");
+        Files.writeString(run.resolve("manifest.json"), JSON.writeValueAsString(start));
+
+        ExperimentConfig longer = ConfigLoader.load(run.resolve("config.json"), List.of("training.epochs=3"));
+        TrainingResult resumed = new Trainer(longer, data, quiet).resume(run);
+
+        assertEquals(3, resumed.history().size());
+        JsonNode manifest = JSON.readTree(run.resolve("manifest.json").toFile());
+        assertEquals("start-commit", manifest.get("git_commit").asText(), "the start's provenance is kept");
+        assertEquals(1, manifest.get("resumes").size());
+        JsonNode resume = manifest.get("resumes").get(0);
+        assertEquals(2, resume.get("after_epoch").asInt());
+        assertTrue(resume.has("git_commit") && resume.has("time"), resume.toString());
+        assertEquals("2 -> 3", resume.get("config_changes").get("training.epochs").asText());
+        assertEquals(1, resume.get("config_changes").size(), "only the epochs changed: " + resume);
+        assertEquals(3, ConfigLoader.load(run.resolve("config.json"), List.of()).training().epochs(),
+                "config.json is the config now in effect");
     }
 
     @Test
