@@ -20,8 +20,10 @@ import snn.runtime.TorchRuntime;
 
 /**
  * The block model's no-reset membrane on the LibTorch path, forward and backward (to the current and to a learned
- * per-neuron or shared beta), in its two forms: {@code matrix} (the Toeplitz product {@link Dynamics#noResetMembrane}
- * uses) and {@code convolution} (the depthwise convolution it replaces up to its size limit). Run with
+ * per-neuron or shared beta), in its three forms: {@code matrix} (one Toeplitz product, what
+ * {@link Dynamics#noResetMembrane} uses up to 128 steps), {@code chunks} (Toeplitz products over chunks of
+ * {@link Dynamics#CHUNK} steps, what it uses beyond) and {@code convolution} (the depthwise convolution they
+ * replace). Run with
  * {@code bin/mvn -Pjmh -Dsnn.build.dir=/tmp/build-jmh test-compile exec:exec@jmh
  * -Djmh.args='MembraneBenchmark -f 1 -wi 2 -i 3'}.
  */
@@ -32,15 +34,16 @@ import snn.runtime.TorchRuntime;
 @State(Scope.Thread)
 public class MembraneBenchmark {
 
-    /** {@code matrix} or {@code convolution}. */
-    @Param({"matrix", "convolution"})
+    /** {@code matrix}, {@code chunks} or {@code convolution}. */
+    @Param({"matrix", "chunks", "convolution"})
     public String form;
 
     /**
-     * batch x neurons x steps x decays: the Fashion-MNIST MLP (per-neuron and shared beta), the SHD block layer, and
-     * the blocks of a d = 10 d-block layer at T = 500 (batch x d sequences of 50 steps).
+     * batch x neurons x steps x decays: the Fashion-MNIST MLP (per-neuron and shared beta), the SHD block layer, the
+     * blocks of a d = 10 d-block layer at T = 500 (batch x d sequences of 50 steps), and the quick grid's block point
+     * at hidden 200, T = 512.
      */
-    @Param({"128x1000x100x1000", "128x1000x100x1", "128x128x500x128", "1280x128x50x128"})
+    @Param({"128x1000x100x1000", "128x1000x100x1", "128x128x500x128", "1280x128x50x128", "32x200x512x200"})
     public String shape;
 
     private Tensor current;
@@ -62,8 +65,12 @@ public class MembraneBenchmark {
     @Benchmark
     public float forwardBackward() {
         try (PointerScope ignored = new PointerScope()) {
-            Tensor v = form.equals("matrix") ? Dynamics.byMatrixProduct(current, beta)
-                    : Dynamics.byConvolution(current, beta);
+            Tensor v = switch (form) {
+                case "matrix" -> Dynamics.byMatrixProduct(current, beta);
+                case "chunks" -> Dynamics.byChunks(current, beta, Dynamics.CHUNK);
+                case "convolution" -> Dynamics.byConvolution(current, beta);
+                default -> throw new IllegalArgumentException("form " + form);
+            };
             Tensor loss = v.mul(weights).sum();
             loss.backward();
             current.grad().zero_();

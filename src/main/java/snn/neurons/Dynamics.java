@@ -17,19 +17,27 @@ public final class Dynamics {
     }
 
     /**
-     * Above this many kernel-matrix entries (neurons x T x T) the membrane is computed by convolution instead of
-     * the matrix product: 2^25 floats = 128 MiB, held once for the forward pass and once for its gradient.
+     * Above this many kernel-matrix entries (neurons x steps^2 of the matrices {@link #byMatrixProduct} builds) the
+     * membrane is computed by convolution instead: 2^25 floats = 128 MiB, held once for the forward pass and once
+     * for its gradient.
      */
     static final long MATRIX_ENTRIES_LIMIT = 1L << 25;
+
+    /** Sequences up to this many steps take one Toeplitz product; longer ones go in chunks of {@link #CHUNK}. */
+    static final long LONGEST_SINGLE_PRODUCT = 128;
+
+    /** The chunk length of {@link #byChunks} for long sequences (fastest of 16, 32 and 64 at T = 256-512). */
+    static final long CHUNK = 32;
 
     /**
      * The no-reset membrane V~_t = sum_{k=0..t} beta^k I_{t-k} (eq. 3.1.2) for every step at once: a causal,
      * depthwise convolution of the current with the kernel [beta^(T-1), ..., beta, 1].
      *
-     * <p>It is computed as a product with each neuron's lower-triangular Toeplitz matrix K[t, s] = beta^(t-s) (the
-     * same sums as the convolution, but a batched matrix product, which CPUs run far faster than a depthwise
-     * convolution whose kernel is as long as its input), or as the convolution itself when the matrices would
-     * exceed {@link #MATRIX_ENTRIES_LIMIT} entries.
+     * <p>Up to {@link #LONGEST_SINGLE_PRODUCT} steps it is a product with each neuron's lower-triangular Toeplitz
+     * matrix K[t, s] = beta^(t-s): the same sums as the convolution, as a batched matrix product, which CPUs run far
+     * faster than a depthwise convolution whose kernel is as long as its input. Longer sequences go in chunks
+     * ({@link #byChunks}), which also avoids the T^2 work. The convolution remains for matrices beyond
+     * {@link #MATRIX_ENTRIES_LIMIT} entries.
      *
      * @param current {@code [batch, neurons, T]}
      * @param beta    clamped decay, {@code [neurons]} or {@code [1]}
@@ -38,8 +46,12 @@ public final class Dynamics {
      */
     public static Tensor noResetMembrane(Tensor current, Tensor beta) {
         long t = current.size(2);
-        return beta.size(0) * t * t <= MATRIX_ENTRIES_LIMIT ? byMatrixProduct(current, beta)
-                : byConvolution(current, beta);
+        boolean single = t <= LONGEST_SINGLE_PRODUCT;
+        long side = single ? t : CHUNK;
+        if (beta.size(0) * side * side > MATRIX_ENTRIES_LIMIT) {
+            return byConvolution(current, beta);
+        }
+        return single ? byMatrixProduct(current, beta) : byChunks(current, beta, CHUNK);
     }
 
     /** {@link #noResetMembrane} as V~[b, i, :] = K_i I[b, i, :], one product per neuron (or one shared). */
@@ -49,13 +61,36 @@ public final class Dynamics {
         Tensor steps = torch.arange(new Scalar(t));
         Tensor lag = steps.unsqueeze(1).sub(steps.unsqueeze(0));
         Tensor causal = lag.ge(ZERO);
-        Tensor kernel = powers(beta, t).index_select(1, lag.clamp_min(new Scalar(0L)).flatten()).view(beta.size(0), t, t)
-                .mul(causal);
+        Tensor kernel = powers(beta, t).index_select(1, lag.clamp_min(new Scalar(0L)).flatten())
+                .view(beta.size(0), t, t).mul(causal);
         if (beta.size(0) == 1) {
             return current.matmul(kernel.squeeze(0).t());
         }
         // [neurons, batch, T] x [neurons, T, T]: a batch of per-neuron products, back to [batch, neurons, T].
         return current.permute(1, 0, 2).bmm(kernel.transpose(1, 2)).permute(1, 0, 2);
+    }
+
+    /**
+     * {@link #noResetMembrane} in chunks of {@code chunk} steps: every chunk's membrane from rest by
+     * {@link #byMatrixProduct} (all chunks in one product), then what the earlier steps add. A chunk's end E_k obeys
+     * E_k = W_k + beta^chunk E_(k-1) (W_k: its end from rest), itself a no-reset membrane over the chunks, and step
+     * u of chunk k receives beta^(u+1) E_(k-1). This does T x chunk multiply-adds per neuron instead of T x T.
+     */
+    static Tensor byChunks(Tensor current, Tensor beta, long chunk) {
+        long b = current.size(0);
+        long n = current.size(1);
+        long t = current.size(2);
+        long chunks = (t + chunk - 1) / chunk;
+        long padded = chunks * chunk;
+        Tensor x = padded == t ? current : torch.constant_pad_nd(current, 0, padded - t);
+        Tensor fromRest = byMatrixProduct(x.reshape(b, n, chunks, chunk).permute(0, 2, 1, 3)
+                .reshape(b * chunks, n, chunk), beta).reshape(b, chunks, n, chunk).permute(0, 2, 1, 3);
+        Tensor ends = noResetMembrane(fromRest.select(3, chunk - 1).contiguous(), beta.pow(Tensors.scalar(chunk)));
+        // E_(k-1) for every chunk k (nothing before the first), times beta^(u+1) for its steps u = 0 .. chunk-1.
+        Tensor before = torch.constant_pad_nd(ends.narrow(2, 0, chunks - 1), 1, 0);
+        Tensor decay = powers(beta, chunk + 1).narrow(1, 1, chunk);
+        Tensor membrane = fromRest.add(before.unsqueeze(3).mul(decay.unsqueeze(1)));
+        return membrane.reshape(b, n, padded).narrow(2, 0, t);
     }
 
     /** {@link #noResetMembrane} as a causal depthwise convolution. */
