@@ -4,6 +4,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -104,6 +105,8 @@ public final class TrainingFigures {
         XYPlot plot = chart.getXYPlot();
         if (time) {
             LogAxis axis = new LogAxis(xLabel);
+            // Tick labels in milliseconds (e.g. 191), not as powers of ten (10^2.28).
+            axis.setNumberFormatOverride(new DecimalFormat("0"));
             plot.setDomainAxis(axis);
         }
         for (RunComparison.Row r : rows) {
