@@ -2,6 +2,7 @@ package snn.nativekernels;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,14 +45,23 @@ import snn.neurons.Tensors;
  * computes its own share and autograd adds them up. With grad mode off (or nothing needing a gradient) the
  * kernels write into plain tensors and no hooks exist.
  *
- * <p>Supported: float32 CPU tensors and all three surrogates; anything else runs on LibTorch. A layer keeps the
- * hooks of its last {@value #KEPT_CALLS} forward passes alive: run each backward pass before the layer's forward
- * pass after next (the usual one forward, one backward per step).
+ * <p>Supported: float32 CPU tensors and all three surrogates; anything else runs on LibTorch. A layer keeps what
+ * the backward passes of its last {@value #KEPT_CALLS} forward passes need: run each backward pass before the
+ * layer's forward pass after next (the usual one forward, one backward per step). A backward pass that comes later
+ * fails with an {@link IllegalStateException} from {@code backward()} that says so; the hooks themselves (small)
+ * stay alive for {@value #KEPT_HOOK_CALLS} forward passes, so that such a late backward pass reaches them.
  */
 public final class NativeKernels implements NeuronKernels {
 
-    /** Forward calls per layer whose backward hooks are kept reachable. */
+    /** Forward calls per layer whose backward passes can still run (their tensors are kept). */
     static final int KEPT_CALLS = 2;
+
+    /** Forward calls per layer whose hooks stay reachable, to fail clearly on a late backward pass. */
+    static final int KEPT_HOOK_CALLS = 1024;
+
+    static final String EXPIRED = "a native-kernel layer's backward pass ran after " + KEPT_CALLS + " later forward"
+            + " passes of the same layer; the layer keeps the state of its last " + KEPT_CALLS + " forward passes, so"
+            + " run backward() before the forward pass after next (or use the LibTorch ops: --kernels torch)";
 
     /**
      * Largest fraction of non-zero inputs (estimated on the first sample) for which the input projection is computed
@@ -71,7 +81,10 @@ public final class NativeKernels implements NeuronKernels {
     private static final int SOURCES = 6;
 
     private final KernelLibrary library;
-    private final ArrayDeque<List<Object>> kept = new ArrayDeque<>();
+    /** The forward calls whose backward passes can still run, oldest first. */
+    private final ArrayDeque<Call> kept = new ArrayDeque<>();
+    /** The hooks of recent forward calls, oldest first: kept reachable after their calls expire. */
+    private final ArrayDeque<List<Object>> keptHooks = new ArrayDeque<>();
 
     private NativeKernels(KernelLibrary library) {
         this.library = library;
@@ -206,6 +219,10 @@ public final class NativeKernels implements NeuronKernels {
         final Tensor spikeValues;
         final Tensor membraneValues;
         final List<Object> keepAlive = new ArrayList<>();
+        /** What this call's output hooks reach; cleared when the call expires. */
+        final HookTarget target = new HookTarget(this);
+        /** The native backward pass; dropped (with the tensors it holds) when the call expires. */
+        private Backward backward;
         private final Link spikesLink;
         private final Link membraneLink;
 
@@ -296,49 +313,89 @@ public final class NativeKernels implements NeuronKernels {
         /** Registers the backward hooks (when tracked) and wraps the outputs. */
         LayerOutput finish(Backward backward) {
             if (tracked) {
+                this.backward = backward;
                 if (spikes != null) {
-                    hookOutput(spikes, spikesLink, true, backward);
+                    hookOutput(spikes, spikesLink, true);
                 }
-                hookOutput(membrane, membraneLink, false, backward);
-                keep(keepAlive);
+                hookOutput(membrane, membraneLink, false);
+                keep(this);
             }
             return new LayerOutput(spikes, membrane);
         }
 
-        private void hookOutput(Tensor output, Link link, boolean spikeSide, Backward backward) {
-            TensorTensorHook hook = new TensorTensorHook() {
-                @Override
-                public TensorBase call(TensorBase grad) {
-                    Tensor g = new Tensor(grad).contiguous();
-                    boolean wantInput = tracks(INPUT);
-                    KernelLibrary.Grads into = new KernelLibrary.Grads(
-                            wantInput ? torch.empty(shape(), Tensors.float32(), null) : null,
-                            tracks(W_IN) ? torch.empty(Tensors.shape(sources[W_IN]), Tensors.float32(), null) : null,
-                            tracks(B_IN) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null,
-                            tracks(BETA) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null,
-                            tracks(W_REC) ? torch.empty(new long[] {neurons, neurons}, Tensors.float32(), null)
-                                    : null,
-                            tracks(B_REC) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null);
-                    backward.run(spikeSide ? g : null, spikeSide ? null : g, into);
-                    Tensor current = into.current();
-                    // dL/dx = W_in^T dL/dI when the kernel projected the input itself
-                    link.grads[INPUT] = current == null ? null
-                            : inputWeightValues != null ? inputWeightValues.t().matmul(current) : current;
-                    link.grads[W_IN] = into.inputWeight();
-                    link.grads[B_IN] = into.inputBias();
-                    Tensor gBeta = into.beta();
-                    link.grads[BETA] = gBeta == null ? null
-                            : sources[BETA].numel() == neurons ? gBeta.reshape(Tensors.shape(sources[BETA]))
-                                    : gBeta.sum().reshape(1);
-                    link.grads[W_REC] = into.weight();
-                    link.grads[B_REC] = into.bias();
-                    // The link's own gradient is irrelevant (the proxies' hooks replace it): a zero without memory.
-                    return torch.zeros(new long[0], Tensors.float32()).expand(shape());
-                }
-            };
+        private void hookOutput(Tensor output, Link link, boolean spikeSide) {
+            TensorTensorHook hook = outputHook(target, link, spikeSide);
             keepAlive.add(hook);
             output.register_hook(hook);
         }
+
+        /**
+         * An output's hook: the native backward pass for the output's upstream gradient, whose input gradients
+         * {@code link} hands to the proxies.
+         */
+        TensorBase outputGradient(TensorBase grad, Link link, boolean spikeSide) {
+            Tensor g = new Tensor(grad).contiguous();
+            boolean wantInput = tracks(INPUT);
+            KernelLibrary.Grads into = new KernelLibrary.Grads(
+                    wantInput ? torch.empty(shape(), Tensors.float32(), null) : null,
+                    tracks(W_IN) ? torch.empty(Tensors.shape(sources[W_IN]), Tensors.float32(), null) : null,
+                    tracks(B_IN) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null,
+                    tracks(BETA) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null,
+                    tracks(W_REC) ? torch.empty(new long[] {neurons, neurons}, Tensors.float32(), null) : null,
+                    tracks(B_REC) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null);
+            backward.run(spikeSide ? g : null, spikeSide ? null : g, into);
+            Tensor current = into.current();
+            // dL/dx = W_in^T dL/dI when the kernel projected the input itself
+            link.grads[INPUT] = current == null ? null
+                    : inputWeightValues != null ? inputWeightValues.t().matmul(current) : current;
+            link.grads[W_IN] = into.inputWeight();
+            link.grads[B_IN] = into.inputBias();
+            Tensor gBeta = into.beta();
+            link.grads[BETA] = gBeta == null ? null
+                    : sources[BETA].numel() == neurons ? gBeta.reshape(Tensors.shape(sources[BETA]))
+                            : gBeta.sum().reshape(1);
+            link.grads[W_REC] = into.weight();
+            link.grads[B_REC] = into.bias();
+            // The link's own gradient is irrelevant (the proxies' hooks replace it): a zero without memory.
+            return torch.zeros(new long[0], Tensors.float32()).expand(shape());
+        }
+
+        /**
+         * Ends the call's backward pass: its hooks stay registered (and reachable, see {@link #keep}) but fail
+         * clearly, and its tensors become garbage.
+         */
+        void expire() {
+            target.call = null;
+            backward = null;
+            for (Link link : new Link[] {spikesLink, membraneLink}) {
+                if (link != null) {
+                    Arrays.fill(link.grads, null);
+                }
+            }
+        }
+    }
+
+    /** What an output's hook reaches: its forward call until the call expires, then nothing. */
+    private static final class HookTarget {
+        volatile Call call;
+
+        HookTarget(Call call) {
+            this.call = call;
+        }
+    }
+
+    /** An output's hook, made in a static context so that it holds only {@code target} and {@code link}. */
+    private static TensorTensorHook outputHook(HookTarget target, Link link, boolean spikeSide) {
+        return new TensorTensorHook() {
+            @Override
+            public TensorBase call(TensorBase grad) {
+                Call call = target.call;
+                if (call == null) {
+                    throw new IllegalStateException(EXPIRED);
+                }
+                return call.outputGradient(grad, link, spikeSide);
+            }
+        };
     }
 
     /** The scalar that ties one output to the proxies of its sources, and the gradients they return. */
@@ -377,11 +434,20 @@ public final class NativeKernels implements NeuronKernels {
         }
     }
 
-    private void keep(List<Object> hooks) {
+    /**
+     * Keeps {@code call} able to run its backward pass for {@value #KEPT_CALLS} forward calls of this layer, and
+     * its hooks reachable for {@value #KEPT_HOOK_CALLS}: JavaCPP frees a hook's native entry point when the hook is
+     * collected, and autograd calling a freed hook would crash the JVM instead of failing.
+     */
+    private void keep(Call call) {
         synchronized (kept) {
-            kept.addLast(hooks);
+            kept.addLast(call);
+            keptHooks.addLast(call.keepAlive);
             while (kept.size() > KEPT_CALLS) {
-                kept.removeFirst();
+                kept.removeFirst().expire();
+            }
+            while (keptHooks.size() > KEPT_HOOK_CALLS) {
+                keptHooks.removeFirst();
             }
         }
     }
