@@ -163,14 +163,30 @@ public final class KernelLibrary {
         return linker.downcallHandle(symbol, fd);
     }
 
+    /** A call of one kernel's method handle, returning the kernel's status (0: success). */
+    @FunctionalInterface
+    private interface Downcall {
+        int invoke() throws Throwable;
+    }
+
     /**
-     * Keeps the tensors whose memory a kernel just used reachable until here. Without it the JIT may treat a tensor
-     * as dead once its address is taken, and the garbage collector may free its memory while the kernel reads or
-     * writes it (a caller's temporary, such as a {@code contiguous()} copy of an upstream gradient).
+     * Runs a kernel: fails with {@link IllegalStateException} on a non-zero status or a checked exception, and keeps
+     * {@code used} (the tensors whose addresses the call passes) reachable until the kernel returns. Without that
+     * the JIT may treat a tensor as dead once its address is taken, and the garbage collector may free its memory
+     * while the kernel reads or writes it (a caller's temporary, such as a {@code contiguous()} copy of an upstream
+     * gradient).
      */
-    private static void keepReachable(Object... used) {
-        for (Object o : used) {
-            Reference.reachabilityFence(o);
+    private static void run(String kernel, Downcall downcall, Object... used) {
+        try {
+            check(downcall.invoke(), kernel);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        } finally {
+            for (Object o : used) {
+                Reference.reachabilityFence(o);
+            }
         }
     }
 
@@ -213,74 +229,43 @@ public final class KernelLibrary {
 
     void lifForward(int mode, long b, long n, long t, Input in, Tensor beta, Tensor wRec, Tensor bRec,
             Tensor spk, Tensor mem, Tensor pre, Tensor first) {
-        try {
-            check((int) lifForward.invokeExact(mode, b, n, t, address(in.cur()), address(in.x()), in.inputs(),
-                    address(in.w()), address(in.b()), address(in.eventPositions()), address(in.eventValues()),
-                    address(in.eventCounts()), in.eventCapacity(), address(beta), address(wRec), address(bRec),
-                    address(spk),
-                    address(mem), address(pre), address(first), threads()), "snn_lif_forward");
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            keepReachable(in, beta, wRec, bRec, spk, mem, pre, first);
-        }
+        run("snn_lif_forward", () -> (int) lifForward.invokeExact(mode, b, n, t, address(in.cur()), address(in.x()),
+                in.inputs(), address(in.w()), address(in.b()), address(in.eventPositions()),
+                address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
+                address(wRec), address(bRec), address(spk), address(mem), address(pre), address(first), threads()),
+                in, beta, wRec, bRec, spk, mem, pre, first);
     }
 
     void lifBackward(int mode, int surrogate, float scale, boolean recurrent, long b, long n, long t, Input in,
             Tensor beta, Tensor spk, Tensor mem, Tensor pre, Tensor first, Tensor gSpk, Tensor gMem, Grads g) {
-        try {
-            check((int) lifBackward.invokeExact(mode, surrogate, scale, recurrent ? 1 : 0, b, n, t, address(in.x()),
-                    in.inputs(), address(in.eventPositions()), address(in.eventValues()), address(in.eventCounts()),
-                    in.eventCapacity(), address(beta), address(spk), address(mem), address(pre), address(first),
-                    address(gSpk), address(gMem), address(g.current()), address(g.inputWeight()),
-                    address(g.inputBias()), address(g.beta()), address(g.weight()), address(g.bias()), threads()),
-                    "snn_lif_backward");
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            keepReachable(in, beta, spk, mem, pre, first, gSpk, gMem, g);
-        }
+        run("snn_lif_backward", () -> (int) lifBackward.invokeExact(mode, surrogate, scale, recurrent ? 1 : 0, b, n,
+                t, address(in.x()), in.inputs(), address(in.eventPositions()), address(in.eventValues()),
+                address(in.eventCounts()), in.eventCapacity(), address(beta), address(spk), address(mem),
+                address(pre), address(first), address(gSpk), address(gMem), address(g.current()),
+                address(g.inputWeight()), address(g.inputBias()), address(g.beta()), address(g.weight()),
+                address(g.bias()), threads()),
+                in, beta, spk, mem, pre, first, gSpk, gMem, g);
     }
 
     void dblockForward(long b, long n, long t, long d, Input in, Tensor beta, Tensor wRec, Tensor bRec,
             Tensor spk, Tensor mem, Tensor first) {
-        try {
-            check((int) dblockForward.invokeExact(b, n, t, d, address(in.cur()), address(in.x()), in.inputs(),
-                    address(in.w()), address(in.b()), address(in.eventPositions()), address(in.eventValues()),
-                    address(in.eventCounts()), in.eventCapacity(), address(beta), address(wRec), address(bRec),
-                    address(spk),
-                    address(mem), address(first), threads()), "snn_dblock_forward");
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            keepReachable(in, beta, wRec, bRec, spk, mem, first);
-        }
+        run("snn_dblock_forward", () -> (int) dblockForward.invokeExact(b, n, t, d, address(in.cur()),
+                address(in.x()), in.inputs(), address(in.w()), address(in.b()), address(in.eventPositions()),
+                address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
+                address(wRec), address(bRec), address(spk), address(mem), address(first), threads()),
+                in, beta, wRec, bRec, spk, mem, first);
     }
 
     void dblockBackward(int surrogate, float scale, boolean recurrent, boolean detach, int reduction, long b, long n,
             long t, long d, Input in, Tensor beta, Tensor wRec, Tensor spk, Tensor mem, Tensor first, Tensor gSpk,
             Tensor gMem, Grads g) {
-        try {
-            check((int) dblockBackward.invokeExact(surrogate, scale, recurrent ? 1 : 0, detach ? 1 : 0, reduction,
-                    b, n, t, d, address(in.x()), in.inputs(), address(in.eventPositions()),
-                    address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
-                    address(wRec), address(spk),
-                    address(mem), address(first), address(gSpk), address(gMem), address(g.current()),
-                    address(g.inputWeight()), address(g.inputBias()), address(g.beta()), address(g.weight()),
-                    address(g.bias()), threads()), "snn_dblock_backward");
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            keepReachable(in, beta, wRec, spk, mem, first, gSpk, gMem, g);
-        }
+        run("snn_dblock_backward", () -> (int) dblockBackward.invokeExact(surrogate, scale, recurrent ? 1 : 0,
+                detach ? 1 : 0, reduction, b, n, t, d, address(in.x()), in.inputs(), address(in.eventPositions()),
+                address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
+                address(wRec), address(spk), address(mem), address(first), address(gSpk), address(gMem),
+                address(g.current()), address(g.inputWeight()), address(g.inputBias()), address(g.beta()),
+                address(g.weight()), address(g.bias()), threads()),
+                in, beta, wRec, spk, mem, first, gSpk, gMem, g);
     }
 
     /**
@@ -290,15 +275,10 @@ public final class KernelLibrary {
      * @param dst the contiguous float32 CPU tensor written, at least {@code src.numel()} elements
      */
     public void copyPass(Tensor src, Tensor dst) {
-        try {
+        run("snn_copy_pass", () -> {
             copyPass.invokeExact(address(src), address(dst), src.numel(), threads());
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            keepReachable(src, dst);
-        }
+            return 0;
+        }, src, dst);
     }
 
     /**
@@ -312,15 +292,7 @@ public final class KernelLibrary {
      * @throws IllegalStateException when the kernel reports a failure (e.g. out of memory)
      */
     public void sparseProjection(Tensor x, Tensor w, Tensor bias, Tensor out) {
-        try {
-            check((int) sparseProjection.invokeExact(x.size(0), x.size(1), w.size(0), x.size(2), address(x),
-                    address(w), address(bias), address(out), threads()), "snn_sparse_projection");
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            keepReachable(x, w, bias, out);
-        }
+        run("snn_sparse_projection", () -> (int) sparseProjection.invokeExact(x.size(0), x.size(1), w.size(0),
+                x.size(2), address(x), address(w), address(bias), address(out), threads()), x, w, bias, out);
     }
 }
