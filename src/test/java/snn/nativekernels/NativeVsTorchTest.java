@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static snn.neurons.TensorAssertions.assertClose;
+import static snn.neurons.TensorAssertions.maxAbs;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -398,33 +400,6 @@ class NativeVsTorchTest {
             }
         }
         return false;
-    }
-
-    static void assertClose(String what, Tensor expected, Tensor actual, double relative) {
-        assertArrayEquals(Tensors.shape(expected), Tensors.shape(actual), what + ": shape");
-        float[] e = Tensors.toArray(expected);
-        float[] a = Tensors.toArray(actual);
-        double scale = Math.max(maxAbs(e), 1e-6);
-        double worst = 0;
-        int at = -1;
-        for (int i = 0; i < e.length; i++) {
-            double d = Math.abs((double) e[i] - a[i]);
-            if (!(d <= worst)) {
-                worst = d;
-                at = i;
-            }
-        }
-        assertTrue(worst <= relative * scale, what + " differs by " + worst + " (" + worst / scale
-                + " of the largest magnitude " + scale + ") at flat index " + at + ": expected "
-                + (at >= 0 ? e[at] : 0) + ", got " + (at >= 0 ? a[at] : 0));
-    }
-
-    static double maxAbs(float[] v) {
-        double m = 0;
-        for (float x : v) {
-            m = Math.max(m, Math.abs(x));
-        }
-        return m;
     }
 
     static double sum(Tensor t) {

@@ -3,6 +3,7 @@ package snn.neurons;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static snn.neurons.TensorAssertions.assertClose;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -24,7 +25,7 @@ class DynamicsTest {
     }
 
     /** The membrane and the gradients of a weighted sum of it in the current and in beta. */
-    private record Pass(float[] membrane, float[] currentGrad, float[] betaGrad) {
+    private record Pass(Tensor membrane, Tensor currentGrad, Tensor betaGrad) {
     }
 
     /** One form of the membrane: 0 = convolution, -1 = one matrix product, k &gt; 0 = chunks of k steps. */
@@ -34,19 +35,7 @@ class DynamicsTest {
         Tensor v = form == 0 ? Dynamics.byConvolution(c, b)
                 : form < 0 ? Dynamics.byMatrixProduct(c, b) : Dynamics.byChunks(c, b, form);
         v.mul(weights).sum().backward();
-        return new Pass(Tensors.toArray(v), Tensors.toArray(c.grad()), Tensors.toArray(b.grad()));
-    }
-
-    private static void assertClose(float[] expected, float[] actual, double relative, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        double scale = 0;
-        for (float e : expected) {
-            scale = Math.max(scale, Math.abs(e));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Float.isFinite(actual[i]), what + "[" + i + "] is " + actual[i]);
-            assertEquals(expected[i], actual[i], relative * scale, what + "[" + i + "]");
-        }
+        return new Pass(v.detach(), c.grad(), b.grad());
     }
 
     @Test
@@ -65,9 +54,9 @@ class DynamicsTest {
                         Pass other = run(form, current, beta, weights);
                         String what = (form < 0 ? "one product" : "chunks of " + form) + ", " + neurons
                                 + " decays, " + steps + " steps";
-                        assertClose(conv.membrane(), other.membrane(), 1e-5, "membrane, " + what);
-                        assertClose(conv.currentGrad(), other.currentGrad(), 1e-5, "dL/dI, " + what);
-                        assertClose(conv.betaGrad(), other.betaGrad(), 1e-4, "dL/dbeta, " + what);
+                        assertClose("membrane, " + what, conv.membrane(), other.membrane(), 1e-5);
+                        assertClose("dL/dI, " + what, conv.currentGrad(), other.currentGrad(), 1e-5);
+                        assertClose("dL/dbeta, " + what, conv.betaGrad(), other.betaGrad(), 1e-4);
                     }
                 }
             }
