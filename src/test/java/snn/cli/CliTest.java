@@ -70,7 +70,7 @@ class CliTest {
 
     @Test
     void fashionMnistTrainsEndToEndThroughTheCli(@TempDir Path dir) throws Exception {
-        Path fashion = Path.of(System.getProperty("snn.fashion.dir", "../shared/datasets/fashion-mnist"));
+        Path fashion = Path.of(CliTest.class.getResource("/fixtures/fashion-mnist").toURI()); // the bundled subset
         CliRun o = run("train", "--config", "configs/paper/block_fmnist_block.json", "--out", dir.toString(),
                 "--set", "data.root=" + fashion.toAbsolutePath(), "--set", "data.train_limit=1024",
                 "--set", "data.test_limit=512", "--set", "model.hidden=[64]", "--set", "training.epochs=3",

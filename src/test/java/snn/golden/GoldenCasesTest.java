@@ -46,8 +46,8 @@ import snn.neurons.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**
- * Every {@code *.json} case in the folder named by {@code -Dsnn.golden.dir} (default {@code ../shared/golden}) is
- * rebuilt, loaded with the reference parameters and run forward and backward. Spikes must match exactly,
+ * Every {@code *.json} case bundled with the tests ({@code src/test/resources/golden}) and in each folder named by
+ * {@code -Dsnn.golden.dir=DIR[:DIR...]} ({@link GoldenFolders}) is rebuilt, loaded with the reference parameters and run forward and backward. Spikes must match exactly,
  * membranes and logits to 1e-4, every gradient to 1e-3 of its largest magnitude. A case whose spec cannot be mapped
  * fails.
  */
@@ -56,28 +56,23 @@ class GoldenCasesTest {
     static final double VALUE_TOLERANCE = 1e-4;
     static final double GRADIENT_TOLERANCE = 1e-3;
 
-    static Path goldenDir() {
-        return Path.of(System.getProperty("snn.golden.dir", "../shared/golden"));
-    }
-
     static List<Path> caseFiles() throws IOException {
-        Path dir = goldenDir();
-        assertTrue(Files.isDirectory(dir), "golden folder " + dir.toAbsolutePath() + " does not exist"
-                + " (set -Dsnn.golden.dir=DIR)");
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
-        }
+        return GoldenFolders.caseFiles("");
     }
 
     @Test
-    void goldenFolderHoldsCases() throws IOException {
-        assertFalse(caseFiles().isEmpty(), "no *.json golden cases in " + goldenDir().toAbsolutePath());
+    void bundledFolderHoldsEveryCaseKind() throws IOException {
+        List<String> names = GoldenFolders.caseFiles("").stream().map(p -> p.getFileName().toString()).toList();
+        for (String kind : List.of("layer_block", "layer_dblock", "layer_standard_multi", "layer_standard_single",
+                "model_block", "model_dblock", "model_standard_multi", "model_standard_single")) {
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("golden_" + kind)), "no golden_" + kind + " case");
+        }
     }
 
     @TestFactory
     Stream<DynamicTest> everyGoldenCase() throws IOException {
         TorchRuntime.ensureInitialised();
-        return caseFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
+        return caseFiles().stream().map(file -> DynamicTest.dynamicTest(GoldenFolders.displayName(file),
                 () -> check(GoldenCase.read(file), ModelConfig.Kernels.TORCH)));
     }
 
@@ -86,7 +81,7 @@ class GoldenCasesTest {
     Stream<DynamicTest> everyGoldenCaseWithNativeKernels() throws IOException {
         TorchRuntime.ensureInitialised();
         Assumptions.assumeTrue(NativeKernels.load().isPresent(), "native kernels: " + KernelLibrary.status());
-        return caseFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
+        return caseFiles().stream().map(file -> DynamicTest.dynamicTest(GoldenFolders.displayName(file),
                 () -> check(GoldenCase.read(file), ModelConfig.Kernels.NATIVE)));
     }
 

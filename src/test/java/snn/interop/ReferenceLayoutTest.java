@@ -69,14 +69,9 @@ class ReferenceLayoutTest {
      */
     @TestFactory
     Stream<DynamicTest> referenceStateMatchesEveryGoldenModel() throws IOException {
-        Path dir = Path.of(System.getProperty("snn.golden.dir", "../shared/golden"));
-        assertTrue(Files.isDirectory(dir), "golden folder " + dir.toAbsolutePath());
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().startsWith("golden_model_")).sorted().toList();
-        }
-        assertFalse(files.isEmpty(), "no golden model cases in " + dir);
-        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> checkGolden(f)));
+        List<Path> files = snn.golden.GoldenFolders.caseFiles("golden_model_");
+        return files.stream().map(f -> DynamicTest.dynamicTest(snn.golden.GoldenFolders.displayName(f),
+                () -> checkGolden(f)));
     }
 
     static void checkGolden(Path file) throws IOException {
