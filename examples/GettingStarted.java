@@ -15,6 +15,7 @@ import snn.interop.Checkpoint;
 import snn.interop.Checkpoints;
 import snn.models.Inference;
 import snn.models.SpikingNetwork;
+import snn.training.RunFolder;
 import snn.training.TrainingResult;
 import snn.training.Trainer;
 
@@ -38,7 +39,7 @@ public class GettingStarted {
         System.out.printf("test accuracy %.1f%%%n", 100 * result.test().accuracy());
 
         // 3. Reload the selected model from its checkpoint and predict a few test samples.
-        Checkpoint checkpoint = Checkpoints.load(dir.resolve("run").resolve(Trainer.MODEL_FILE));
+        Checkpoint checkpoint = Checkpoints.load(dir.resolve("run").resolve(RunFolder.MODEL));
         SpikingNetwork net = checkpoint.network();
         int[] predicted = Inference.predict(net, data.test(), 0, 1, 2, 3, 4);
         for (int i = 0; i < predicted.length; i++) {

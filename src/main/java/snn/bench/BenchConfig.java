@@ -63,7 +63,7 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
      *                            in recurrent points it runs feed-forward and its row says so.
      * @param perNeuronBeta       one beta per neuron (true) or one per layer (default [true])
      * @param learnBeta           beta trained (default [true])
-     * @param kernels             implementations of the dynamics (default [torch])
+     * @param kernels             implementations of the dynamics (default [auto]: native where built)
      * @param standardSingleSpike the standard reference is single-spike (true, the block paper's comparator; default)
      *                            or multi-spike with reset (false, the d-block paper's)
      * @param scope               what a step covers (default {@code hidden}, the papers')
@@ -87,7 +87,7 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
             recurrent = orDefault(recurrent, List.of(false));
             perNeuronBeta = orDefault(perNeuronBeta, List.of(true));
             learnBeta = orDefault(learnBeta, List.of(true));
-            kernels = orDefault(kernels, List.of(ModelConfig.Kernels.TORCH));
+            kernels = orDefault(kernels, List.of(ModelConfig.Kernels.AUTO));
             standardSingleSpike = standardSingleSpike != null ? standardSingleSpike : true;
             scope = scope != null ? scope : Scope.HIDDEN;
             classes = classes != null ? classes : 20;

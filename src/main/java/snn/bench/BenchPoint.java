@@ -23,7 +23,7 @@ record BenchPoint(int batch, int nIn, int hidden, int layers, int tLen, boolean 
     public String describe() {
         return "b=" + batch + " n_in=" + nIn + " hidden=" + hidden + (layers > 1 ? "x" + layers : "") + " T=" + tLen
                 + (recurrent ? " rec" : " ff") + (perNeuronBeta ? "" : " shared-beta")
-                + (learnBeta ? "" : " fixed-beta") + (kernels == ModelConfig.Kernels.TORCH ? "" : " native")
+                + (learnBeta ? "" : " fixed-beta") + (kernels == ModelConfig.Kernels.TORCH ? "" : " kernels=" + kernels.name().toLowerCase(java.util.Locale.ROOT))
                 + (scope == BenchConfig.Scope.NETWORK ? " whole-network(" + classes + ")" : "");
     }
 }

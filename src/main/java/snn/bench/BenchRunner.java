@@ -12,8 +12,9 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import snn.config.ModelConfig;
 import snn.models.SpikingNetwork;
-import snn.nativekernels.KernelLibrary;
+import snn.nativekernels.NativeKernels;
 import snn.runtime.Device;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
@@ -96,6 +97,9 @@ public final class BenchRunner {
         progress.printf(Locale.ROOT, "snn bench %s: %d points, %d method runs of %d warm-up + %d timed steps; %s%n",
                 config.name(), plan.size(), runs, config.warmup(), config.repeats(), runtime);
         progress.println("output: " + outDir.toAbsolutePath());
+        for (ModelConfig.Kernels requested : plan.stream().map(p -> p.point().kernels()).distinct().toList()) {
+            progress.println("kernels: " + NativeKernels.choose(requested, Device.CPU).describe());
+        }
 
         Manifest manifest = new Manifest(config, configSource, overrides, runtime);
         manifest.write(outDir);
@@ -161,11 +165,10 @@ public final class BenchRunner {
         for (Variant v : variants) {
             torch.manual_seed(seed);
             SpikingNetwork network = new SpikingNetwork(v.model(p), p.nIn(), Math.max(2, p.classes()));
-            String kernels = p.kernels().name().toLowerCase(Locale.ROOT);
-            if (!network.kernels().name().equals(kernels)) {
-                throw new BenchException("kernels \"" + kernels + "\" requested, but the network runs \""
-                        + network.kernels().name() + "\" (" + KernelLibrary.status() + "); build the native"
-                        + " kernels (mvn package with a C compiler) or measure kernels [\"torch\"] only");
+            if (p.kernels() == ModelConfig.Kernels.NATIVE && !network.kernelSelection().isNative()) {
+                throw new BenchException("kernels \"native\" requested, but the network runs LibTorch ops ("
+                        + network.kernelSelection().reason() + "); build the native kernels (mvn package with a C"
+                        + " compiler) or measure kernels [\"auto\"] or [\"torch\"]");
             }
             harnesses.add(new MethodHarness(network, p.scope(), input, labels));
         }
@@ -215,7 +218,7 @@ public final class BenchRunner {
                 Stats f = Stats.of(forward[m]);
                 Stats b = Stats.of(backward[m]);
                 Stats s = Stats.of(step[m]);
-                rows.add(new BenchRow(index, v.methodName(), v.d(), p.kernels().name().toLowerCase(Locale.ROOT),
+                rows.add(new BenchRow(index, v.methodName(), v.d(), harnesses.get(m).kernels(),
                         p.batch(), p.nIn(), p.hidden(), p.layers(), p.tLen(), v.recurrentAt(p), p.perNeuronBeta(),
                         p.learnBeta(), p.scope().name().toLowerCase(Locale.ROOT), p.baseline(), n,
                         f.median(), f.iqr(), b.median(), b.iqr(), Stats.of(optimizer[m]).median(), s.median(),

@@ -51,6 +51,11 @@ final class MethodHarness {
         this.optimizer = new Adam(network.parameters(), new AdamOptions(LEARNING_RATE));
     }
 
+    /** {@return the kernels the network runs: {@code native} or {@code torch}} */
+    String kernels() {
+        return network.kernels().name();
+    }
+
     /** Runs and times one training step. */
     @SuppressWarnings("try") // the scope frees the step's tensors
     Step step() {

@@ -33,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder (default: <results_dir>/<name> from the config).")
     Path out;
 
-    @Option(names = "--kernels", paramLabel = "native|torch",
+    @Option(names = "--kernels", paramLabel = "auto|native|torch",
             description = "Run every sweep with these kernels only (shorthand for --set 'sweeps.*.kernels=[...]').")
     String kernels;
 

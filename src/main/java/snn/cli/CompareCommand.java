@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import snn.training.RunComparison;
+import snn.training.RunFolder;
 import snn.training.TrainingException;
 
 /** {@code snn compare RUN...}: accuracy, time per batch, speed-up and spike reduction against a baseline run. */
@@ -29,6 +30,7 @@ final class CompareCommand implements Callable<Integer> {
         if (base < 0) {
             throw new TrainingException("--baseline " + baseline + " is not one of the compared runs " + runs);
         }
+        runs.forEach(RunFolder::open);
         System.out.print(RunComparison.table(RunComparison.compare(runs, base)));
         return 0;
     }

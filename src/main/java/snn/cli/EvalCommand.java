@@ -10,8 +10,11 @@ import picocli.CommandLine.Option;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.interop.Checkpoints;
+import snn.nativekernels.NativeKernels;
+import snn.runtime.Device;
 import snn.training.Evaluation;
 import snn.training.RunEvaluation;
+import snn.training.RunFolder;
 
 /** {@code snn eval --run DIR}: the selected model of a run on the test split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -33,11 +36,13 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         Evaluation e;
         if (run != null && checkpoint == null && config == null) {
-            ExperimentConfig saved = ConfigLoader.load(run.resolve("config.json"), java.util.List.of());
+            ExperimentConfig saved = ConfigLoader.load(RunFolder.open(run).file(RunFolder.CONFIG), java.util.List.of());
+            printKernels(saved);
             e = RunEvaluation.evaluate(run, saved, DataSources.open(saved).test());
         } else if (run == null && checkpoint != null) {
             ExperimentConfig cfg = config != null ? ConfigLoader.load(config, java.util.List.of())
                     : Checkpoints.load(checkpoint).config();
+            printKernels(cfg);
             e = RunEvaluation.evaluateCheckpoint(checkpoint, cfg, DataSources.open(cfg).test());
         } else {
             throw new snn.training.TrainingException("give --run RUN_DIR, or --checkpoint FILE [--config FILE]");
@@ -55,5 +60,10 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println(sb);
         }
         return 0;
+    }
+
+    private static void printKernels(ExperimentConfig config) {
+        System.out.println("kernels: " + NativeKernels.choose(config.model().kernels(),
+                Device.parse(config.runtime().device())).describe());
     }
 }

@@ -18,6 +18,7 @@ import snn.models.SpikingNetwork;
 import snn.plots.RasterFigure;
 import snn.plots.TrainingFigures;
 import snn.training.RunEvaluation;
+import snn.training.RunFolder;
 
 /** {@code snn plot curves|compare|raster}: figures of training runs, as PNG and SVG. */
 @Command(name = "plot", mixinStandardHelpOptions = true, description = "Draws figures of training runs (PNG and SVG).",
@@ -42,7 +43,7 @@ final class PlotCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            report(TrainingFigures.curves(run, run.resolve("figures")));
+            report(TrainingFigures.curves(RunFolder.open(run).dir(), run.resolve(RunFolder.FIGURES)));
             return 0;
         }
     }
@@ -58,6 +59,7 @@ final class PlotCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
+            runs.forEach(RunFolder::open);
             report(TrainingFigures.comparison(runs, out));
             return 0;
         }
@@ -74,13 +76,13 @@ final class PlotCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ExperimentConfig config = ConfigLoader.load(run.resolve("config.json"), List.of());
+            ExperimentConfig config = ConfigLoader.load(RunFolder.open(run).file(RunFolder.CONFIG), List.of());
             SpikeDataset test = DataSources.open(config).test();
             SpikingNetwork net = RunEvaluation.selectedModel(run, config, test);
             Inference.Recording r = Inference.record(net, test, sample);
             try {
                 report(RasterFigure.write(r, String.format("%s, test sample %d (label %d, predicted %d)",
-                        run.getFileName(), sample, test.label(sample), r.predicted()), run.resolve("figures"),
+                        run.getFileName(), sample, test.label(sample), r.predicted()), run.resolve(RunFolder.FIGURES),
                         "raster_sample" + sample));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

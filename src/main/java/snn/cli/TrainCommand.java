@@ -1,12 +1,9 @@
 package snn.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +12,7 @@ import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
 import snn.training.DryRun;
+import snn.training.RunFolder;
 import snn.training.Trainer;
 import snn.training.TrainingException;
 
@@ -33,15 +31,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "Override a config value, e.g. --set training.epochs=3 (repeatable).")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--out", description = "Run folder (default: <results_dir>/<name>).")
+    @Option(names = "--out", description = "Run folder (default: <results_dir>/<name>, or <name>-2, <name>-3, ... when"
+            + " that holds an earlier run).")
     Path out;
 
-    @Option(names = "--force", description = "Overwrite the files of an existing run folder.")
+    @Option(names = "--force", description = "Write into <results_dir>/<name> (or --out) even when it holds an earlier"
+            + " run, replacing its files.")
     boolean force;
 
-    @Option(names = "--kernels", paramLabel = "native|torch",
-            description = "Neuron dynamics implementation: the fused native kernels or LibTorch ops (default: the"
-                    + " config's model.kernels).")
+    @Option(names = "--kernels", paramLabel = "auto|native|torch",
+            description = "Neuron dynamics implementation: auto (the fused native kernels where built, else LibTorch"
+                    + " ops), native or torch (default: the config's model.kernels, itself auto by default).")
     String kernels;
 
     @Option(names = "--dry-run", description = "Print shapes, a memory estimate and steps per epoch; do not train.")
@@ -56,8 +56,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");
         }
         if (resume != null) {
-            ExperimentConfig saved = ConfigLoader.load(resume.resolve("config.json"), overrides);
-            new Trainer(saved, DataSources.open(saved), System.out).resume(resume);
+            RunFolder run = RunFolder.open(resume);
+            ExperimentConfig saved = ConfigLoader.load(run.file(RunFolder.CONFIG), overrides);
+            new Trainer(saved, DataSources.open(saved), System.out).resume(run.dir());
             return 0;
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
@@ -65,24 +66,14 @@ final class TrainCommand implements Callable<Integer> {
             System.out.print(DryRun.describe(experiment));
             return 0;
         }
-        Path runDir = out != null ? out : Path.of(experiment.resultsDir(), experiment.name());
-        if (!force && hasFiles(runDir)) {
-            throw new TrainingException("run folder " + runDir + " already holds a run; choose another name"
-                    + " (--set name=...), another folder (--out), or overwrite it with --force");
-        }
         DatasetSplits data = DataSources.open(experiment);
-        new Trainer(experiment, data, System.out).fit(runDir);
+        Path named = Path.of(experiment.resultsDir(), experiment.name());
+        RunFolder run = out != null ? RunFolder.overwrite(out, force)
+                : force ? RunFolder.overwrite(named, true)
+                : RunFolder.claim(Path.of(experiment.resultsDir()), experiment.name());
+        System.out.println("run folder: " + run.dir() + (run.dir().equals(named) || out != null ? ""
+                : " (" + named + " holds an earlier run)"));
+        new Trainer(experiment, data, System.out).fit(run.dir());
         return 0;
-    }
-
-    private static boolean hasFiles(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.findAny().isPresent();
-        } catch (IOException e) {
-            return true;
-        }
     }
 }

@@ -23,16 +23,39 @@ public final class ConfigException extends IllegalArgumentException implements U
     }
 
     /**
-     * One problem: where ({@code model.d}) and what is wrong.
+     * One problem: where ({@code model.d}), what is wrong, and which {@code --set} override put the value there.
      *
-     * @param path the JSON path at fault, e.g. {@code model.hidden[0]}, or a marker such as {@code (file)},
-     *             {@code (syntax)}, {@code (root)} or {@code --set key}
+     * @param path    the JSON path at fault, e.g. {@code model.hidden[0]}, or a marker such as {@code (file)},
+     *                {@code (syntax)} or {@code (root)}
      * @param message what is wrong and what was expected
+     * @param origin  the override that set the value, e.g. {@code --set model.d=200}, or {@code null} when the value
+     *                comes from the file (or is a default)
      */
-    public record ConfigError(String path, String message) {
+    public record ConfigError(String path, String message, String origin) {
+
+        /**
+         * A problem with a value from the file itself.
+         *
+         * @param path    the JSON path at fault
+         * @param message what is wrong and what was expected
+         */
+        public ConfigError(String path, String message) {
+            this(path, message, null);
+        }
+
+        /**
+         * This problem attributed to an override.
+         *
+         * @param override the override's text, e.g. {@code --set model.d=200}
+         * @return a copy with {@code origin} set
+         */
+        public ConfigError from(String override) {
+            return new ConfigError(path, message, override);
+        }
+
         @Override
         public String toString() {
-            return path + ": " + message;
+            return origin == null ? path + ": " + message : path + " (" + origin + "): " + message;
         }
     }
 
@@ -41,8 +64,17 @@ public final class ConfigException extends IllegalArgumentException implements U
         return errors;
     }
 
+    /**
+     * The header names where the problems come from: the file, its {@code --set} overrides, or both. A file that is
+     * fine is not blamed for a bad override.
+     */
     private static String format(String source, List<ConfigError> errors) {
-        StringBuilder sb = new StringBuilder("invalid config ").append(source).append(" (")
+        long fromOverrides = errors.stream().filter(e -> e.origin() != null).count();
+        String where = fromOverrides == 0 ? "invalid config " + source
+                : fromOverrides == errors.size() ? "invalid --set override" + (fromOverrides == 1 ? "" : "s") + " of "
+                        + source
+                : "invalid config " + source + " and --set overrides";
+        StringBuilder sb = new StringBuilder(where).append(" (")
                 .append(errors.size()).append(errors.size() == 1 ? " error)" : " errors)");
         for (ConfigError e : errors) {
             sb.append("\n  ").append(e);

@@ -6,8 +6,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -123,18 +126,41 @@ public final class ConfigLoader {
             throw new ConfigException(source, List.of(new ConfigError("(root)", "expected a JSON object")));
         }
         List<ConfigError> errors = new ArrayList<>();
+        Map<String, String> origins = new LinkedHashMap<>();
         for (String o : overrides) {
-            applyOverride((ObjectNode) tree, o, errors);
+            applyOverride((ObjectNode) tree, o, errors, origins);
         }
+        errors.addAll(ConfigSchema.check((ObjectNode) tree, type));
+        T config;
+        try {
+            config = bind(tree, type, source);
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            throw new ConfigException(source, attribute(errors, origins));
+        }
+        Set<String> found = errors.stream().map(ConfigError::path).collect(Collectors.toSet());
+        validator.apply(config).stream().filter(p -> !found.contains(p.path())).forEach(errors::add);
         if (!errors.isEmpty()) {
-            throw new ConfigException(source, errors);
-        }
-        T config = bind(tree, type, source);
-        List<ConfigError> problems = validator.apply(config);
-        if (!problems.isEmpty()) {
-            throw new ConfigException(source, problems);
+            throw new ConfigException(source, attribute(errors, origins));
         }
         return config;
+    }
+
+    /** Names the override behind each error whose path an override set (the path itself or a parent of it). */
+    private static List<ConfigError> attribute(List<ConfigError> errors, Map<String, String> origins) {
+        List<ConfigError> out = new ArrayList<>(errors.size());
+        for (ConfigError e : errors) {
+            String origin = e.origin();
+            for (Map.Entry<String, String> o : origins.entrySet()) {
+                String p = o.getKey();
+                if (origin == null && (e.path().equals(p) || e.path().startsWith(p + ".")
+                        || e.path().startsWith(p + "["))) {
+                    origin = o.getValue();
+                }
+            }
+            out.add(origin == null ? e : e.from(origin));
+        }
+        return out;
     }
 
     private static <T> T bind(JsonNode tree, Class<T> type, String source) {
@@ -190,11 +216,16 @@ public final class ConfigLoader {
         return sb.isEmpty() ? "(root)" : sb.toString();
     }
 
-    /** Applies {@code a.b=value}; a key segment may be a list index or {@code *} (every element). */
-    private static void applyOverride(ObjectNode root, String override, List<ConfigError> errors) {
+    /**
+     * Applies {@code a.b=value}; a key segment may be a list index or {@code *} (every element). Records in
+     * {@code origins} the JSON path of every value set (e.g. {@code sweeps[0].kernels}) with the override's text.
+     */
+    private static void applyOverride(ObjectNode root, String override, List<ConfigError> errors,
+            Map<String, String> origins) {
+        String origin = "--set " + override;
         int eq = override.indexOf('=');
         if (eq <= 0) {
-            errors.add(new ConfigError("--set " + override, "expected key=value, e.g. training.epochs=3"));
+            errors.add(new ConfigError("(override)", "expected key=value, e.g. training.epochs=3", origin));
             return;
         }
         String key = override.substring(0, eq);
@@ -208,10 +239,11 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             value = root.textNode(raw);
         }
-        set(root, key.split("\\."), 0, value, key, errors);
+        set(root, key.split("\\."), 0, value, "", origin, errors, origins);
     }
 
-    private static void set(JsonNode node, String[] keys, int i, JsonNode value, String key, List<ConfigError> errors) {
+    private static void set(JsonNode node, String[] keys, int i, JsonNode value, String at, String origin,
+            List<ConfigError> errors, Map<String, String> origins) {
         String k = keys[i];
         boolean last = i == keys.length - 1;
         if (node instanceof ArrayNode array) {
@@ -223,31 +255,35 @@ public final class ConfigLoader {
             } else if (k.matches("\\d+") && Integer.parseInt(k) < array.size()) {
                 indices.add(Integer.parseInt(k));
             } else {
-                errors.add(new ConfigError("--set " + key, "'" + k + "' is not an index of a list of " + array.size()
-                        + " (use 0.." + (array.size() - 1) + " or *)"));
+                errors.add(new ConfigError(at, "'" + k + "' is not an index of a list of " + array.size()
+                        + " (use 0.." + (array.size() - 1) + " or *)", origin));
                 return;
             }
             for (int j : indices) {
+                String element = at + "[" + j + "]";
                 if (last) {
                     array.set(j, value);
+                    origins.put(element, origin);
                 } else {
-                    set(array.get(j), keys, i + 1, value, key, errors);
+                    set(array.get(j), keys, i + 1, value, element, origin, errors, origins);
                 }
             }
             return;
         }
         if (!(node instanceof ObjectNode object)) {
-            errors.add(new ConfigError("--set " + key, "'" + keys[i - 1] + "' is not an object or a list"));
+            errors.add(new ConfigError(at, "'" + keys[i - 1] + "' is not an object or a list", origin));
             return;
         }
+        String child = at.isEmpty() ? k : at + "." + k;
         if (last) {
             object.set(k, value);
+            origins.put(child, origin);
             return;
         }
-        JsonNode child = object.get(k);
-        if (child == null || child.isNull()) {
-            child = object.putObject(k);
+        JsonNode next = object.get(k);
+        if (next == null || next.isNull()) {
+            next = object.putObject(k);
         }
-        set(child, keys, i + 1, value, key, errors);
+        set(next, keys, i + 1, value, child, origin, errors, origins);
     }
 }

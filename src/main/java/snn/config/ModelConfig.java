@@ -20,7 +20,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param perNeuronBeta   one beta per neuron (default) or one per layer
  * @param learnBeta       beta trained with the weights (default true)
  * @param surrogate       the spike function's pseudo-derivative (default fast sigmoid, scale 10)
- * @param kernels         {@code torch} (LibTorch ops) or {@code native} (fused C kernels, when built)
+ * @param kernels         {@code auto} (default: the fused native kernels where they are built and serve the
+ *                        layer, else LibTorch ops), {@code native} or {@code torch}
  */
 public record ModelConfig(
         Kind kind,
@@ -51,7 +52,7 @@ public record ModelConfig(
         perNeuronBeta = perNeuronBeta != null ? perNeuronBeta : true;
         learnBeta = learnBeta != null ? learnBeta : true;
         surrogate = surrogate != null ? surrogate : SurrogateConfig.DEFAULT;
-        kernels = kernels != null ? kernels : Kernels.TORCH;
+        kernels = kernels != null ? kernels : Kernels.AUTO;
     }
 
     /**
@@ -218,9 +219,9 @@ public record ModelConfig(
         }
 
         /**
-         * Sets the implementation of the neuron dynamics (default {@code TORCH}).
+         * Sets the implementation of the neuron dynamics (default {@code AUTO}).
          *
-         * @param kernels {@link Kernels#TORCH} or {@link Kernels#NATIVE}
+         * @param kernels {@link Kernels#AUTO}, {@link Kernels#NATIVE} or {@link Kernels#TORCH}
          * @return this builder
          */
         public Builder kernels(Kernels kernels) {
@@ -267,9 +268,14 @@ public record ModelConfig(
 
     /** Which implementation computes the neuron dynamics. */
     public enum Kernels {
+        /**
+         * The fastest correct path: the fused C kernels where the native library is loaded and serves the layer
+         * (float32 tensors on the CPU), LibTorch ops otherwise.
+         */
+        @JsonProperty("auto") AUTO,
+        /** The fused C kernels, as {@link #AUTO} does; asked for explicitly, so a fallback is reported as such. */
+        @JsonProperty("native") NATIVE,
         /** LibTorch tensor operations, on any device. */
-        @JsonProperty("torch") TORCH,
-        /** The fused C kernels when the native library was built and loads, else LibTorch (with a message). */
-        @JsonProperty("native") NATIVE
+        @JsonProperty("torch") TORCH
     }
 }

@@ -5,16 +5,20 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 
 /**
  * Writes files so that readers see either the old content or the complete new content, never a partial file:
  * the bytes go to a temporary file in the same folder, are forced to disk, and the file is renamed over the target.
  */
 public final class AtomicFiles {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {
     }
@@ -98,7 +102,7 @@ public final class AtomicFiles {
     public static void writeVia(Path target, PathWriter writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = newTemporaryFile(dir, target.getFileName().toString());
         try {
             writer.writeTo(tmp);
             try (FileChannel written = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -113,6 +117,23 @@ public final class AtomicFiles {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
+        }
+    }
+
+    /**
+     * A new empty file {@code .<name>.<random>.tmp} in {@code dir}, created the way programs create files, so its
+     * permissions follow the process's umask (0644 under the usual 022) rather than {@code Files.createTempFile}'s
+     * owner-only 0600, which the renamed result file would keep.
+     */
+    private static Path newTemporaryFile(Path dir, String name) throws IOException {
+        while (true) {
+            Path tmp = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                // another writer's temporary file: draw another name
+            }
         }
     }
 

@@ -33,14 +33,15 @@ public final class SpikingNetwork extends Module {
     private final int classes;
     private final List<SpikingLayer> hidden = new ArrayList<>();
     private final SpikingLayer readout;
+    private final NativeKernels.Selection selection;
     private final NeuronKernels kernels;
     // Held so the Java peer of the registered container is not collected while libtorch still calls into it.
     private final Module hiddenContainer;
 
     /**
      * Builds the layers and registers their parameters, drawing initial weights from the current generator (see
-     * {@link snn.neurons.Initialisation#seeded}). When {@code config} asks for native kernels that cannot be loaded,
-     * the network uses the LibTorch ops and says so once per process on standard error.
+     * {@link snn.neurons.Initialisation#seeded}). The kernels follow {@link NativeKernels#choose} for the configured
+     * choice and the runtime's device; {@link #kernelSelection()} says which run and why.
      *
      * @param config  the model settings, validated (as by {@link snn.config.ConfigValidator#check}): kind, hidden
      *                sizes, recurrence, time constants, surrogate, kernels
@@ -54,7 +55,8 @@ public final class SpikingNetwork extends Module {
         Surrogate surrogate = config.surrogate().build();
         Beta hiddenBeta = Beta.fromTau(config.hiddenTau(), config.perNeuronBeta(), config.learnBeta());
         Beta readoutBeta = Beta.fromTau(config.readoutTau(), config.perNeuronBeta(), config.learnBeta());
-        kernels = NativeKernels.select(config.kernels());
+        selection = NativeKernels.choose(config.kernels(), NativeKernels.currentDevice());
+        kernels = selection.kernels();
         hiddenContainer = register_module("hidden", new Module());
         int width = inputs;
         for (int i = 0; i < config.hidden().size(); i++) {
@@ -146,5 +148,10 @@ public final class SpikingNetwork extends Module {
     /** {@return the kernels in effect: the LibTorch ops, or the native ones when configured and loadable} */
     public NeuronKernels kernels() {
         return kernels;
+    }
+
+    /** {@return which kernels compute the dynamics and why (for logs and manifests)} */
+    public NativeKernels.Selection kernelSelection() {
+        return selection;
     }
 }

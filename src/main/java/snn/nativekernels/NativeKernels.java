@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -23,6 +22,8 @@ import snn.neurons.NeuronKernels;
 import snn.neurons.Projection;
 import snn.neurons.Surrogate;
 import snn.neurons.Tensors;
+import snn.runtime.Device;
+import snn.runtime.TorchRuntime;
 
 /**
  * Layers computed by the fused C kernels of {@code src/main/native} ({@link KernelLibrary}): the input projection
@@ -69,8 +70,6 @@ public final class NativeKernels implements NeuronKernels {
      */
     static final double EVENT_DRIVEN_DENSITY = 0.1;
 
-    private static final AtomicBoolean FALLBACK_REPORTED = new AtomicBoolean();
-
     /** Tensors a layer's result depends on, in the order of {@link Link#grads}. */
     private static final int INPUT = 0;
     private static final int W_IN = 1;
@@ -91,26 +90,70 @@ public final class NativeKernels implements NeuronKernels {
     }
 
     /**
-     * The kernels for a configured choice: the native ones when requested and the library loads; otherwise
-     * LibTorch ops, saying once per process (on standard error) why native kernels were requested but are not used.
+     * What computes a network's neuron dynamics, and why: the outcome of {@link #choose}.
      *
-     * @param choice the configured kernels, {@code TORCH} or {@code NATIVE}
+     * @param kernels   the kernels the layers use: the native ones, or {@link NeuronKernels#TORCH}
+     * @param requested the configured choice
+     * @param reason    why these kernels run, e.g. {@code "loaded from /path/libsnnkernels.so"} or
+     *                  {@code "native kernel library libsnnkernels.so not found (...)"}
+     */
+    public record Selection(NeuronKernels kernels, ModelConfig.Kernels requested, String reason) {
+
+        /** {@return whether the native kernels run} */
+        public boolean isNative() {
+            return kernels != NeuronKernels.TORCH;
+        }
+
+        /**
+         * {@return one line for logs, e.g. {@code native kernels (auto; loaded from ...)} or {@code LibTorch ops
+         * (auto; native kernels unavailable: ...)}}
+         */
+        public String describe() {
+            String choice = requested.name().toLowerCase(java.util.Locale.ROOT);
+            return (isNative() ? "native kernels" : "LibTorch ops") + " (model.kernels = " + choice + "; " + reason
+                    + ")";
+        }
+    }
+
+    /**
+     * Chooses the kernels for a configured choice: with {@code AUTO} or {@code NATIVE}, the native kernels when the
+     * library loads and the device is the CPU, LibTorch ops otherwise (the {@link Selection#reason()} says why);
+     * with {@code TORCH}, LibTorch ops. Layers the native kernels do not serve (tensors other than float32 on the
+     * CPU) run their LibTorch ops in any case.
+     *
+     * @param choice the configured kernels
+     * @param device the device the network runs on
+     * @return the kernels and why they were chosen
+     */
+    public static Selection choose(ModelConfig.Kernels choice, Device device) {
+        if (choice == ModelConfig.Kernels.TORCH) {
+            return new Selection(NeuronKernels.TORCH, choice, "as configured");
+        }
+        if (device != Device.CPU) {
+            return new Selection(NeuronKernels.TORCH, choice, "the native kernels serve CPU tensors only, the run is"
+                    + " on " + device);
+        }
+        Optional<NeuronKernels> nativeKernels = load();
+        return nativeKernels.map(k -> new Selection(k, choice, KernelLibrary.status()))
+                .orElseGet(() -> new Selection(NeuronKernels.TORCH, choice, "native kernels unavailable: "
+                        + KernelLibrary.status()));
+    }
+
+    /**
+     * The kernels for a configured choice on the device of the current runtime ({@link TorchRuntime#current()}, the
+     * CPU when not initialised): {@link #choose}'s kernels.
+     *
+     * @param choice the configured kernels
      * @return {@link NeuronKernels#TORCH}, or native kernels from which each layer takes its own
      *         {@link NeuronKernels#forLayer()} instance
      */
     public static NeuronKernels select(ModelConfig.Kernels choice) {
-        if (choice != ModelConfig.Kernels.NATIVE) {
-            return NeuronKernels.TORCH;
-        }
-        Optional<NeuronKernels> nativeKernels = load();
-        if (nativeKernels.isPresent()) {
-            return nativeKernels.get();
-        }
-        if (FALLBACK_REPORTED.compareAndSet(false, true)) {
-            System.err.println("snn: native kernels unavailable (" + KernelLibrary.status()
-                    + "); using the LibTorch path");
-        }
-        return NeuronKernels.TORCH;
+        return choose(choice, currentDevice()).kernels();
+    }
+
+    /** {@return the device of the initialised runtime, or the CPU} */
+    public static Device currentDevice() {
+        return TorchRuntime.current().map(TorchRuntime.Report::device).orElse(Device.CPU);
     }
 
     /**

@@ -23,7 +23,7 @@ public record MetricsTable(Path file, List<String> header, List<double[]> rows) 
      * @throws TrainingException when the file is missing, unreadable or holds no completed epoch
      */
     public static MetricsTable read(Path runDir) {
-        Path file = runDir.resolve("metrics.csv");
+        Path file = runDir.resolve(RunFolder.METRICS);
         try {
             List<String> lines = Files.readAllLines(file);
             if (lines.size() < 2) {

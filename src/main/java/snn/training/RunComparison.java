@@ -78,7 +78,7 @@ public final class RunComparison {
 
     /** test accuracy, ms per batch, epoch seconds (without the first epoch when there are more), spikes/sample. */
     private static double[] read(Path run) {
-        Path summaryFile = run.resolve("summary.json");
+        Path summaryFile = run.resolve(RunFolder.SUMMARY);
         try {
             JsonNode summary = ConfigLoader.mapper().readTree(summaryFile.toFile());
             MetricsTable metrics = MetricsTable.read(run);

@@ -64,9 +64,6 @@ public final class Trainer {
 
     private static final ObjectMapper JSON = ConfigLoader.mapper();
 
-    /** The selected model of a run, as an snn checkpoint (torch format; {@code snn export} reads it). */
-    public static final String MODEL_FILE = "model.pt";
-
     private final ExperimentConfig config;
     private final DatasetSplits data;
     private final Progress progress;
@@ -142,15 +139,16 @@ public final class Trainer {
             firstEpoch = p.epoch() + 1;
             progress.line(String.format(Locale.ROOT, "resuming %s after epoch %d of %d (lr %.3g, best epoch %d)",
                     runDir, p.epoch(), t.epochs(), lr, bestEpoch));
-            recordResume(runDir, p.epoch());
+            recordResume(runDir, p.epoch(), net);
         } else {
-            writeJson(runDir.resolve("config.json"), config);
-            writeJson(runDir.resolve("manifest.json"), manifest());
+            writeJson(runDir.resolve(RunFolder.CONFIG), config);
+            writeJson(runDir.resolve(RunFolder.MANIFEST), manifest(net));
         }
         progress.line(String.format(Locale.ROOT, "training %s: %s on %s (%d train / %s validation / %d test samples)"
                 + ", %s", config.name(), describe(config), data.train().name(), data.train().size(),
                 data.validationSplit().map(v -> Integer.toString(v.size())).orElse("no"), data.test().size(),
                 TorchRuntime.current().orElseThrow()));
+        progress.line("kernels: " + net.kernelSelection().describe());
 
         try (BatchLoader loader = new BatchLoader(data.train(), t.batchSize(), true, config.data().augment(),
                 config.seed())) {
@@ -172,7 +170,7 @@ public final class Trainer {
                     bestScore = score;
                     bestEpoch = epoch;
                     best = snapshot(net);
-                    Checkpoints.save(net, config, runDir.resolve(MODEL_FILE));
+                    Checkpoints.save(net, config, runDir.resolve(RunFolder.MODEL));
                 }
                 progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.2f%%,%s test acc"
                         + " %.2f%%, %.1f spikes/sample, %.1f ms/batch, %.1f s%s", epoch, t.epochs(), pass.loss,
@@ -197,9 +195,9 @@ public final class Trainer {
         Parameters.load(net, best);
         Evaluation finalTest = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
         TrainingResult result = new TrainingResult(runDir, bestEpoch, selection, finalTest, List.copyOf(history));
-        writeJson(runDir.resolve("summary.json"), summary(result));
+        writeJson(runDir.resolve(RunFolder.SUMMARY), summary(result));
         try {
-            snn.plots.TrainingFigures.curves(runDir, runDir.resolve("figures"));
+            snn.plots.TrainingFigures.curves(runDir, runDir.resolve(RunFolder.FIGURES));
         } catch (IOException | RuntimeException e) {
             progress.line("could not draw the training curves: " + e.getMessage());
         }
@@ -224,6 +222,7 @@ public final class Trainer {
         int skipped = 0;
         long start = System.nanoTime();
         Iterator<Batch> it = loader.epoch(epoch);
+        progress.epochStart();
         for (int b = 1; b <= batches; b++) {
             try (PointerScope scope = new PointerScope()) {
                 Batch batch = it.next();
@@ -288,22 +287,27 @@ public final class Trainer {
                 + (m.recurrent() ? " recurrent" : "") + " " + m.hidden();
     }
 
-    private Map<String, Object> manifest() {
+    private Map<String, Object> manifest(SpikingNetwork net) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("run", config.name());
         m.put("seed", config.seed());
         m.put("dataset", data.train().name());
-        m.putAll(provenance());
+        m.putAll(provenance(net));
         return m;
     }
 
-    /** The dataset's files (with their checksums) and this process's machine, libraries and code version. */
-    private Map<String, Object> provenance() {
+    /**
+     * The dataset's files (with their checksums), the kernels that compute the dynamics, and this process's machine,
+     * libraries and code version.
+     */
+    private Map<String, Object> provenance(SpikingNetwork net) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (config.data().root() != null) {
             m.put("dataset_root", config.data().root().toAbsolutePath().toString());
             m.put("dataset_files", datasetFiles(config.data().root()));
         }
+        m.put("kernels", net.kernelSelection().isNative() ? "native" : "torch");
+        m.put("kernels_detail", net.kernelSelection().describe());
         m.putAll(MachineInfo.describe());
         return m;
     }
@@ -314,13 +318,13 @@ public final class Trainer {
      * and code version, and every config value that differs from the saved config, e.g. {@code training.epochs}
      * raised to train for longer); {@code config.json} is then rewritten as the config now in effect.
      */
-    private void recordResume(Path runDir, int afterEpoch) {
-        Path configFile = runDir.resolve("config.json");
-        Path manifestFile = runDir.resolve("manifest.json");
+    private void recordResume(Path runDir, int afterEpoch, SpikingNetwork net) {
+        Path configFile = runDir.resolve(RunFolder.CONFIG);
+        Path manifestFile = runDir.resolve(RunFolder.MANIFEST);
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("after_epoch", afterEpoch);
         entry.put("time", Instant.now().toString());
-        entry.putAll(provenance());
+        entry.putAll(provenance(net));
         Map<String, String> changes = new TreeMap<>();
         try {
             if (Files.isRegularFile(configFile)) {
@@ -336,9 +340,9 @@ public final class Trainer {
         try {
             manifest = Files.isRegularFile(manifestFile)
                     ? JSON.readValue(manifestFile.toFile(), new TypeReference<LinkedHashMap<String, Object>>() { })
-                    : manifest();
+                    : manifest(net);
         } catch (IOException e) {
-            manifest = manifest();
+            manifest = manifest(net);
             manifest.put("manifest_of_start", "unreadable (" + e.getMessage() + "); this one describes the resume");
         }
         List<Object> resumes = new ArrayList<>();
@@ -413,9 +417,9 @@ public final class Trainer {
         StringBuilder csv = new StringBuilder(EpochMetrics.header(history.get(0).spikesPerSample().size())).append('\n');
         history.forEach(m -> csv.append(m.csv()).append('\n'));
         try {
-            AtomicFiles.writeString(runDir.resolve("metrics.csv"), csv.toString());
+            AtomicFiles.writeString(runDir.resolve(RunFolder.METRICS), csv.toString());
         } catch (IOException e) {
-            throw new TrainingException("cannot write " + runDir.resolve("metrics.csv") + ": " + e.getMessage(), e);
+            throw new TrainingException("cannot write " + runDir.resolve(RunFolder.METRICS) + ": " + e.getMessage(), e);
         }
     }
 

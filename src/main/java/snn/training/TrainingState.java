@@ -32,7 +32,7 @@ import snn.models.SpikingNetwork;
  */
 final class TrainingState {
 
-    static final String FILE = "training-state.pt";
+    static final String FILE = RunFolder.STATE;
     private static final ObjectMapper JSON = ConfigLoader.mapper();
 
     /** Progress of a run after {@code epoch} completed epochs. */

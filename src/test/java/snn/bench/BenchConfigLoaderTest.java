@@ -98,7 +98,9 @@ class BenchConfigLoaderTest {
         BenchConfig one = parse(json, "sweeps.1.t_len=[16]");
         assertEquals(List.of(128), one.sweeps().get(0).tLen());
         assertEquals(List.of(16), one.sweeps().get(1).tLen());
-        assertError(errors(json, "sweeps.2.batch=[1]"), "--set sweeps.2.batch", "not an index of a list of 2");
+        List<ConfigError> bad = errors(json, "sweeps.2.batch=[1]");
+        assertError(bad, "sweeps", "not an index of a list of 2");
+        assertEquals("--set sweeps.2.batch=[1]", bad.get(0).origin());
     }
 
     @Test

@@ -40,9 +40,17 @@ class CliTest {
         CliRun o = run("--config", cfg.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(Files.exists(dir.resolve("tiny/summary.json")));
+        String first = Files.readString(dir.resolve("tiny/metrics.csv"));
         CliRun again = run("--config", cfg.toString());
-        assertEquals(2, again.code(), "an existing run is not overwritten without --force");
-        assertTrue(again.err().contains("--force"), again.err());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(Files.exists(dir.resolve("tiny-2/summary.json")), "the second run takes a folder of its own");
+        assertEquals(first, Files.readString(dir.resolve("tiny/metrics.csv")), "the first run is not overwritten");
+        CliRun forced = run("--config", cfg.toString(), "--force");
+        assertEquals(0, forced.code(), forced.err());
+        assertFalse(Files.exists(dir.resolve("tiny-3")), "--force writes into <results_dir>/<name>");
+        CliRun out = run("--config", cfg.toString(), "--out", dir.resolve("tiny").toString());
+        assertEquals(2, out.code(), "an explicit folder holding a run needs --force");
+        assertTrue(out.err().contains("--force"), out.err());
     }
 
     @Test

@@ -146,6 +146,43 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unknownKeysWrongTypesAndRangeErrorsAreReportedTogether() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                {"model": {"kind": "dblock", "d": 4, "hiden": [4], "recurrent": "yes"},
+                 "training": {"epochs": 0, "lr": "fast"}, "data": {"synthetic": {"t_len": 40, "chanels": 3}}}""",
+                List.of(), "many.json"));
+        List<String> paths = e.errors().stream().map(ConfigException.ConfigError::path).toList();
+        assertEquals(List.of("model.hiden", "model.recurrent", "training.lr", "data.synthetic.chanels",
+                "training.epochs"), paths, e.getMessage());
+        assertTrue(e.getMessage().startsWith("invalid config many.json (5 errors)"), e.getMessage());
+        assertTrue(e.errors().stream().allMatch(err -> err.origin() == null), e.getMessage());
+    }
+
+    @Test
+    void errorsOfOverridesNameTheOverrideNotTheFile() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(VALID,
+                List.of("model.hiden=64", "training.lr=-1"), "configs/quickstart.json"));
+        assertEquals(2, e.errors().size(), e.getMessage());
+        assertEquals("--set model.hiden=64", e.errors().get(0).origin());
+        assertEquals("--set training.lr=-1", e.errors().get(1).origin());
+        assertTrue(e.getMessage().startsWith("invalid --set overrides of configs/quickstart.json (2 errors)"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("model.hiden (--set model.hiden=64): unknown key 'hiden'"), e.getMessage());
+        assertTrue(e.getMessage().contains("training.lr (--set training.lr=-1): expected a learning rate in (0, 1)"),
+                e.getMessage());
+
+        // A cross-field rule broken by an override names it too; a problem of the file itself does not.
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
+                {"model": {"kind": "dblock", "d": 4}, "data": {"synthetic": {"t_len": 40}}, "training": {"gamma": 2}}""",
+                List.of("model.d=200"), "f.json"));
+        assertTrue(e.getMessage().startsWith("invalid config f.json and --set overrides (2 errors)"), e.getMessage());
+        assertEquals("--set model.d=200", e.errors().stream().filter(err -> err.path().equals("model.d")).findFirst()
+                .orElseThrow().origin());
+        assertEquals(null, e.errors().stream().filter(err -> err.path().equals("training.gamma")).findFirst()
+                .orElseThrow().origin());
+    }
+
+    @Test
     void malformedOverrideIsAnError() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse(VALID, List.of("training.epochs"), "inline"));

@@ -49,7 +49,7 @@ class RunComparisonTest {
                 SyntheticSpikes.splits(block.data().synthetic(), 2).test());
         assertEquals(b.test().accuracy(), again.accuracy(), 0.0);
         assertEquals(b.test().loss(), again.loss(), 1e-6);
-        Evaluation fromCheckpoint = RunEvaluation.evaluateCheckpoint(dir.resolve("block").resolve(Trainer.MODEL_FILE),
+        Evaluation fromCheckpoint = RunEvaluation.evaluateCheckpoint(dir.resolve("block").resolve(RunFolder.MODEL),
                 block, SyntheticSpikes.splits(block.data().synthetic(), 2).test());
         assertEquals(b.test().accuracy(), fromCheckpoint.accuracy(), 0.0);
     }
