@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes configs/paper/*.json: one config per experiment of the block and d-block papers.
 
-Hyperparameters follow ../shared/docs/algorithms.md sections 6 and 8 (the reference code). Run it again after
+Hyperparameters follow docs/specification.md sections 6 and 8 (the reference code). Run it again after
 changing a recipe; the JSON files are what snn reads.
 """
 import json

@@ -1,5 +1,5 @@
 /*
- * The block (d = 1) and d-block layers (algorithms.md sections 3 and 4), forward and backward, O(T) per neuron:
+ * The block (d = 1) and d-block layers (docs/specification.md sections 3 and 4), forward and backward, O(T) per neuron:
  * a sequential beta scan replaces the O(T^2) convolution and the first spike is found while scanning.
  *
  * Work units and time tiles are as in lif.c; with recurrence the unit is the whole sample, because block k+1

@@ -1,5 +1,5 @@
 /*
- * The standard LIF layer, step by step (algorithms.md section 2), forward and backward.
+ * The standard LIF layer, step by step (docs/specification.md section 2), forward and backward.
  *
  * One work unit is a sample b and a range of neurons [j0, j0 + n). Time runs in tiles (tile.h): the unit's rows
  * are moved to step-major scratch, the time loop runs over the tile with the neurons as the contiguous inner loop,

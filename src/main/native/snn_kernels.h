@@ -1,5 +1,5 @@
 /*
- * Fused CPU kernels for the neuron dynamics of snn (algorithms.md sections 2-4), called from Java through the
+ * Fused CPU kernels for the neuron dynamics of snn (docs/specification.md sections 2-4), called from Java through the
  * Foreign Function & Memory API (package snn.nativekernels).
  *
  * Conventions shared by every kernel:
@@ -25,13 +25,13 @@
 /* Bumped whenever a signature changes; the Java side refuses a library with another version. */
 #define SNN_KERNELS_ABI 3
 
-/* LIF variants (algorithms.md table 2.2). */
+/* LIF variants (docs/specification.md table 2.2). */
 enum { SNN_LIF_MULTI = 0, SNN_LIF_SINGLE = 1, SNN_LIF_INTEGRATOR = 2 };
 
-/* Surrogate derivatives dH/du of the spike function, u = V - threshold (algorithms.md 2.4). */
+/* Surrogate derivatives dH/du of the spike function, u = V - threshold (docs/specification.md 2.4). */
 enum { SNN_SURR_FAST_SIGMOID = 0, SNN_SURR_ARCTAN = 1, SNN_SURR_TRIANGLE = 2 };
 
-/* d-block recurrent reduction a_k = max_u s_u or sum_u s_u (algorithms.md 4.2.4). */
+/* d-block recurrent reduction a_k = max_u s_u or sum_u s_u (docs/specification.md 4.2.4). */
 enum { SNN_REC_MAX = 0, SNN_REC_SUM = 1 };
 
 /* h[j] = dH/du at u = v[j] - 1 for j < n: one loop per kind, so that each vectorises. */
@@ -68,7 +68,7 @@ SNN_API int32_t snn_abi_version(void);
  *  optionally recording the events (ev_pos, ev_val [B, ev_cap], ev_count [B]; NULL for none) for the backward
  *  pass, which then takes the same four arguments.
  *
- * Standard LIF forward (algorithms.md 2.1-2.2): U_t = beta V_{t-1} + I_t (+ W_rec s_{t-1} + b_rec for t >= 1).
+ * Standard LIF forward (docs/specification.md 2.1-2.2): U_t = beta V_{t-1} + I_t (+ W_rec s_{t-1} + b_rec for t >= 1).
  *  w_rec [N,N], b_rec [N]: recurrence, or NULL.
  *  spk  [B,N,T] spikes (NULL for the integrator).
  *  mem  [B,N,T] the reported membrane: U_t (multi, integrator) or the masked V_t (single).
@@ -95,7 +95,7 @@ SNN_API int32_t snn_lif_backward(int32_t mode, int32_t surrogate, float scale, i
         float *g_cur, float *g_w_in, float *g_b_in, float *g_beta, float *g_w, float *g_b, int32_t threads);
 
 /*
- * Block and d-block forward (algorithms.md 3.1 and 4.2). Time is cut into d blocks of L = floor(T/d) steps and,
+ * Block and d-block forward (docs/specification.md 3.1 and 4.2). Time is cut into d blocks of L = floor(T/d) steps and,
  * when r = T - dL > 0, one final block of r steps; d = 1 is the block layer. Each block starts from rest:
  *  V_0 = I_0 + c_k, V_u = beta V_{u-1} + I_u (no reset), faulty spikes H(V_u - 1), first of them kept.
  * With w_rec, c_{k+1} = W_rec a_k + b_rec where a_k marks the neurons that spiked in block k; c_0 = 0.

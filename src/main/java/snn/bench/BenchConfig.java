@@ -9,7 +9,7 @@ import snn.config.RuntimeConfig;
 
 /**
  * A benchmark run as read from a JSON file in {@code configs/} ({@link BenchConfigLoader}): one or more sweeps, each
- * the Cartesian product of its lists, measured with synthetic Poisson input (algorithms.md sections 7.4 and 9).
+ * the Cartesian product of its lists, measured with synthetic Poisson input (docs/specification.md sections 7.4 and 9).
  * Points that several sweeps share are measured once.
  *
  * @param name       run name; results go to {@code <results_dir>/<name>/} (default "bench")

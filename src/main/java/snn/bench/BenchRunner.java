@@ -25,7 +25,7 @@ import snn.runtime.TorchRuntime;
  * {@code results.csv}, {@code results.json}, {@code manifest.json} and the figures into the output folder. The
  * result files are rewritten after every point, so an interrupted run keeps what it measured.
  *
- * <p>Protocol (algorithms.md section 9): per point, {@code warmup} untimed steps of every method, then
+ * <p>Protocol (docs/specification.md section 9): per point, {@code warmup} untimed steps of every method, then
  * {@code repeats} timed steps, the methods interleaved round-robin with the starting method rotating each round,
  * so that load from other processes hits all methods alike; then one more untimed step per method for the peak
  * memory.

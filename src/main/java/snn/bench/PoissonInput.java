@@ -6,9 +6,9 @@ import org.bytedeco.pytorch.global.torch;
 import snn.neurons.Tensors;
 
 /**
- * The papers' synthetic benchmark input (algorithms.md section 7.4): per sample a rate r ~ U(0, 200), then every
- * (unit, step) entry Poisson(r / T) clipped to 1, so each input unit emits about r spikes over the window whatever T
- * is. Drawn from libtorch's global generator (seed it first).
+ * The papers' synthetic benchmark input (docs/specification.md section 7.4): per sample a rate r ~ U(0, 200), then
+ * every (unit, step) entry Poisson(r / T) clipped to 1, so each input unit emits about r spikes over the window
+ * whatever T is. Drawn from libtorch's global generator (seed it first).
  */
 final class PoissonInput {
 

@@ -3,7 +3,7 @@ package snn.config;
 import java.util.List;
 
 /**
- * The optimisation protocol (algorithms.md section 8).
+ * The optimisation protocol (docs/specification.md section 8).
  *
  * @param epochs                epochs to train (default 10)
  * @param batchSize             training batch (default 128)

@@ -11,7 +11,7 @@ import snn.config.ConfigException.ConfigError;
 import snn.config.DataConfig;
 
 /**
- * Opens the dataset a {@link DataConfig} names, as the papers prepare it (algorithms.md §7), and applies the
+ * Opens the dataset a {@link DataConfig} names, as the papers prepare it (docs/specification.md §7), and applies the
  * training/test limits and the validation split.
  *
  * <p>Files looked for under {@code data.root}:

@@ -2,7 +2,7 @@ package snn.data;
 
 /**
  * The papers' rule for turning events (unit, time in seconds) into a {@code [channels, t_len]} count tensor
- * ({@code SpikeTensorBuilder}, algorithms.md §7.1), reproduced with the reference's float32 arithmetic:
+ * ({@code SpikeTensorBuilder}, docs/specification.md §7.1), reproduced with the reference's float32 arithmetic:
  * <ol>
  *   <li>{@code channel = unit mod channels} (always non-negative);</li>
  *   <li>{@code bin = round(time * 1000 / dt)} computed in float32, rounding half to even; events with

@@ -3,7 +3,7 @@ package snn.data;
 import java.util.random.RandomGenerator;
 
 /**
- * The block paper's training-time image augmentation (algorithms.md §7.2), applied to an image with values in
+ * The block paper's training-time image augmentation (docs/specification.md §7.2), applied to an image with values in
  * [0, 1] before it is encoded as spikes, in this order and with torchvision's semantics:
  * <ol>
  *   <li>{@code RandomPerspective(distortionScale, p)}: each corner moves inwards by a random whole number of pixels

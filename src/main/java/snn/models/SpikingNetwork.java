@@ -18,7 +18,7 @@ import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
 
 /**
- * Hidden spiking layers of one kind, then a non-spiking readout whose membrane gives the logits (algorithms.md
+ * Hidden spiking layers of one kind, then a non-spiking readout whose membrane gives the logits (docs/specification.md
  * section 5). Parameters are named {@code hidden.<i>.input.weight}, {@code hidden.<i>.beta},
  * {@code hidden.<i>.recurrent.weight}, {@code readout.input.bias}, ...
  *

@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The d-block layer (algorithms.md section 4): time is cut into d blocks of L = floor(T/d) steps, plus a final
+ * The d-block layer (docs/specification.md section 4): time is cut into d blocks of L = floor(T/d) steps, plus a final
  * block of the remaining r = T - dL steps when r &gt; 0. Each block is a block layer started from rest (at most one
  * spike per neuron per block). With recurrence, block k+1 receives c = W_rec a_k + b_rec on its first step, where
  * a_k is the max (default) or the sum over block k's spikes, detached or not.

@@ -5,8 +5,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The closed-form pieces of the block model (algorithms.md section 3), as autograd-differentiable LibTorch ops on
- * {@code [batch, neurons, time]} tensors.
+ * The closed-form pieces of the block model (docs/specification.md section 3), as autograd-differentiable LibTorch
+ * ops on {@code [batch, neurons, time]} tensors.
  */
 public final class Dynamics {
 

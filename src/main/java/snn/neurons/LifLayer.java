@@ -9,8 +9,8 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The standard leaky integrate-and-fire layer, simulated step by step (algorithms.md section 2): the baseline the
- * block and d-block models are measured against.
+ * The standard leaky integrate-and-fire layer, simulated step by step (docs/specification.md section 2): the baseline
+ * the block and d-block models are measured against.
  *
  * <p>U_0 = I_0, U_t = beta V_{t-1} + I_t (+ W_rec sg(s_{t-1}) + b_rec when recurrent, t &ge; 1), spike when
  * U_t - 1 &gt; 0. What V_t is depends on the {@link Mode}.

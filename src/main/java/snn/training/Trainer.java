@@ -52,7 +52,7 @@ import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
 
 /**
- * Trains a {@link SpikingNetwork} with the papers' protocol (algorithms.md section 8): Adam, cross-entropy,
+ * Trains a {@link SpikingNetwork} with the papers' protocol (docs/specification.md section 8): Adam, cross-entropy,
  * learning-rate milestones with factor gamma where the best model so far is reloaded and a fresh Adam is created,
  * and model selection on validation accuracy when there is a validation split, else on the lowest training loss.
  *

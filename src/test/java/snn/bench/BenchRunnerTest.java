@@ -117,7 +117,8 @@ class BenchRunnerTest {
     @Test
     void parametersStayPutSoTheBlockModelSpikesLikeTheSingleSpikeReference() throws IOException {
         // The block layer's forward spikes equal the standard single-spike neuron's for the same weights
-        // (algorithms.md 3.3); both networks are initialised from the same seed and the timed Adam steps use lr 0.
+        // (docs/specification.md 3.3); both networks are initialised from the same seed and the timed Adam steps use
+        // lr 0.
         List<Map<String, String>> rows = csv();
         int compared = 0;
         for (Map<String, String> block : rows.stream().filter(r -> r.get("method").equals("block")).toList()) {

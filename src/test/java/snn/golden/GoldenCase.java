@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import snn.neurons.Tensors;
 
-/** One golden case file (format: ../shared/golden/README.md). */
+/** One golden case file (format: src/test/resources/golden/README.md). */
 record GoldenCase(Path file, JsonNode root) {
 
     static GoldenCase read(Path file) throws IOException {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import snn.models.Parameters;
 import snn.runtime.TorchRuntime;
 
-/** Identities between the three dynamics that the papers state (algorithms.md 3.3 and 4.3). */
+/** Identities between the three dynamics that the papers state (docs/specification.md 3.3 and 4.3). */
 class EquivalenceTest {
 
     static final Surrogate SURROGATE = new Surrogate.FastSigmoid(10);
@@ -122,7 +122,7 @@ class EquivalenceTest {
 
     @Test
     void standardLayerReproducesTheWorkedExample() {
-        // algorithms.md 2.2: beta 0.9, currents 0.6, 0.6, 0.6, 0, 1.5, 0.2.
+        // docs/specification.md 2.2: beta 0.9, currents 0.6, 0.6, 0.6, 0, 1.5, 0.2.
         Tensor current = Tensors.fromArray(new float[] {0.6f, 0.6f, 0.6f, 0f, 1.5f, 0.2f}, 1, 1, 6);
         Beta beta = new Beta(0.9, false, false);
         LayerOutput multi = new LifLayer(1, 1, LifLayer.Mode.MULTI_SPIKE, false, beta, SURROGATE).run(current);

@@ -46,7 +46,7 @@ class SurrogateTest {
 
     @Test
     void fastSigmoidMatchesThePapersValues() {
-        // algorithms.md 2.4: scale 10 gives 1/9 at u=-0.2, 1 at u=0, 1/16 at u=0.3.
+        // docs/specification.md 2.4: scale 10 gives 1/9 at u=-0.2, 1 at u=0, 1/16 at u=0.3.
         Surrogate s = new Surrogate.FastSigmoid(10);
         assertArrayEquals(new double[] {1 / 9.0, 1, 1 / 16.0},
                 new double[] {s.derivative(-0.2), s.derivative(0), s.derivative(0.3)}, 1e-12);
