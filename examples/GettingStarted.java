@@ -28,7 +28,7 @@ public class GettingStarted {
         ExperimentConfig config = ExperimentConfig.builder()
                 .name("getting-started")
                 .seed(1)
-                .data(DataConfig.synthetic(new SyntheticConfig(5, 60, 50, 800, 200, null, null, null)))
+                .data(DataConfig.synthetic(SyntheticConfig.builder().classes(5).channels(60).tLen(50).samples(800, 200).build()))
                 .model(ModelConfig.dblock(5).hidden(64).recurrent(true).build())
                 .training(TrainingConfig.builder().epochs(4).batchSize(32).lr(2e-3).build())
                 .build();

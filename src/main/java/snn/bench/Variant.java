@@ -38,9 +38,13 @@ record Variant(ModelConfig.Kind method, Integer d) {
 
     /** The network this variant runs at {@code point}, through the same model code as training. */
     public ModelConfig model(BenchPoint point) {
-        Boolean singleSpike = method == ModelConfig.Kind.STANDARD ? point.standardSingleSpike() : null;
-        return new ModelConfig(method, Collections.nCopies(point.layers(), point.hidden()), recurrentAt(point),
-                singleSpike, d, null, null, null, null, null, point.perNeuronBeta(), point.learnBeta(), null,
-                point.kernels());
+        ModelConfig.Builder b = switch (method) {
+            case STANDARD -> ModelConfig.standard().singleSpike(point.standardSingleSpike());
+            case BLOCK -> ModelConfig.block();
+            case DBLOCK -> ModelConfig.dblock(d);
+        };
+        return b.hidden(Collections.nCopies(point.layers(), point.hidden()).toArray(Integer[]::new))
+                .recurrent(recurrentAt(point)).beta(point.perNeuronBeta(), point.learnBeta()).kernels(point.kernels())
+                .build();
     }
 }

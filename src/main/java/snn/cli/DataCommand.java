@@ -82,7 +82,14 @@ final class DataCommand implements Callable<Integer> {
                             "--encoding must be latency or ttfs, got '" + encoding + "'");
                 };
             }
-            DataConfig cfg = new DataConfig(dataset, root, tLen, dtMs, enc, false, null, null, null, null);
+            DataConfig.Builder builder = DataConfig.builder(dataset).root(root).encoding(enc);
+            if (tLen != null) {
+                builder.tLen(tLen);
+            }
+            if (dtMs != null) {
+                builder.dtMs(dtMs);
+            }
+            DataConfig cfg = builder.build();
             if (cfg.tLen() < 1 || !(cfg.dtMs() > 0)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--t-len must be >= 1 and --dt-ms > 0");
             }

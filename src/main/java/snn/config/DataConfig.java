@@ -62,7 +62,7 @@ public record DataConfig(
      * @return a data config with every other setting at its default
      */
     public static DataConfig synthetic(SyntheticConfig synthetic) {
-        return new DataConfig("synthetic", null, null, null, null, null, null, null, null, synthetic);
+        return builder("synthetic").synthetic(synthetic).build();
     }
 
     /**
@@ -73,7 +73,18 @@ public record DataConfig(
      * @return a data config with every other setting at its default
      */
     public static DataConfig of(String dataset, Path root) {
-        return new DataConfig(dataset, root, null, null, null, null, null, null, null, null);
+        return builder(dataset).root(root).build();
+    }
+
+    /**
+     * A builder for other settings than {@link #of}'s.
+     *
+     * @param dataset {@code synthetic}, {@code fashion-mnist}, {@code mnist}, {@code nmnist}, {@code shd} or
+     *                {@code ssc}
+     * @return a builder with every other setting at its default
+     */
+    public static Builder builder(String dataset) {
+        return new Builder(dataset);
     }
 
     /**
@@ -83,8 +94,7 @@ public record DataConfig(
      * @return a copy with {@code validationFraction} replaced
      */
     public DataConfig withValidationFraction(double fraction) {
-        return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, fraction, trainLimit, testLimit,
-                synthetic);
+        return toBuilder().validationFraction(fraction).build();
     }
 
     /**
@@ -95,8 +105,142 @@ public record DataConfig(
      * @return a copy with {@code trainLimit} and {@code testLimit} replaced
      */
     public DataConfig withLimits(Integer train, Integer test) {
-        return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, validationFraction, train, test,
-                synthetic);
+        Builder b = toBuilder();
+        b.trainLimit = train;
+        b.testLimit = test;
+        return b.build();
+    }
+
+    private Builder toBuilder() {
+        Builder b = new Builder(dataset);
+        b.root = root;
+        b.tLen = tLen;
+        b.dtMs = dtMs;
+        b.encoding = encoding;
+        b.augment = augment;
+        b.validationFraction = validationFraction;
+        b.trainLimit = trainLimit;
+        b.testLimit = testLimit;
+        b.synthetic = synthetic;
+        return b;
+    }
+
+    /** Builds a {@link DataConfig}; settings not given keep the defaults documented on the record. */
+    public static final class Builder {
+        private final String dataset;
+        private Path root;
+        private Integer tLen;
+        private Double dtMs;
+        private Encoding encoding;
+        private Boolean augment;
+        private Double validationFraction;
+        private Integer trainLimit;
+        private Integer testLimit;
+        private SyntheticConfig synthetic;
+
+        private Builder(String dataset) {
+            this.dataset = dataset;
+        }
+
+        /**
+         * Sets the folder holding the dataset's files (required except for {@code synthetic}).
+         *
+         * @param root the folder
+         * @return this builder
+         */
+        public Builder root(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        /**
+         * Sets the time steps per sample (default per dataset: 100 images, 300 N-MNIST, 500 SHD/SSC).
+         *
+         * @param tLen at least 1
+         * @return this builder
+         */
+        public Builder tLen(int tLen) {
+            this.tLen = tLen;
+            return this;
+        }
+
+        /**
+         * Sets the bin width of event datasets (default 1 ms N-MNIST, 2 ms SHD/SSC).
+         *
+         * @param dtMs milliseconds, positive
+         * @return this builder
+         */
+        public Builder dtMs(double dtMs) {
+            this.dtMs = dtMs;
+            return this;
+        }
+
+        /**
+         * Images only: sets the spike encoding (default latency).
+         *
+         * @param encoding {@link Encoding#LATENCY} or {@link Encoding#TTFS}
+         * @return this builder
+         */
+        public Builder encoding(Encoding encoding) {
+            this.encoding = encoding;
+            return this;
+        }
+
+        /**
+         * Images only: turns the papers' training-time augmentation on or off (default off).
+         *
+         * @param augment whether to augment training images
+         * @return this builder
+         */
+        public Builder augment(boolean augment) {
+            this.augment = augment;
+            return this;
+        }
+
+        /**
+         * Sets the share of the training set held out for model selection (default 0, the papers' protocol).
+         *
+         * @param fraction in [0, 1)
+         * @return this builder
+         */
+        public Builder validationFraction(double fraction) {
+            this.validationFraction = fraction;
+            return this;
+        }
+
+        /**
+         * Uses only the first samples of each split (quick runs); by default all.
+         *
+         * @param train training samples to use, at least 1
+         * @param test  test samples to use, at least 1
+         * @return this builder
+         */
+        public Builder limits(int train, int test) {
+            this.trainLimit = train;
+            this.testLimit = test;
+            return this;
+        }
+
+        /**
+         * Sets the built-in synthetic task's parameters (default {@link SyntheticConfig#DEFAULT}).
+         *
+         * @param synthetic the task
+         * @return this builder
+         */
+        public Builder synthetic(SyntheticConfig synthetic) {
+            this.synthetic = synthetic;
+            return this;
+        }
+
+        /**
+         * The config. It is not validated here: {@link ExperimentConfig.Builder#build()} checks it.
+         *
+         * @return the data settings, every unset setting at its default
+         */
+        public DataConfig build() {
+            return new DataConfig(dataset, root, tLen, dtMs, encoding, augment, validationFraction, trainLimit,
+                    testLimit, synthetic);
+        }
     }
 
     /** Image-to-spike encodings. */

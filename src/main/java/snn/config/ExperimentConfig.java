@@ -21,10 +21,10 @@ public record ExperimentConfig(String name, Long seed, String resultsDir, Runtim
         seed = seed != null ? seed : 42L;
         resultsDir = resultsDir != null ? resultsDir : "results";
         runtime = runtime != null ? runtime : RuntimeConfig.DEFAULT;
-        data = data != null ? data : new DataConfig(null, null, null, null, null, null, null, null, null, null);
+        data = data != null ? data : DataConfig.builder("synthetic").build();
         model = model != null ? model
-                : new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-        training = training != null ? training : new TrainingConfig(null, null, null, null, null, null, null, null, null);
+                : ModelConfig.UNSPECIFIED;
+        training = training != null ? training : TrainingConfig.builder().build();
     }
 
     /**

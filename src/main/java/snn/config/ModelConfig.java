@@ -39,6 +39,9 @@ public record ModelConfig(
         SurrogateConfig surrogate,
         Kernels kernels) {
 
+    /** Every setting at its default and no {@code kind}: what an experiment config without a model section holds. */
+    static final ModelConfig UNSPECIFIED = new Builder(null).build();
+
     /** Fills in the defaults of settings left null; {@code kind} and {@code d} have none. */
     public ModelConfig {
         hidden = hidden == null ? List.of(128) : List.copyOf(hidden);

@@ -17,7 +17,7 @@ public record SyntheticConfig(Integer classes, Integer channels, Integer tLen, I
         Integer testSamples, Double jitter, Double dropout, Double noiseRate) {
 
     /** The defaults. */
-    public static final SyntheticConfig DEFAULT = new SyntheticConfig(null, null, null, null, null, null, null, null);
+    public static final SyntheticConfig DEFAULT = builder().build();
 
     /** Fills in the defaults of settings left null. */
     public SyntheticConfig {
@@ -29,5 +29,95 @@ public record SyntheticConfig(Integer classes, Integer channels, Integer tLen, I
         jitter = jitter != null ? jitter : 4.0;
         dropout = dropout != null ? dropout : 0.2;
         noiseRate = noiseRate != null ? noiseRate : 0.005;
+    }
+
+    /** {@return a builder starting from the defaults} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link SyntheticConfig}; settings not given keep the defaults documented on the record. */
+    public static final class Builder {
+        private Integer classes;
+        private Integer channels;
+        private Integer tLen;
+        private Integer trainSamples;
+        private Integer testSamples;
+        private Double jitter;
+        private Double dropout;
+        private Double noiseRate;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the number of classes (default 10).
+         *
+         * @param classes at least 2
+         * @return this builder
+         */
+        public Builder classes(int classes) {
+            this.classes = classes;
+            return this;
+        }
+
+        /**
+         * Sets the number of input channels (default 100).
+         *
+         * @param channels at least 1
+         * @return this builder
+         */
+        public Builder channels(int channels) {
+            this.channels = channels;
+            return this;
+        }
+
+        /**
+         * Sets the number of time steps (default 100).
+         *
+         * @param tLen at least 2
+         * @return this builder
+         */
+        public Builder tLen(int tLen) {
+            this.tLen = tLen;
+            return this;
+        }
+
+        /**
+         * Sets the sizes of the two splits (defaults 2000 and 500).
+         *
+         * @param train training samples, at least 1
+         * @param test  test samples, at least 1
+         * @return this builder
+         */
+        public Builder samples(int train, int test) {
+            this.trainSamples = train;
+            this.testSamples = test;
+            return this;
+        }
+
+        /**
+         * Sets how far samples stray from their class's pattern (defaults 4, 0.2 and 0.005).
+         *
+         * @param jitter    standard deviation of spike-time jitter in steps, at least 0
+         * @param dropout   probability that a pattern spike is dropped
+         * @param noiseRate probability of a background spike per channel and step
+         * @return this builder
+         */
+        public Builder noise(double jitter, double dropout, double noiseRate) {
+            this.jitter = jitter;
+            this.dropout = dropout;
+            this.noiseRate = noiseRate;
+            return this;
+        }
+
+        /**
+         * The config. It is not validated here: {@link ExperimentConfig.Builder#build()} checks it.
+         *
+         * @return the synthetic task, every unset setting at its default
+         */
+        public SyntheticConfig build() {
+            return new SyntheticConfig(classes, channels, tLen, trainSamples, testSamples, jitter, dropout, noiseRate);
+        }
     }
 }

@@ -45,7 +45,7 @@ public final class LoadBenchmark {
                     + " src/test/resources/fixtures/make_fixtures.py --benchmark " + dir);
             System.exit(2);
         }
-        DataConfig cfg = new DataConfig("shd", dir, 500, 2.0, null, null, null, null, null, null);
+        DataConfig cfg = DataConfig.builder("shd").root(dir).tLen(500).dtMs(2.0).build();
         Runtime rt = Runtime.getRuntime();
         System.gc();
         long heapBefore = rt.totalMemory() - rt.freeMemory();

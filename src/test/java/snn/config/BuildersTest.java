@@ -15,7 +15,7 @@ class BuildersTest {
     void builtConfigEqualsTheJsonOne() {
         ExperimentConfig built = ExperimentConfig.builder()
                 .name("api").seed(7)
-                .data(DataConfig.synthetic(new SyntheticConfig(4, 30, 50, 100, 20, null, null, null)))
+                .data(DataConfig.synthetic(SyntheticConfig.builder().classes(4).channels(30).tLen(50).samples(100, 20).build()))
                 .model(ModelConfig.dblock(5).hidden(64, 32).recurrent(true).readout(ModelConfig.Readout.MAX).build())
                 .training(TrainingConfig.builder().epochs(3).batchSize(16).lr(2e-3).milestones(0.5, 2).build())
                 .build();

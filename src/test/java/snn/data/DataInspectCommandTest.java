@@ -63,8 +63,8 @@ class DataInspectCommandTest {
                 "--dt-ms", "1");
         assertEquals(0, shortWindow.code(), shortWindow.err());
         assertTrue(shortWindow.out().contains("shd: 700 channels, 10 steps of 1 ms"), shortWindow.out());
-        SplitStatistics narrow = Datasets.openSplit(new snn.config.DataConfig("shd", root, 10, 1.0, null, null, null,
-                null, null, null), "train").statistics();
+        SplitStatistics narrow = Datasets.openSplit(snn.config.DataConfig.builder("shd").root(root).tLen(10).dtMs(1.0)
+                .build(), "train").statistics();
         SplitStatistics standard = Datasets.openSplit(Fixtures.config("shd", root), "train").statistics();
         assertTrue(narrow.droppedEvents() > standard.droppedEvents());
         assertTrue(shortWindow.out().contains(narrow.droppedEvents() + " of " + narrow.events()), shortWindow.out());

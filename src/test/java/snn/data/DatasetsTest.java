@@ -23,8 +23,12 @@ import snn.config.SyntheticConfig;
 class DatasetsTest {
 
     private static DataConfig synthetic(Double validation, Integer trainLimit, Integer testLimit) {
-        return new DataConfig("synthetic", null, null, null, null, null, validation, trainLimit, testLimit,
-                new SyntheticConfig(4, 20, 30, 400, 100, null, null, null));
+        DataConfig.Builder b = DataConfig.builder("synthetic")
+                .synthetic(SyntheticConfig.builder().classes(4).channels(20).tLen(30).samples(400, 100).build());
+        if (validation != null) {
+            b.validationFraction(validation);
+        }
+        return b.build().withLimits(trainLimit, testLimit);
     }
 
     @Test
@@ -84,7 +88,7 @@ class DatasetsTest {
         Fixtures.writeIdxLabels(root.resolve("train-labels-idx1-ubyte"), labels);
         Fixtures.writeIdxImages(root.resolve("t10k-images-idx3-ubyte"), 28, 28, images[0]);
         Fixtures.writeIdxLabels(root.resolve("t10k-labels-idx1-ubyte"), 0);
-        DataConfig cfg = new DataConfig("mnist", root, null, null, null, null, 0.3, null, null, null);
+        DataConfig cfg = DataConfig.builder("mnist").root(root).validationFraction(0.3).build();
         Set<Integer> a = baseIndices(Datasets.open(cfg, 1).validation());
         Set<Integer> b = baseIndices(Datasets.open(cfg, 123456).validation());
         assertEquals(18, a.size());
@@ -115,7 +119,7 @@ class DatasetsTest {
     @Test
     void theValidationPartOfAnAugmentedImageSetIsNotAugmented(@TempDir Path root) throws IOException {
         IdxDatasetsTest.writeDataset(root, true);
-        DataConfig cfg = new DataConfig("fashion-mnist", root, null, null, null, true, 0.5, null, null, null);
+        DataConfig cfg = DataConfig.builder("fashion-mnist").root(root).augment(true).validationFraction(0.5).build();
         DatasetSplits splits = Datasets.open(cfg, 1);
         SpikeDataset validation = splits.validation();
         for (int i = 0; i < validation.size(); i++) {

@@ -54,7 +54,7 @@ final class Fixtures {
 
     /** A data config with the dataset's defaults. */
     static DataConfig config(String dataset, Path root) {
-        return new DataConfig(dataset, root, null, null, null, null, null, null, null, null);
+        return DataConfig.of(dataset, root);
     }
 
     /** Sample {@code index} written into a fresh zeroed buffer, as floats {@code [channels * timeSteps]}. */

@@ -83,14 +83,14 @@ class Hdf5DatasetsTest {
     @Test
     void aShorterWindowDropsMoreAndAWiderBinMergesMore() {
         Path root = Fixtures.resource("hdf5/shd");
-        DataConfig narrow = new DataConfig("shd", root, 100, 2.0, null, null, null, null, null, null);
+        DataConfig narrow = DataConfig.builder("shd").root(root).tLen(100).dtMs(2.0).build();
         InspectableDataset shd = Datasets.openSplit(narrow, "train");
         assertEquals(100, shd.timeSteps());
         float[] first = Fixtures.dense(shd, 0);
         assertEquals(0f, first[6 * 100 + 99], "0.997 s is past a 200 ms window");
         assertTrue(shd.statistics().droppedEvents() > Datasets.openSplit(Fixtures.config("shd", root), "train")
                 .statistics().droppedEvents());
-        DataConfig wide = new DataConfig("shd", root, 50, 20.0, null, null, null, null, null, null);
+        DataConfig wide = DataConfig.builder("shd").root(root).tLen(50).dtMs(20.0).build();
         float[] merged = Fixtures.dense(Datasets.openSplit(wide, "train"), 0);
         // 0 s, 0.001 s -> bin 0 of channels 0 and 1; 0.003, 0.0049, 0.005, 0.0051 s -> bin 0 (< 0.5 steps).
         assertEquals(1f, merged[0]);
@@ -99,7 +99,7 @@ class Hdf5DatasetsTest {
 
     @Test
     void limitsReadOnlyTheFirstSamples() {
-        DataConfig cfg = new DataConfig("shd", Fixtures.resource("hdf5/shd"), null, null, null, null, null, 3, 2, null);
+        DataConfig cfg = DataConfig.builder("shd").root(Fixtures.resource("hdf5/shd")).limits(3, 2).build();
         DatasetSplits splits = Datasets.open(cfg, 1);
         assertEquals(3, splits.train().size());
         assertEquals(2, splits.test().size());
@@ -172,8 +172,7 @@ class Hdf5DatasetsTest {
 
     @Test
     void eventDatasetsRefuseAugmentation() {
-        DataConfig cfg = new DataConfig("shd", Fixtures.resource("hdf5/shd"), null, null, null, true, null, null,
-                null, null);
+        DataConfig cfg = DataConfig.builder("shd").root(Fixtures.resource("hdf5/shd")).augment(true).build();
         RuntimeException e = assertThrows(RuntimeException.class, () -> Datasets.open(cfg, 1));
         assertInstanceOf(UserError.class, e);
         assertTrue(e.getMessage().contains("data.augment"), e.getMessage());

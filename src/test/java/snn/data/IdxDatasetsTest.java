@@ -87,7 +87,7 @@ class IdxDatasetsTest {
     @Test
     void ttfsEncodingSilencesDarkPixelsAndBinsTheFirstSpikeTime(@TempDir Path root) throws IOException {
         writeDataset(root, true);
-        DataConfig cfg = new DataConfig("fashion-mnist", root, null, null, Encoding.TTFS, null, null, null, null, null);
+        DataConfig cfg = DataConfig.builder("fashion-mnist").root(root).encoding(Encoding.TTFS).build();
         InspectableDataset train = Datasets.openSplit(cfg, "train");
         float[] dense = Fixtures.dense(train, 0);
         byte[] image = image(0);
@@ -114,8 +114,7 @@ class IdxDatasetsTest {
         SplitStatistics s = train.statistics();
         assertEquals(0, s.droppedEvents(), "the darkest spiking pixel (52/255) fires at 79 ms, inside 100 steps");
         assertEquals(4.0, s.firstEventMs());
-        DataConfig shortWindow = new DataConfig("fashion-mnist", root, 50, null, Encoding.TTFS, null, null, null, null,
-                null);
+        DataConfig shortWindow = DataConfig.builder("fashion-mnist").root(root).tLen(50).encoding(Encoding.TTFS).build();
         SplitStatistics cut = Datasets.openSplit(shortWindow, "train").statistics();
         assertTrue(cut.droppedEvents() > 0, "pixels just above theta spike past 50 ms");
         assertEquals(s.events(), cut.events());
@@ -138,7 +137,7 @@ class IdxDatasetsTest {
     @Test
     void augmentationAppliesToTrainingOnlyAndIsReproducible(@TempDir Path root) throws IOException {
         writeDataset(root, true);
-        DataConfig cfg = new DataConfig("fashion-mnist", root, null, null, null, true, null, null, null, null);
+        DataConfig cfg = DataConfig.builder("fashion-mnist").root(root).augment(true).build();
         DatasetSplits splits = Datasets.open(cfg, 1);
         SpikeDataset train = splits.train();
         int changed = 0;

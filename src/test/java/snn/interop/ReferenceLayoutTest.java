@@ -120,9 +120,13 @@ class ReferenceLayoutTest {
         for (int i = 0; i < spec.get("n_layers").asInt(); i++) {
             hidden.add(spec.get("n_hidden").asInt());
         }
-        return new ModelConfig(kind, hidden, spec.path("recurrent").asBoolean(false), singleSpike,
-                kind == ModelConfig.Kind.DBLOCK ? spec.get("d").asInt() : null, null, null, null, null, null,
-                spec.get("heterogeneous_beta").asBoolean(), null, SurrogateConfig.DEFAULT, null);
+        ModelConfig.Builder b = switch (kind) {
+            case STANDARD -> ModelConfig.standard().singleSpike(singleSpike);
+            case BLOCK -> ModelConfig.block();
+            case DBLOCK -> ModelConfig.dblock(spec.get("d").asInt());
+        };
+        return b.hidden(hidden.toArray(Integer[]::new)).recurrent(spec.path("recurrent").asBoolean(false))
+                .beta(spec.get("heterogeneous_beta").asBoolean(), true).surrogate(SurrogateConfig.DEFAULT).build();
     }
 
     @Test

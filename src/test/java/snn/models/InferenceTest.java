@@ -23,7 +23,8 @@ class InferenceTest {
     @Test
     void recordingShowsEveryLayerAndAgreesWithPrediction() {
         torch.manual_seed(3);
-        DatasetSplits data = SyntheticSpikes.splits(new SyntheticConfig(3, 20, 24, 10, 10, null, null, 0.2), 1);
+        DatasetSplits data = SyntheticSpikes.splits(SyntheticConfig.builder().classes(3).channels(20).tLen(24).samples(10, 10)
+                .noise(4.0, 0.2, 0.2).build(), 1);
         SpikingNetwork net = new SpikingNetwork(ModelConfig.dblock(4).hidden(12, 8).recurrent(true).build(), 20, 3);
         int[] predicted = Inference.predict(net, data.test(), 0, 1, 2, 3);
         for (int i = 0; i < 4; i++) {
