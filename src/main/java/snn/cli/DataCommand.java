@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import snn.config.ConfigValidator;
 import snn.config.DataConfig;
-import snn.data.DatasetCatalog;
+import snn.config.KnownDataset;
+import snn.config.Publication;
 import snn.data.Datasets;
 import snn.data.Downloader;
 import snn.data.InspectableDataset;
@@ -69,10 +69,9 @@ final class DataCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            if (!ConfigValidator.DATASETS.contains(dataset) || dataset.equals("synthetic")) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "unknown dataset '" + dataset
-                        + "'; inspect reads " + String.join(", ", DatasetCatalog.names()));
-            }
+            KnownDataset known = KnownDataset.find(dataset).filter(k -> k.kind() != KnownDataset.Kind.SYNTHETIC)
+                    .orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(), "unknown dataset '"
+                            + dataset + "'; inspect reads " + String.join(", ", KnownDataset.fileDatasetIds())));
             DataConfig.Encoding enc = DataConfig.Encoding.LATENCY;
             if (encoding != null) {
                 enc = switch (encoding) {
@@ -94,10 +93,10 @@ final class DataCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--t-len must be >= 1 and --dt-ms > 0");
             }
             PrintWriter out = spec.commandLine().getOut();
-            boolean images = dataset.equals("fashion-mnist") || dataset.equals("mnist");
+            boolean images = known.kind() == KnownDataset.Kind.IMAGES;
             Map<String, InspectableDataset> splits = new LinkedHashMap<>();
             List<String> notes = new ArrayList<>();
-            for (String split : Datasets.splitNames(dataset)) {
+            for (String split : known.splits()) {
                 try {
                     splits.put(split, Datasets.openSplit(cfg, split));
                 } catch (MissingDatasetException e) {
@@ -165,9 +164,9 @@ final class DataCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            DatasetCatalog.Entry entry = DatasetCatalog.find(dataset).orElseThrow(() ->
+            Publication entry = KnownDataset.find(dataset).flatMap(KnownDataset::publication).orElseThrow(() ->
                     new CommandLine.ParameterException(spec.commandLine(), "unknown dataset '" + dataset
-                            + "'; downloadable: " + String.join(", ", DatasetCatalog.names())));
+                            + "'; downloadable: " + String.join(", ", KnownDataset.fileDatasetIds())));
             PrintWriter out = spec.commandLine().getOut();
             out.println(entry.title() + " (" + entry.homepage() + ") into " + root);
             out.flush();

@@ -2,7 +2,6 @@ package snn.config;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import snn.config.ConfigException.ConfigError;
 
@@ -11,9 +10,6 @@ import snn.config.ConfigException.ConfigError;
  * problems at once. Configs are checked here, at the edge; the library core trusts them.
  */
 public final class ConfigValidator {
-
-    /** Dataset names snn knows. */
-    public static final Set<String> DATASETS = Set.of("synthetic", "fashion-mnist", "mnist", "nmnist", "shd", "ssc");
 
     private final List<ConfigError> errors = new ArrayList<>();
 
@@ -56,7 +52,7 @@ public final class ConfigValidator {
         if (c.name().isBlank() || !c.name().matches("[A-Za-z0-9._-]+")) {
             fail("name", "expected a non-empty run name of letters, digits, '.', '_' or '-', got '" + c.name() + "'");
         }
-        if (!Set.of("cpu", "cuda").contains(c.runtime().device())) {
+        if (!java.util.Set.of("cpu", "cuda").contains(c.runtime().device())) {
             fail("runtime.device", "expected \"cpu\" or \"cuda\", got \"" + c.runtime().device() + "\"");
         }
         positiveOrNull("runtime.torch_threads", c.runtime().torchThreads());
@@ -67,11 +63,15 @@ public final class ConfigValidator {
     }
 
     private void data(DataConfig d) {
-        if (!DATASETS.contains(d.dataset())) {
-            fail("data.dataset", "expected one of " + sorted(DATASETS) + ", got \"" + d.dataset() + "\"");
-        }
-        if (!d.dataset().equals("synthetic") && d.root() == null) {
+        KnownDataset dataset = KnownDataset.find(d.dataset()).orElse(null);
+        if (dataset == null) {
+            fail("data.dataset", "expected one of " + KnownDataset.ids() + ", got \"" + d.dataset() + "\"");
+        } else if (dataset.kind() != KnownDataset.Kind.SYNTHETIC && d.root() == null) {
             fail("data.root", "required for dataset \"" + d.dataset() + "\": the folder holding its files");
+        }
+        if (dataset != null && d.augment() && dataset.kind() != KnownDataset.Kind.IMAGES) {
+            fail("data.augment", "only the image datasets (" + String.join(", ", imageDatasets()) + ") have"
+                    + " augmentation; the papers use none for " + d.dataset());
         }
         if (d.tLen() < 1) {
             fail("data.t_len", "expected a number of time steps >= 1, got " + d.tLen());
@@ -94,7 +94,7 @@ public final class ConfigValidator {
         if (s.tLen() < 2) {
             fail("data.synthetic.t_len", "expected at least 2 time steps, got " + s.tLen());
         }
-        if (d.dataset().equals("synthetic") && !d.tLen().equals(s.tLen())) {
+        if (dataset == KnownDataset.SYNTHETIC && !d.tLen().equals(s.tLen())) {
             fail("data.t_len", "the synthetic task has data.synthetic.t_len = " + s.tLen() + " steps; got " + d.tLen()
                     + " (set only one of them)");
         }
@@ -198,7 +198,8 @@ public final class ConfigValidator {
         }
     }
 
-    private static List<String> sorted(Set<String> s) {
-        return s.stream().sorted().toList();
+    private static List<String> imageDatasets() {
+        return java.util.Arrays.stream(KnownDataset.values()).filter(k -> k.kind() == KnownDataset.Kind.IMAGES)
+                .map(KnownDataset::id).toList();
     }
 }

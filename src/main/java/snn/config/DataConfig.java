@@ -32,26 +32,22 @@ public record DataConfig(
         Integer testLimit,
         SyntheticConfig synthetic) {
 
-    /** Fills in the defaults of settings left null; {@code tLen} and {@code dtMs} depend on the dataset. */
+    /**
+     * Fills in the defaults of settings left null; {@code tLen} and {@code dtMs} are the dataset's
+     * ({@link KnownDataset#defaultTLen()}, {@link KnownDataset#defaultDtMs()}; the synthetic task's own length).
+     */
     public DataConfig {
         dataset = dataset != null ? dataset : "synthetic";
         encoding = encoding != null ? encoding : Encoding.LATENCY;
         augment = augment != null ? augment : false;
         validationFraction = validationFraction != null ? validationFraction : 0.0;
         synthetic = synthetic != null ? synthetic : SyntheticConfig.DEFAULT;
+        KnownDataset known = KnownDataset.find(dataset).orElse(KnownDataset.SYNTHETIC); // unknown: the validator says so
         if (tLen == null) {
-            tLen = switch (dataset) {
-                case "synthetic" -> synthetic.tLen();
-                case "nmnist" -> 300;
-                case "shd", "ssc" -> 500;
-                default -> 100;
-            };
+            tLen = known == KnownDataset.SYNTHETIC ? synthetic.tLen() : known.defaultTLen();
         }
         if (dtMs == null) {
-            dtMs = switch (dataset) {
-                case "shd", "ssc" -> 2.0;
-                default -> 1.0;
-            };
+            dtMs = known.defaultDtMs();
         }
     }
 

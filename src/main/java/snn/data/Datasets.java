@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import snn.config.ConfigException;
 import snn.config.ConfigException.ConfigError;
 import snn.config.DataConfig;
+import snn.config.KnownDataset;
 
 /**
  * Opens the dataset a {@link DataConfig} names, as the papers prepare it (docs/specification.md §7), and applies the
@@ -33,8 +34,6 @@ public final class Datasets {
      */
     public static final long VALIDATION_SEED = 0x5EED_5B17L;
 
-    private static final int IMAGE_SIDE = 28;
-
     private Datasets() {
     }
 
@@ -56,12 +55,12 @@ public final class Datasets {
     public static DatasetSplits open(DataConfig cfg, long seed) {
         SpikeDataset train;
         SpikeDataset test;
-        if (cfg.dataset().equals("synthetic")) {
+        if (known(cfg).kind() == KnownDataset.Kind.SYNTHETIC) {
             DatasetSplits synthetic = SyntheticSpikes.splits(cfg.synthetic(), seed);
             train = Subset.first(synthetic.train(), cfg.trainLimit());
             test = Subset.first(synthetic.test(), cfg.testLimit());
         } else {
-            if (cfg.augment() && !isImageDataset(cfg.dataset())) {
+            if (cfg.augment() && known(cfg).kind() != KnownDataset.Kind.IMAGES) {
                 throw new ConfigException("data", List.of(new ConfigError("data.augment",
                         "only the image datasets (fashion-mnist, mnist) have augmentation; the papers use none for "
                                 + cfg.dataset())));
@@ -73,21 +72,11 @@ public final class Datasets {
     }
 
     /**
-     * The split files {@code inspect} reports for a dataset.
-     *
-     * @param dataset a dataset name
-     * @return {@code train} and {@code test}, with {@code valid} between them for {@code ssc}
-     */
-    public static List<String> splitNames(String dataset) {
-        return dataset.equals("ssc") ? List.of("train", "valid", "test") : List.of("train", "test");
-    }
-
-    /**
      * One whole split file of a file-based dataset (no limit, no validation split; augmentation for "train" when
      * {@code cfg.augment()}).
      *
      * @param cfg   the dataset, its root folder and encoding
-     * @param split one of {@link #splitNames(String)}
+     * @param split one of the dataset's {@link KnownDataset#splits()}
      * @return every sample of the split file
      * @throws IllegalArgumentException when the dataset is {@code synthetic} or has no such split
      * @throws ConfigException          when the dataset is unknown or {@code data.root} is missing
@@ -100,7 +89,8 @@ public final class Datasets {
 
     private static InspectableDataset openSplit(DataConfig cfg, String split, Integer limit) {
         String name = cfg.dataset();
-        if (!splitNames(name).contains(split) || name.equals("synthetic")) {
+        KnownDataset dataset = known(cfg);
+        if (!dataset.splits().contains(split) || dataset.kind() == KnownDataset.Kind.SYNTHETIC) {
             throw new IllegalArgumentException("dataset " + name + " has no split file '" + split + "'");
         }
         Path root = cfg.root();
@@ -111,26 +101,27 @@ public final class Datasets {
         if (!Files.isDirectory(root)) {
             throw new MissingDatasetException(root, name, root);
         }
-        return switch (name) {
-            case "fashion-mnist", "mnist" -> images(cfg, split);
-            case "nmnist" -> nmnist(cfg, split, limit);
-            case "shd" -> hdf5(cfg, split, limit, "shd_" + split + ".h5", 700, 20);
-            case "ssc" -> hdf5(cfg, split, limit, "ssc_" + split + ".h5", 700, 35);
-            default -> throw new ConfigException("data", List.of(new ConfigError("data.dataset",
-                    "unknown dataset \"" + name + "\"")));
+        return switch (dataset) {
+            case FASHION_MNIST, MNIST -> images(cfg, dataset, split);
+            case NMNIST -> nmnist(cfg, split, limit);
+            case SHD, SSC -> hdf5(cfg, dataset, split, limit);
+            case SYNTHETIC -> throw new IllegalStateException("not a file dataset");
         };
     }
 
-    private static boolean isImageDataset(String name) {
-        return name.equals("fashion-mnist") || name.equals("mnist");
+    /** The registry entry of the dataset {@code cfg} names. */
+    private static KnownDataset known(DataConfig cfg) {
+        return KnownDataset.find(cfg.dataset()).orElseThrow(() -> new ConfigException("data", List.of(
+                new ConfigError("data.dataset", "expected one of " + KnownDataset.ids() + ", got \""
+                        + cfg.dataset() + "\""))));
     }
 
-    private static ImageDataset images(DataConfig cfg, String split) {
+    private static ImageDataset images(DataConfig cfg, KnownDataset dataset, String split) {
         String prefix = split.equals("train") ? "train" : "t10k";
         Path imagesFile = idxFile(cfg, prefix + "-images-idx3-ubyte");
         Path labelsFile = idxFile(cfg, prefix + "-labels-idx1-ubyte");
         IdxReader.Images images = IdxReader.readImages(imagesFile);
-        if (images.rows() != IMAGE_SIDE || images.cols() != IMAGE_SIDE) {
+        if ((long) images.rows() * images.cols() != dataset.channels()) {
             throw new DatasetException(imagesFile, "images are " + images.rows() + "x" + images.cols() + ", "
                     + cfg.dataset() + " images are 28x28");
         }
@@ -144,15 +135,16 @@ public final class Datasets {
         }
         for (int i = 0; i < labels.length; i++) {
             int label = labels[i] & 0xFF;
-            if (label >= 10) {
-                throw new DatasetException(labelsFile, "label " + label + " of sample " + i + " is outside 0..9");
+            if (label >= dataset.classes()) {
+                throw new DatasetException(labelsFile, "label " + label + " of sample " + i + " is outside 0.."
+                        + (dataset.classes() - 1));
             }
         }
         ImageAugmentation augmentation = null;
         if (split.equals("train") && cfg.augment()) {
-            augmentation = cfg.dataset().equals("mnist") ? ImageAugmentation.MNIST : ImageAugmentation.FASHION_MNIST;
+            augmentation = dataset == KnownDataset.MNIST ? ImageAugmentation.MNIST : ImageAugmentation.FASHION_MNIST;
         }
-        return new ImageDataset(cfg.dataset() + "/" + split, images, labels, 10, cfg.tLen(), cfg.encoding(),
+        return new ImageDataset(cfg.dataset() + "/" + split, images, labels, dataset.classes(), cfg.tLen(), cfg.encoding(),
                 cfg.dtMs(), augmentation, imagesFile.toString());
     }
 
@@ -183,18 +175,17 @@ public final class Datasets {
     }
 
     private static EventDataset.Builder nmnistBuilder(DataConfig cfg, String split, Path source) {
-        return new EventDataset.Builder("nmnist/" + split, NmnistBinReader.SIDE * NmnistBinReader.SIDE, cfg.tLen(),
-                cfg.dtMs(), 10, source.toString());
+        return new EventDataset.Builder("nmnist/" + split, KnownDataset.NMNIST.channels(), cfg.tLen(), cfg.dtMs(),
+                KnownDataset.NMNIST.classes(), source.toString());
     }
 
-    private static EventDataset hdf5(DataConfig cfg, String split, Integer limit, String fileName, int channels,
-            int classes) {
-        Path file = cfg.root().resolve(fileName);
+    private static EventDataset hdf5(DataConfig cfg, KnownDataset dataset, String split, Integer limit) {
+        Path file = cfg.root().resolve(dataset.id() + "_" + split + ".h5");
         if (!Files.isRegularFile(file)) {
             throw new MissingDatasetException(file, cfg.dataset(), cfg.root());
         }
-        EventDataset.Builder builder = new EventDataset.Builder(cfg.dataset() + "/" + split, channels, cfg.tLen(),
-                cfg.dtMs(), classes, file.toString());
+        EventDataset.Builder builder = new EventDataset.Builder(cfg.dataset() + "/" + split, dataset.channels(),
+                cfg.tLen(), cfg.dtMs(), dataset.classes(), file.toString());
         return Hdf5EventReader.read(file, builder, limit);
     }
 

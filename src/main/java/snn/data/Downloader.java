@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import snn.data.DatasetCatalog.Entry;
-import snn.data.DatasetCatalog.RemoteFile;
+import snn.config.Publication;
+import snn.config.Publication.RemoteFile;
 
 /**
  * Fetches a dataset's published files over HTTPS into its folder, showing progress, and installs nothing that has
@@ -78,13 +78,13 @@ public final class Downloader {
      * Downloads, verifies and installs the files of {@code entry} into {@code root}. Files already installed are
      * kept (a kept file whose checksum can be checked, because it is installed as downloaded, is checked).
      *
-     * @param entry  the dataset's publication, from {@link DatasetCatalog#find}
+     * @param entry  the dataset's publication, from {@link snn.config.KnownDataset#publication()}
      * @param root   the dataset folder, created if needed
      * @param mirror a base URL to fetch every file (and the checksum list) from by name instead of the official
      *               URLs, or {@code null}
      * @throws DownloadException on any failure, after removing every temporary file
      */
-    public void download(Entry entry, Path root, URI mirror) {
+    public void download(Publication entry, Path root, URI mirror) {
         URI base = mirror != null ? withSlash(mirror) : entry.base();
         Path work;
         try {
@@ -133,7 +133,7 @@ public final class Downloader {
         if (!Files.exists(target)) {
             return false;
         }
-        if (file.unpack() == DatasetCatalog.Unpack.NONE) {
+        if (file.unpack() == Publication.Unpack.NONE) {
             String actual;
             try {
                 actual = md5Of(target);
@@ -283,7 +283,7 @@ public final class Downloader {
                 case UNZIP, UNTAR_GZ -> {
                     Path folder = work.resolve("unpacked-" + file.name());
                     Files.createDirectories(folder);
-                    if (file.unpack() == DatasetCatalog.Unpack.UNZIP) {
+                    if (file.unpack() == Publication.Unpack.UNZIP) {
                         Archives.unzip(downloaded, folder);
                     } else {
                         Archives.untarGz(downloaded, folder);

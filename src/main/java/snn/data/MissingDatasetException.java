@@ -2,6 +2,9 @@ package snn.data;
 
 import java.nio.file.Path;
 
+import snn.config.KnownDataset;
+import snn.config.Publication;
+
 /**
  * A dataset file or folder that does not exist. The message names the missing path, where the data set is
  * published and the {@code snn data download} command that fetches it.
@@ -21,7 +24,7 @@ public final class MissingDatasetException extends DatasetException {
     }
 
     private static String message(Path missing, String dataset, Path root) {
-        DatasetCatalog.Entry entry = DatasetCatalog.find(dataset).orElse(null);
+        Publication entry = KnownDataset.find(dataset).flatMap(KnownDataset::publication).orElse(null);
         StringBuilder sb = new StringBuilder("missing ").append(missing);
         if (entry == null) {
             return sb.toString();

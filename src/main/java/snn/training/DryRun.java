@@ -3,9 +3,9 @@ package snn.training;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import snn.config.DataConfig;
+import snn.config.KnownDataset;
 import snn.config.ExperimentConfig;
 import snn.config.ModelConfig;
 
@@ -14,17 +14,6 @@ import snn.config.ModelConfig;
  * the memory a training step needs and the steps per epoch (from the published split sizes of each dataset).
  */
 public final class DryRun {
-
-    /** Published sizes and shapes: train samples, test samples, input channels, classes. */
-    private record Published(int train, int test, int channels, int classes) {
-    }
-
-    private static final Map<String, Published> PUBLISHED = Map.of(
-            "fashion-mnist", new Published(60_000, 10_000, 784, 10),
-            "mnist", new Published(60_000, 10_000, 784, 10),
-            "nmnist", new Published(60_000, 10_000, 1156, 10),
-            "shd", new Published(8_156, 2_264, 700, 20),
-            "ssc", new Published(75_466, 20_382, 700, 35));
 
     /**
      * Float tensors of {@code [batch, neurons, time]} that a layer keeps for its backward pass (currents, membranes,
@@ -44,10 +33,10 @@ public final class DryRun {
      */
     public static String describe(ExperimentConfig config) {
         DataConfig d = config.data();
-        Published p = d.dataset().equals("synthetic")
-                ? new Published(d.synthetic().trainSamples(), d.synthetic().testSamples(), d.synthetic().channels(),
-                        d.synthetic().classes())
-                : PUBLISHED.get(d.dataset());
+        KnownDataset k = KnownDataset.find(d.dataset()).orElseThrow();
+        Published p = k == KnownDataset.SYNTHETIC
+                ? new Published(d.synthetic().trainSamples(), d.synthetic().channels(), d.synthetic().classes())
+                : new Published(k.trainSamples(), k.channels(), k.classes());
         int train = d.trainLimit() != null ? Math.min(d.trainLimit(), p.train()) : p.train();
         train -= (int) Math.round(train * d.validationFraction());
         int batch = config.training().batchSize();
@@ -85,6 +74,10 @@ public final class DryRun {
                 steps, config.training().epochs(), (long) steps * config.training().epochs(), config.training().lr(),
                 config.training().milestones()));
         return sb.toString();
+    }
+
+    /** The training samples, input channels and classes of the run's dataset. */
+    private record Published(int train, int channels, int classes) {
     }
 
     private static String dynamics(ModelConfig m, boolean readout, boolean recurrent) {

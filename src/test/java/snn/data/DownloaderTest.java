@@ -39,9 +39,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import snn.cli.Main;
-import snn.data.DatasetCatalog.Entry;
-import snn.data.DatasetCatalog.RemoteFile;
-import snn.data.DatasetCatalog.Unpack;
+import snn.config.KnownDataset;
+import snn.config.Publication;
+import snn.config.Publication.RemoteFile;
+import snn.config.Publication.Unpack;
 
 /**
  * {@code snn data download} against a real HTTP server on 127.0.0.1 serving small archives: gzip, zip and tar.gz
@@ -167,7 +168,7 @@ class DownloaderTest {
         cutShort.put("shd_train.h5.gz", true);
         StringWriter out = new StringWriter();
         DownloadException e = assertThrows(DownloadException.class, () -> new Downloader(new PrintWriter(out))
-                .download(DatasetCatalog.find("shd").orElseThrow(), root, base));
+                .download(KnownDataset.SHD.publication().orElseThrow(), root, base));
         assertTrue(e.getMessage().startsWith(base.resolve("shd_train.h5.gz") + ": download interrupted after"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("Nothing was installed"), e.getMessage());
@@ -183,7 +184,7 @@ class DownloaderTest {
         Downloader downloader = new Downloader(HttpClient.newHttpClient(), new PrintWriter(new StringWriter()),
                 Duration.ofMillis(400));
         DownloadException e = assertThrows(DownloadException.class,
-                () -> downloader.download(DatasetCatalog.find("shd").orElseThrow(), root, base));
+                () -> downloader.download(KnownDataset.SHD.publication().orElseThrow(), root, base));
         assertTrue(e.getMessage().contains("download interrupted after") && e.getMessage().contains("no data for 400 ms"),
                 e.getMessage());
         assertEquals(List.of(), listing(root));
@@ -193,7 +194,7 @@ class DownloaderTest {
     void httpErrorsAreReported(@TempDir Path root) {
         files.put("md5sums.txt", "0123456789abcdef0123456789abcdef  shd_train.h5.gz\n".getBytes(StandardCharsets.UTF_8));
         DownloadException e = assertThrows(DownloadException.class, () -> new Downloader(
-                new PrintWriter(new StringWriter())).download(DatasetCatalog.find("shd").orElseThrow(), root, base));
+                new PrintWriter(new StringWriter())).download(KnownDataset.SHD.publication().orElseThrow(), root, base));
         assertEquals(base.resolve("shd_train.h5.gz") + ": the server answered HTTP 404", e.getMessage());
         assertEquals(List.of(), listing(root));
     }
@@ -203,7 +204,7 @@ class DownloaderTest {
         byte[] zip = zip(Map.of("Train/3/00001.bin", Fixtures.nmnistEvent(1, 2, 0, 1500),
                 "Train/7/00002.bin", Fixtures.nmnistEvent(3, 4, 1, 2500), "__MACOSX/junk", new byte[] {1}));
         files.put("Train.zip", zip);
-        Entry entry = new Entry("nmnist", "test N-MNIST", "https://example.invalid", "Train.zip", base, null,
+        Publication entry = new Publication("nmnist", "test N-MNIST", "https://example.invalid", "Train.zip", base, null,
                 List.of(new RemoteFile("Train.zip", null, md5(zip), Unpack.UNZIP, "Train")));
         new Downloader(new PrintWriter(new StringWriter())).download(entry, root, null);
         assertEquals(List.of("Train"), listing(root));
@@ -217,7 +218,7 @@ class DownloaderTest {
         byte[] tgz = gzip(tar(Map.of("data/readme.txt", "hello".getBytes(StandardCharsets.UTF_8),
                 "data/sub/x.bin", new byte[] {1, 2, 3})));
         files.put("data.tar.gz", tgz);
-        Entry entry = new Entry("x", "x", "https://example.invalid", "x", base, null,
+        Publication entry = new Publication("x", "x", "https://example.invalid", "x", base, null,
                 List.of(new RemoteFile("data.tar.gz", null, md5(tgz), Unpack.UNTAR_GZ, "data")));
         new Downloader(new PrintWriter(new StringWriter())).download(entry, root, null);
         assertEquals("hello", Files.readString(root.resolve("data/readme.txt")));
@@ -229,7 +230,7 @@ class DownloaderTest {
     void archiveEntriesEscapingTheFolderAreRefused(@TempDir Path root) throws IOException {
         byte[] zip = zip(Map.of("Train/1/a.bin", new byte[5], "../evil.txt", new byte[] {1}));
         files.put("Train.zip", zip);
-        Entry entry = new Entry("nmnist", "t", "https://example.invalid", "t", base, null,
+        Publication entry = new Publication("nmnist", "t", "https://example.invalid", "t", base, null,
                 List.of(new RemoteFile("Train.zip", null, md5(zip), Unpack.UNZIP, "Train")));
         DownloadException e = assertThrows(DownloadException.class,
                 () -> new Downloader(new PrintWriter(new StringWriter())).download(entry, root.resolve("ds"), null));
