@@ -43,7 +43,8 @@ final class PlotCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            report(TrainingFigures.curves(RunFolder.open(run).dir(), run.resolve(RunFolder.FIGURES)));
+            RunFolder folder = RunFolder.open(run);
+            report(TrainingFigures.curves(folder, folder.figures()));
             return 0;
         }
     }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
+import snn.plots.TrainingFigures;
 import snn.training.DryRun;
 import snn.training.RunFolder;
 import snn.training.Trainer;
@@ -58,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             RunFolder run = RunFolder.open(resume);
             ExperimentConfig saved = ConfigLoader.load(run.file(RunFolder.CONFIG), overrides);
-            new Trainer(saved, DataSources.open(saved), System.out).resume(run.dir());
+            trainer(saved).resume(run.dir());
             return 0;
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
@@ -73,7 +74,13 @@ final class TrainCommand implements Callable<Integer> {
                 : RunFolder.claim(Path.of(experiment.resultsDir()), experiment.name());
         System.out.println("run folder: " + run.dir() + (run.dir().equals(named) || out != null ? ""
                 : " (" + named + " holds an earlier run)"));
-        new Trainer(experiment, data, System.out).fit(run.dir());
+        new Trainer(experiment, data, System.out).withListener(TrainingFigures.curvesWhenFinished(System.out))
+                .fit(run.dir());
         return 0;
+    }
+
+    private static Trainer trainer(ExperimentConfig config) {
+        return new Trainer(config, DataSources.open(config), System.out)
+                .withListener(TrainingFigures.curvesWhenFinished(System.out));
     }
 }

@@ -3,6 +3,7 @@ package snn.plots;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.util.ArrayList;
@@ -21,6 +22,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 import snn.training.MetricsTable;
 import snn.training.RunComparison;
+import snn.training.RunFolder;
+import snn.training.TrainingListener;
+import snn.training.TrainingResult;
 
 /**
  * Figures of training runs: a run's accuracy and loss curves, and across runs accuracy against time per batch and
@@ -35,17 +39,38 @@ public final class TrainingFigures {
     }
 
     /**
+     * A listener that draws a run's curves into its figures folder when it finishes (the command line adds it to
+     * every training). A figure that cannot be drawn is reported on {@code log}; the run itself stands.
+     *
+     * @param log where a failure to draw is reported
+     * @return the listener
+     */
+    public static TrainingListener curvesWhenFinished(PrintStream log) {
+        return new TrainingListener() {
+            @Override
+            public void finished(RunFolder run, TrainingResult result) {
+                try {
+                    curves(run, run.figures());
+                } catch (IOException | RuntimeException e) {
+                    log.println("could not draw the training curves: " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    /**
      * Draws a run's training curves: train, validation (when there is a split) and test accuracy, and the training
      * loss on a second axis, per epoch.
      *
-     * @param runDir the run folder, holding {@code metrics.csv}
-     * @param dir    the folder for the figures, created if needed
+     * @param run the run, with its {@code metrics.csv}
+     * @param dir the folder for the figures, created if needed
      * @return {@code dir/curves.png} and {@code dir/curves.svg}
      * @throws IOException when a file cannot be written
      * @throws snn.training.TrainingException when {@code metrics.csv} is missing or unreadable
      */
-    public static List<Path> curves(Path runDir, Path dir) throws IOException {
-        MetricsTable m = MetricsTable.read(runDir);
+    public static List<Path> curves(RunFolder run, Path dir) throws IOException {
+        Path runDir = run.dir();
+        MetricsTable m = run.metrics();
         double[] epochs = m.column("epoch");
         XYSeriesCollection accuracy = new XYSeriesCollection();
         accuracy.addSeries(series("train accuracy", epochs, m.column("train_accuracy"), 100));

@@ -16,14 +16,13 @@ import java.util.List;
 public record MetricsTable(Path file, List<String> header, List<double[]> rows) {
 
     /**
-     * Reads a run's metrics.
+     * Reads a run's metrics ({@link RunFolder#metrics()}).
      *
-     * @param runDir the run folder, holding {@code metrics.csv}
+     * @param file a run's {@code metrics.csv}
      * @return the table
      * @throws TrainingException when the file is missing, unreadable or holds no completed epoch
      */
-    public static MetricsTable read(Path runDir) {
-        Path file = runDir.resolve(RunFolder.METRICS);
+    static MetricsTable read(Path file) {
         try {
             List<String> lines = Files.readAllLines(file);
             if (lines.size() < 2) {

@@ -1,14 +1,11 @@
 package snn.training;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
-import snn.config.ConfigLoader;
 
 /**
  * Compares finished runs as the papers report them: test accuracy, time per training batch, epoch time, speed-up
@@ -78,10 +75,10 @@ public final class RunComparison {
 
     /** test accuracy, ms per batch, epoch seconds (without the first epoch when there are more), spikes/sample. */
     private static double[] read(Path run) {
-        Path summaryFile = run.resolve(RunFolder.SUMMARY);
         try {
-            JsonNode summary = ConfigLoader.mapper().readTree(summaryFile.toFile());
-            MetricsTable metrics = MetricsTable.read(run);
+            RunFolder folder = RunFolder.open(run);
+            JsonNode summary = folder.summary();
+            MetricsTable metrics = folder.metrics();
             double[] forward = metrics.column("forward_ms");
             double[] backward = metrics.column("backward_ms");
             double[] seconds = metrics.column("epoch_seconds");
@@ -95,7 +92,7 @@ public final class RunComparison {
             int n = forward.length - from;
             return new double[] {summary.get("test_accuracy").asDouble(), batchMs / n, epochSeconds / n,
                     summary.get("total_spikes_per_sample").asDouble()};
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new TrainingException("cannot read run " + run + " (needs summary.json and metrics.csv of a finished"
                     + " run): " + e.getMessage(), e);
         }

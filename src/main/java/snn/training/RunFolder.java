@@ -4,7 +4,23 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import snn.config.ConfigLoader;
+import snn.config.ExperimentConfig;
+import snn.io.AtomicFiles;
 
 /**
  * A training run's folder and the names of the files in it. A new run claims a folder of its own: {@code
@@ -19,6 +35,8 @@ import java.util.stream.Stream;
  * @param dir the folder
  */
 public record RunFolder(Path dir) {
+
+    private static final ObjectMapper JSON = ConfigLoader.mapper();
 
     /** The resolved config the run trains with. */
     public static final String CONFIG = "config.json";
@@ -116,6 +134,178 @@ public record RunFolder(Path dir) {
      */
     public Path file(String name) {
         return dir.resolve(name);
+    }
+
+    /** {@return the selected model's checkpoint, {@value #MODEL}} */
+    public Path model() {
+        return file(MODEL);
+    }
+
+    /** {@return the state {@code --resume} continues from, {@value #STATE}} */
+    public Path state() {
+        return file(STATE);
+    }
+
+    /** {@return the folder of the run's figures, {@value #FIGURES}} */
+    public Path figures() {
+        return file(FIGURES);
+    }
+
+    // ----- writing (each file atomically: a reader sees the old or the new content, never a part) ------------
+
+    /**
+     * Writes the resolved config the run trains with.
+     *
+     * @param config the config in effect
+     * @throws TrainingException naming the file when it cannot be written
+     */
+    public void writeConfig(ExperimentConfig config) {
+        writeJson(file(CONFIG), config);
+    }
+
+    /**
+     * Writes the manifest of the run's start.
+     *
+     * @param manifest seed, code version, machine, data checksums, kernels, ... ready for JSON
+     * @throws TrainingException naming the file when it cannot be written
+     */
+    public void writeManifest(Map<String, Object> manifest) {
+        writeJson(file(MANIFEST), manifest);
+    }
+
+    /**
+     * Records a resume while keeping the run's provenance: the manifest of the start stays as it is and gains
+     * {@code entry} under {@code "resumes"}, with every config value that differs from the saved config added to it
+     * under {@code "config_changes"} (e.g. {@code "training.epochs": "30 -> 45"}); {@value #CONFIG} is then rewritten
+     * as the config now in effect.
+     *
+     * @param config the config in effect from now on
+     * @param entry  what describes the resume: the epoch resumed after, the time, this process's machine, ...
+     * @param start  the manifest to start from when the run's own is missing or unreadable
+     * @throws TrainingException naming the file when one cannot be written
+     */
+    public void recordResume(ExperimentConfig config, Map<String, Object> entry, Map<String, Object> start) {
+        Map<String, Object> resume = new LinkedHashMap<>(entry);
+        Map<String, String> changes = new TreeMap<>();
+        try {
+            if (Files.isRegularFile(file(CONFIG))) {
+                // The config as config.json would hold it, parsed the same way, so that 5 and 5L compare equal.
+                configChanges("", JSON.readTree(file(CONFIG).toFile()), JSON.readTree(JSON.writeValueAsString(config)),
+                        changes);
+            }
+        } catch (IOException e) {
+            changes.put("(" + CONFIG + ")", "unreadable: " + e.getMessage());
+        }
+        resume.put("config_changes", changes);
+        Map<String, Object> manifest;
+        try {
+            manifest = Files.isRegularFile(file(MANIFEST))
+                    ? JSON.readValue(file(MANIFEST).toFile(), new TypeReference<LinkedHashMap<String, Object>>() { })
+                    : new LinkedHashMap<>(start);
+        } catch (IOException e) {
+            manifest = new LinkedHashMap<>(start);
+            manifest.put("manifest_of_start", "unreadable (" + e.getMessage() + "); this one describes the resume");
+        }
+        List<Object> resumes = new ArrayList<>();
+        if (manifest.get("resumes") instanceof List<?> earlier) {
+            resumes.addAll(earlier);
+        }
+        resumes.add(resume);
+        manifest.put("resumes", resumes);
+        writeConfig(config);
+        writeManifest(manifest);
+    }
+
+    /**
+     * Writes every completed epoch's metrics, one row each ({@link EpochMetrics#header(int)}).
+     *
+     * @param history the epochs so far, at least one
+     * @throws TrainingException naming the file when it cannot be written
+     */
+    public void writeMetrics(List<EpochMetrics> history) {
+        StringBuilder csv = new StringBuilder(EpochMetrics.header(history.get(0).spikesPerSample().size()))
+                .append('\n');
+        history.forEach(m -> csv.append(m.csv()).append('\n'));
+        write(file(METRICS), csv.toString());
+    }
+
+    /**
+     * Writes the summary of a finished run: the selected epoch, how it was selected, its test evaluation (accuracy,
+     * loss, spikes per sample per layer, confusion matrix) and the mean time per batch.
+     *
+     * @param result the finished run
+     * @throws TrainingException naming the file when it cannot be written
+     */
+    public void writeSummary(TrainingResult result) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("best_epoch", result.bestEpoch());
+        s.put("selection", result.selection());
+        s.put("test_accuracy", result.test().accuracy());
+        s.put("test_loss", result.test().loss());
+        s.put("spikes_per_sample", result.test().spikesPerSample());
+        s.put("total_spikes_per_sample", result.test().totalSpikesPerSample());
+        s.put("epochs_run", result.history().size());
+        s.put("mean_forward_ms", result.history().stream().mapToDouble(EpochMetrics::forwardMs).average().orElse(0));
+        s.put("mean_backward_ms", result.history().stream().mapToDouble(EpochMetrics::backwardMs).average()
+                .orElse(0));
+        s.put("confusion_matrix", result.test().confusion());
+        writeJson(file(SUMMARY), s);
+    }
+
+    // ----- reading ------------------------------------------------------------------------------------------
+
+    /**
+     * {@return the run's per-epoch metrics}
+     *
+     * @throws TrainingException when {@value #METRICS} is missing, unreadable or holds no completed epoch
+     */
+    public MetricsTable metrics() {
+        return MetricsTable.read(file(METRICS));
+    }
+
+    /**
+     * {@return the summary of a finished run}
+     *
+     * @throws TrainingException when {@value #SUMMARY} is missing or unreadable (the run has not finished)
+     */
+    public JsonNode summary() {
+        try {
+            return JSON.readTree(file(SUMMARY).toFile());
+        } catch (IOException e) {
+            throw new TrainingException("cannot read " + file(SUMMARY) + " (written when a run finishes): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void writeJson(Path file, Object value) {
+        try {
+            write(file, JSON.writeValueAsString(value) + "\n");
+        } catch (IOException e) {
+            throw new TrainingException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            AtomicFiles.writeString(file, text);
+        } catch (IOException e) {
+            throw new TrainingException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds to {@code out} each leaf that differs between two JSON trees, as "path": "old -> new". */
+    private static void configChanges(String path, JsonNode was, JsonNode now, Map<String, String> out) {
+        if (was != null && now != null && was.isObject() && now.isObject()) {
+            Set<String> names = new TreeSet<>();
+            was.fieldNames().forEachRemaining(names::add);
+            now.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                configChanges(path.isEmpty() ? name : path + "." + name, was.get(name), now.get(name), out);
+            }
+        } else if (!Objects.equals(was, now)) {
+            out.put(path, (was == null ? "(absent)" : was.toString()) + " -> " + (now == null ? "(absent)"
+                    : now.toString()));
+        }
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

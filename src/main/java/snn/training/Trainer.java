@@ -17,10 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -30,8 +27,6 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import snn.config.ConfigLoader;
@@ -41,7 +36,6 @@ import snn.data.Batch;
 import snn.data.BatchLoader;
 import snn.data.DatasetSplits;
 import snn.interop.Checkpoints;
-import snn.io.AtomicFiles;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
@@ -66,7 +60,9 @@ public final class Trainer {
 
     private final ExperimentConfig config;
     private final DatasetSplits data;
+    private final PrintStream log;
     private final Progress progress;
+    private final List<TrainingListener> listeners;
 
     /**
      * A trainer; nothing runs until {@link #fit(Path)} or {@link #resume(Path)}.
@@ -76,9 +72,27 @@ public final class Trainer {
      * @param log    where progress lines go, e.g. {@code System.out}
      */
     public Trainer(ExperimentConfig config, DatasetSplits data, PrintStream log) {
+        this(config, data, log, List.of());
+    }
+
+    private Trainer(ExperimentConfig config, DatasetSplits data, PrintStream log, List<TrainingListener> listeners) {
         this.config = config;
         this.data = data;
+        this.log = log;
         this.progress = new Progress(log);
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * This trainer with one more listener.
+     *
+     * @param listener hears every epoch's end and the run's end, in the order listeners were added
+     * @return a new trainer; this one is unchanged
+     */
+    public Trainer withListener(TrainingListener listener) {
+        List<TrainingListener> all = new ArrayList<>(listeners);
+        all.add(listener);
+        return new Trainer(config, data, log, all);
     }
 
     /** Initialises the runtime from the config's runtime section (threads, device) and seeds libtorch. */
@@ -116,6 +130,7 @@ public final class Trainer {
     }
 
     private TrainingResult run(Path runDir, boolean resume) {
+        RunFolder run = new RunFolder(runDir);
         initRuntime(config);
         SpikingNetwork net = Initialisation.seeded(config.seed(),
                 () -> new SpikingNetwork(config.model(), data.train().channels(), data.train().classes()));
@@ -139,10 +154,14 @@ public final class Trainer {
             firstEpoch = p.epoch() + 1;
             progress.line(String.format(Locale.ROOT, "resuming %s after epoch %d of %d (lr %.3g, best epoch %d)",
                     runDir, p.epoch(), t.epochs(), lr, bestEpoch));
-            recordResume(runDir, p.epoch(), net);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("after_epoch", p.epoch());
+            entry.put("time", Instant.now().toString());
+            entry.putAll(provenance(net));
+            run.recordResume(config, entry, manifest(net));
         } else {
-            writeJson(runDir.resolve(RunFolder.CONFIG), config);
-            writeJson(runDir.resolve(RunFolder.MANIFEST), manifest(net));
+            run.writeConfig(config);
+            run.writeManifest(manifest(net));
         }
         progress.line(String.format(Locale.ROOT, "training %s: %s on %s (%d train / %s validation / %d test samples)"
                 + ", %s", config.name(), describe(config), data.train().name(), data.train().size(),
@@ -164,13 +183,13 @@ public final class Trainer {
                 EpochMetrics m = new EpochMetrics(epoch, pass.loss, pass.accuracy, validation, test.accuracy(), lr,
                         test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds, pass.skippedBatches);
                 history.add(m);
-                writeMetrics(runDir, history);
+                run.writeMetrics(history);
                 double score = selectOnValidation ? validation : -pass.loss;
                 if (score > bestScore) {
                     bestScore = score;
                     bestEpoch = epoch;
                     best = snapshot(net);
-                    Checkpoints.save(net, config, runDir.resolve(RunFolder.MODEL));
+                    Checkpoints.save(net, config, run.model());
                 }
                 progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.2f%%,%s test acc"
                         + " %.2f%%, %.1f spikes/sample, %.1f ms/batch, %.1f s%s", epoch, t.epochs(), pass.loss,
@@ -190,16 +209,17 @@ public final class Trainer {
                 }
                 TrainingState.save(runDir, net, best, optimizer,
                         new TrainingState.Progress(epoch, lr, bestEpoch, bestScore, List.copyOf(history)));
+                for (TrainingListener l : listeners) {
+                    l.epochEnded(run, List.copyOf(history));
+                }
             }
         }
         Parameters.load(net, best);
         Evaluation finalTest = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
         TrainingResult result = new TrainingResult(runDir, bestEpoch, selection, finalTest, List.copyOf(history));
-        writeJson(runDir.resolve(RunFolder.SUMMARY), summary(result));
-        try {
-            snn.plots.TrainingFigures.curves(runDir, runDir.resolve(RunFolder.FIGURES));
-        } catch (IOException | RuntimeException e) {
-            progress.line("could not draw the training curves: " + e.getMessage());
+        run.writeSummary(result);
+        for (TrainingListener l : listeners) {
+            l.finished(run, result);
         }
         progress.line(String.format(Locale.ROOT, "done: epoch %d selected by %s; test accuracy %.2f%%, %.1f spikes per"
                 + " sample; results in %s", bestEpoch, selection, 100 * finalTest.accuracy(),
@@ -313,64 +333,6 @@ public final class Trainer {
     }
 
     /**
-     * Keeps the run's provenance across a resume: the manifest of the run's start stays as it is and gains an entry
-     * under {@code "resumes"} (the epoch resumed after, the time, the dataset's checksums, this process's machine
-     * and code version, and every config value that differs from the saved config, e.g. {@code training.epochs}
-     * raised to train for longer); {@code config.json} is then rewritten as the config now in effect.
-     */
-    private void recordResume(Path runDir, int afterEpoch, SpikingNetwork net) {
-        Path configFile = runDir.resolve(RunFolder.CONFIG);
-        Path manifestFile = runDir.resolve(RunFolder.MANIFEST);
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("after_epoch", afterEpoch);
-        entry.put("time", Instant.now().toString());
-        entry.putAll(provenance(net));
-        Map<String, String> changes = new TreeMap<>();
-        try {
-            if (Files.isRegularFile(configFile)) {
-                // The config as config.json would hold it, parsed the same way, so that 5 and 5L compare equal.
-                configChanges("", JSON.readTree(configFile.toFile()), JSON.readTree(JSON.writeValueAsString(config)),
-                        changes);
-            }
-        } catch (IOException e) {
-            changes.put("(config.json)", "unreadable: " + e.getMessage());
-        }
-        entry.put("config_changes", changes);
-        Map<String, Object> manifest;
-        try {
-            manifest = Files.isRegularFile(manifestFile)
-                    ? JSON.readValue(manifestFile.toFile(), new TypeReference<LinkedHashMap<String, Object>>() { })
-                    : manifest(net);
-        } catch (IOException e) {
-            manifest = manifest(net);
-            manifest.put("manifest_of_start", "unreadable (" + e.getMessage() + "); this one describes the resume");
-        }
-        List<Object> resumes = new ArrayList<>();
-        if (manifest.get("resumes") instanceof List<?> earlier) {
-            resumes.addAll(earlier);
-        }
-        resumes.add(entry);
-        manifest.put("resumes", resumes);
-        writeJson(configFile, config);
-        writeJson(manifestFile, manifest);
-    }
-
-    /** Adds to {@code out} each leaf that differs between two JSON trees, as "path": "old -> new". */
-    private static void configChanges(String path, JsonNode was, JsonNode now, Map<String, String> out) {
-        if (was != null && now != null && was.isObject() && now.isObject()) {
-            Set<String> names = new TreeSet<>();
-            was.fieldNames().forEachRemaining(names::add);
-            now.fieldNames().forEachRemaining(names::add);
-            for (String name : names) {
-                configChanges(path.isEmpty() ? name : path + "." + name, was.get(name), now.get(name), out);
-            }
-        } else if (!Objects.equals(was, now)) {
-            out.put(path, (was == null ? "(absent)" : was.toString()) + " -> " + (now == null ? "(absent)"
-                    : now.toString()));
-        }
-    }
-
-    /**
      * SHA-256 of each file directly in the dataset folder; a subfolder (N-MNIST's Train/ and Test/) is summarised
      * by its file count, since hashing 70,000 files would delay every run.
      */
@@ -396,38 +358,5 @@ public final class Trainer {
             files.put("(error)", "cannot list " + root + ": " + e.getMessage());
         }
         return files;
-    }
-
-    private static Map<String, Object> summary(TrainingResult r) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("best_epoch", r.bestEpoch());
-        s.put("selection", r.selection());
-        s.put("test_accuracy", r.test().accuracy());
-        s.put("test_loss", r.test().loss());
-        s.put("spikes_per_sample", r.test().spikesPerSample());
-        s.put("total_spikes_per_sample", r.test().totalSpikesPerSample());
-        s.put("epochs_run", r.history().size());
-        s.put("mean_forward_ms", r.history().stream().mapToDouble(EpochMetrics::forwardMs).average().orElse(0));
-        s.put("mean_backward_ms", r.history().stream().mapToDouble(EpochMetrics::backwardMs).average().orElse(0));
-        s.put("confusion_matrix", r.test().confusion());
-        return s;
-    }
-
-    private static void writeMetrics(Path runDir, List<EpochMetrics> history) {
-        StringBuilder csv = new StringBuilder(EpochMetrics.header(history.get(0).spikesPerSample().size())).append('\n');
-        history.forEach(m -> csv.append(m.csv()).append('\n'));
-        try {
-            AtomicFiles.writeString(runDir.resolve(RunFolder.METRICS), csv.toString());
-        } catch (IOException e) {
-            throw new TrainingException("cannot write " + runDir.resolve(RunFolder.METRICS) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeJson(Path file, Object value) {
-        try {
-            AtomicFiles.writeString(file, JSON.writeValueAsString(value) + "\n");
-        } catch (IOException e) {
-            throw new TrainingException("cannot write " + file + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package snn.plots;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -41,9 +42,11 @@ class FiguresTest {
                  "training": {"epochs": 2, "batch_size": 32}}""", List.of(), "test");
         DatasetSplits data = SyntheticSpikes.splits(c.data().synthetic(), c.seed());
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        new Trainer(c, data, quiet).fit(dir.resolve("a"));
+        Trainer trainer = new Trainer(c, data, quiet).withListener(TrainingFigures.curvesWhenFinished(quiet));
+        trainer.fit(dir.resolve("a"));
         new Trainer(c, data, quiet).fit(dir.resolve("b"));
         assertImage(dir.resolve("a/figures/curves.png"));
+        assertFalse(Files.exists(dir.resolve("b/figures")), "a trainer without the listener draws nothing");
 
         List<Path> files = TrainingFigures.comparison(List.of(dir.resolve("a"), dir.resolve("b")), dir.resolve("cmp"));
         assertEquals(4, files.size());

@@ -96,8 +96,9 @@ class RunFolderTest {
         }
         Set<PosixFilePermission> expected = Files.getPosixFilePermissions(reference);
         ExperimentConfig c = TrainerTest.config("block", "");
-        new Trainer(c, SyntheticSpikes.splits(c.data().synthetic(), c.seed()),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).fit(dir.resolve("run"));
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        new Trainer(c, SyntheticSpikes.splits(c.data().synthetic(), c.seed()), quiet)
+                .withListener(snn.plots.TrainingFigures.curvesWhenFinished(quiet)).fit(dir.resolve("run"));
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir.resolve("run"))) {
             files = s.filter(Files::isRegularFile).toList();
