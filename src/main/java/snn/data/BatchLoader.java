@@ -2,15 +2,21 @@ package snn.data;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -22,9 +28,20 @@ import snn.neurons.Tensors;
  * (two buffers, so a background thread fills the next batch while the current one trains), in an order shuffled
  * per epoch from the run's seed. The last partial batch is kept, as in the papers.
  *
- * <p>Only one epoch may be iterated at a time, and a batch is valid until the next one is requested.
+ * <p>Only one epoch may be iterated at a time, and a batch is valid until the next one is requested or the loader
+ * is closed. A loader is used from one thread (besides its own prefetch thread).
+ *
+ * <p><b>Native memory.</b> The loader owns its two batch buffers (an input and a label tensor each): the constructor
+ * allocates them and {@link #close()} frees them, whatever {@code PointerScope}s are open around either call (the
+ * loader holds a reference of its own to each). The prefetch thread writes into them through raw memory views,
+ * never through tensors, so {@code close()} first stops that thread and waits until it has ended: once
+ * {@code close()} returns, nothing writes into the buffers any more and they are freed. The batches handed out are
+ * views made on the caller's thread (attached to the caller's innermost {@code PointerScope}, if any).
  */
 public final class BatchLoader implements AutoCloseable {
+
+    /** How long {@link #close()} waits for the prefetch thread to finish the sample it is writing. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final SpikeDataset dataset;
     private final int batchSize;
@@ -33,10 +50,14 @@ public final class BatchLoader implements AutoCloseable {
     private final long seed;
     private final long sampleFloats;
     private final Buffer[] buffers;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final ExecutorService prefetcher;
+    /** Set by {@link #close()}: a fill in progress stops before its next sample. */
+    private volatile boolean closing;
+    private boolean closed;
 
     /**
-     * Allocates the two batch buffers and starts the prefetching thread; {@link #close()} stops it.
+     * Allocates the two batch buffers and starts the prefetching thread; {@link #close()} stops it and frees them.
      *
      * @param dataset   the samples to batch
      * @param batchSize samples per batch (at most the dataset's size)
@@ -51,10 +72,14 @@ public final class BatchLoader implements AutoCloseable {
         this.training = training;
         this.seed = seed;
         this.sampleFloats = (long) dataset.channels() * dataset.timeSteps();
-        this.buffers = new Buffer[] {new Buffer(), new Buffer()};
+        // The scope frees the temporary tensor options at once; the buffers outlive it by their own reference.
+        try (PointerScope temporaries = new PointerScope()) {
+            this.buffers = new Buffer[] {new Buffer(), new Buffer()};
+        }
         this.prefetcher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "snn-prefetch-" + dataset.name());
             t.setDaemon(true);
+            threads.add(t);
             return t;
         });
     }
@@ -100,18 +125,22 @@ public final class BatchLoader implements AutoCloseable {
      * @return the batches in order; each is valid until the next call to {@code next()}
      */
     public Iterator<Batch> epoch(int epoch) {
+        checkOpen();
         int[] order = order(epoch);
         int count = batchesPerEpoch();
         return new Iterator<>() {
             private int next;
-            private Future<Batch> pending = count > 0 ? submit(0) : null;
+            private Future<?> pending = count > 0 ? submit(0) : null;
 
-            private Future<Batch> submit(int b) {
-                int from = b * batchSize;
-                int to = Math.min(order.length, from + batchSize);
-                int[] indices = java.util.Arrays.copyOfRange(order, from, to);
+            private Future<?> submit(int b) {
                 Buffer buffer = buffers[b % 2];
+                int[] indices = indices(b);
                 return prefetcher.submit(() -> buffer.fill(indices, epoch));
+            }
+
+            private int[] indices(int b) {
+                int from = b * batchSize;
+                return Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
             }
 
             @Override
@@ -124,19 +153,20 @@ public final class BatchLoader implements AutoCloseable {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                Batch batch;
+                checkOpen();
                 try {
-                    batch = pending.get();
+                    pending.get();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while loading a batch", e);
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     if (cause instanceof RuntimeException re) {
                         throw re;
                     }
                     throw new IllegalStateException("loading a batch failed", cause);
                 }
+                Batch batch = buffers[next % 2].batch(indices(next));
                 next++;
                 // The other buffer is free again: the previous batch was consumed before this call.
                 pending = next < count ? submit(next) : null;
@@ -154,15 +184,66 @@ public final class BatchLoader implements AutoCloseable {
      * @throws IllegalArgumentException when there are more indices than the batch size
      */
     public Batch load(int[] indices) {
+        checkOpen();
         if (indices.length > batchSize) {
             throw new IllegalArgumentException("at most " + batchSize + " samples per batch, got " + indices.length);
         }
-        return buffers[0].fill(indices, 0);
+        buffers[0].fill(indices, 0);
+        return buffers[0].batch(indices);
     }
 
+    /**
+     * Stops the prefetch thread (it is interrupted and abandons its batch before the next sample), waits until it
+     * has ended, then frees the batch buffers. Calling it again does nothing.
+     *
+     * @throws IllegalStateException when the prefetch thread is still running {@link #STOP_TIMEOUT} later (a
+     *                               {@link SpikeDataset#writeSample} that does not return); the buffers are then not
+     *                               freed, since that thread may still write into them
+     */
     @Override
     public void close() {
+        close(STOP_TIMEOUT);
+    }
+
+    /** As {@link #close()}, waiting at most {@code timeout} for the prefetch thread. */
+    void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closing = true;
         prefetcher.shutdownNow();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
+        try {
+            for (Thread t : threads) {
+                while (t.isAlive() && System.nanoTime() < deadline) {
+                    try {
+                        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                    } catch (InterruptedException e) {
+                        interrupted = true; // keep waiting: freeing the buffers now could let t write into freed memory
+                    }
+                }
+                if (t.isAlive()) {
+                    throw new IllegalStateException("the prefetch thread " + t.getName() + " did not stop within "
+                            + timeout.toMillis() + " ms of close(): " + dataset.name() + ".writeSample does not"
+                            + " return. Its batch buffers stay allocated, as the thread may still write into them");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closed = true;
+        for (Buffer b : buffers) {
+            b.free();
+        }
+    }
+
+    private void checkOpen() {
+        if (closing) {
+            throw new IllegalStateException("the batch loader of " + dataset.name() + " is closed");
+        }
     }
 
     private static long mix(long seed, long epoch, long index) {
@@ -172,21 +253,33 @@ public final class BatchLoader implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    /** One preallocated input tensor and label tensor, with FFM views of their memory. */
+    /**
+     * One preallocated input tensor and label tensor, owned by the loader (one reference each, dropped by
+     * {@link #free()}), with FFM views of their memory for the prefetch thread.
+     */
     private final class Buffer {
         final Tensor input = torch.empty(new long[] {batchSize, dataset.channels(), dataset.timeSteps()},
                 Tensors.float32(), null);
         final Tensor labels = torch.empty(new long[] {batchSize},
-                new TensorOptions().dtype(new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Long)), null);
+                new TensorOptions().dtype(new ScalarTypeOptional(torch.ScalarType.Long)), null);
         final MemorySegment inputMemory = MemorySegment.ofAddress(input.data_ptr().address())
                 .reinterpret(input.nbytes());
         final MemorySegment labelMemory = MemorySegment.ofAddress(labels.data_ptr().address())
                 .reinterpret(labels.nbytes());
 
-        Batch fill(int[] indices, int epoch) {
+        Buffer() {
+            input.retainReference();
+            labels.retainReference();
+        }
+
+        /** Writes the samples {@code indices} into the buffer; stops early (with an exception) when closing. */
+        void fill(int[] indices, int epoch) {
             long sampleBytes = sampleFloats * Float.BYTES;
             inputMemory.asSlice(0, indices.length * sampleBytes).fill((byte) 0);
             for (int i = 0; i < indices.length; i++) {
+                if (closing) {
+                    throw new CancellationException("the batch loader was closed");
+                }
                 MemorySegment sample = inputMemory.asSlice(i * sampleBytes, sampleBytes);
                 int index = indices[i];
                 if (training) {
@@ -196,9 +289,18 @@ public final class BatchLoader implements AutoCloseable {
                 }
                 labelMemory.setAtIndex(ValueLayout.JAVA_LONG, i, dataset.label(index));
             }
+        }
+
+        /** The filled samples {@code indices} as a batch of views, made on the calling thread. */
+        Batch batch(int[] indices) {
             Tensor in = indices.length == batchSize ? input : input.narrow(0, 0, indices.length);
             Tensor lab = indices.length == batchSize ? labels : labels.narrow(0, 0, indices.length);
             return new Batch(in, lab, indices);
+        }
+
+        void free() {
+            input.releaseReference();
+            labels.releaseReference();
         }
     }
 }

@@ -8,18 +8,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.bytedeco.pytorch.Tensor;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -33,6 +41,14 @@ public final class SafetensorsFormat {
 
     static final String METADATA = "__metadata__";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectReader STRICT_JSON = JSON.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final Set<String> ENTRY_KEYS = new LinkedHashSet<>(List.of("dtype", "shape", "data_offsets"));
+
+    /** One tensor as the header describes it: its bytes are {@code [begin, end)} of the data section. */
+    private record Described(String name, DType type, long[] shape, long begin, long end) {
+    }
     private static final long MAX_HEADER = 100L << 20;
 
     private SafetensorsFormat() {
@@ -88,7 +104,10 @@ public final class SafetensorsFormat {
     }
 
     /**
-     * Reads a safetensors file.
+     * Reads a safetensors file. The format has no checksum, so damaged tensor values cannot be detected; everything
+     * else is checked strictly: the header length, a header of valid UTF-8 JSON (one object, no duplicate or unknown
+     * keys, padded only with spaces), known dtypes, shapes whose size matches each tensor's byte range, and byte
+     * ranges that tile the data section exactly (no gap, no overlap, nothing missing or left over).
      *
      * @param file the file
      * @return its tensors, on the CPU, in header order, and its {@code __metadata__} strings
@@ -115,19 +134,12 @@ public final class SafetensorsFormat {
             throw new InteropException(file + ": not a safetensors file (header length " + Long.toUnsignedString(n)
                     + " does not fit the file's " + all.length + " bytes)");
         }
-        JsonNode header;
-        try {
-            header = JSON.readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new InteropException(file + ": the safetensors header is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (header == null || !header.isObject()) {
-            throw new InteropException(file + ": the safetensors header is not a JSON object");
-        }
+        JsonNode header = header(file, all, (int) n);
         int dataStart = 8 + (int) n;
         long dataLength = all.length - dataStart;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
+        List<Described> described = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
@@ -144,43 +156,125 @@ public final class SafetensorsFormat {
                 });
                 continue;
             }
-            tensors.put(name, tensor(file, name, value, all, dataStart, dataLength));
+            described.add(describe(file, name, value, dataLength));
+        }
+        checkTiling(file, described, dataLength);
+        for (Described d : described) {
+            tensors.put(d.name(), TensorBytes.tensor(d.type(), d.shape(), all, Math.toIntExact(dataStart + d.begin())));
         }
         return new TensorFile(tensors, metadata);
     }
 
-    private static Tensor tensor(Path file, String name, JsonNode entry, byte[] all, int dataStart, long dataLength) {
+    /** Decodes and parses the header: strict UTF-8, one JSON object, padded with spaces only. */
+    private static JsonNode header(Path file, byte[] all, int n) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(all, 8, n)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InteropException(file + ": the safetensors header is not valid UTF-8 (corrupt file)");
+        }
+        if (!text.startsWith("{")) {
+            throw new InteropException(file + ": the safetensors header does not start with '{' (corrupt file)");
+        }
+        int end = text.lastIndexOf('}');
+        if (end < 0 || !text.substring(end + 1).chars().allMatch(c -> c == ' ')) {
+            throw new InteropException(file + ": the safetensors header is padded with other characters than spaces"
+                    + " (corrupt file)");
+        }
+        JsonNode header;
+        try {
+            header = STRICT_JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InteropException(file + ": the safetensors header is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (header == null || !header.isObject()) {
+            throw new InteropException(file + ": the safetensors header is not a JSON object");
+        }
+        return header;
+    }
+
+    private static DType dtype(Path file, String name, JsonNode entry) {
+        String dtypeName = entry.path("dtype").asText("");
+        return DType.fromSafetensors(dtypeName).orElseThrow(() -> new InteropException(file + ": tensor '" + name
+                + "' has dtype '" + dtypeName + "'; snn reads F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL"));
+    }
+
+    private static long[] shape(Path file, String name, JsonNode entry) {
+        JsonNode shapeNode = entry.path("shape");
+        long[] shape = new long[shapeNode.size()];
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = shapeNode.get(i);
+            if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
+                throw new InteropException(file + ": tensor '" + name + "' has an invalid shape " + shapeNode);
+            }
+            shape[i] = d.asLong();
+        }
+        return shape;
+    }
+
+    /** Checks one tensor's description against itself and the data section's length. */
+    private static Described describe(Path file, String name, JsonNode entry, long dataLength) {
         String where = file + ": tensor '" + name + "'";
         if (!entry.isObject()) {
             throw new InteropException(where + " is not described by a JSON object");
         }
-        String dtypeName = entry.path("dtype").asText("");
-        DType type = DType.fromSafetensors(dtypeName).orElseThrow(() -> new InteropException(where
-                + " has dtype '" + dtypeName + "'; snn reads F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL"));
+        for (Iterator<String> keys = entry.fieldNames(); keys.hasNext();) {
+            String key = keys.next();
+            if (!ENTRY_KEYS.contains(key)) {
+                throw new InteropException(where + " has an unknown key '" + key + "'; expected " + ENTRY_KEYS);
+            }
+        }
+        DType type = dtype(file, name, entry);
         JsonNode shapeNode = entry.path("shape");
         JsonNode offsets = entry.path("data_offsets");
         if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
             throw new InteropException(where + " needs a 'shape' array and two 'data_offsets'");
         }
-        long[] shape = new long[shapeNode.size()];
-        for (int i = 0; i < shape.length; i++) {
-            JsonNode d = shapeNode.get(i);
-            if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
-                throw new InteropException(where + " has an invalid shape " + shapeNode);
+        long[] shape = shape(file, name, entry);
+        for (JsonNode o : offsets) {
+            if (!o.isIntegralNumber() || !o.canConvertToLong()) {
+                throw new InteropException(where + " has data_offsets " + offsets + "; expected two integers");
             }
-            shape[i] = d.asLong();
         }
-        long begin = offsets.get(0).asLong(-1);
-        long end = offsets.get(1).asLong(-1);
-        long expected = Math.multiplyExact(TensorBytes.numel(shape), type.size);
+        long begin = offsets.get(0).asLong();
+        long end = offsets.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLength) {
             throw new InteropException(where + " has data_offsets " + offsets + " outside the " + dataLength
                     + " data bytes (truncated or corrupt file)");
         }
+        long expected;
+        try {
+            expected = Math.multiplyExact(TensorBytes.numel(shape), type.size);
+        } catch (ArithmeticException e) {
+            throw new InteropException(where + " has a shape " + shapeNode + " too large to exist");
+        }
         if (end - begin != expected) {
             throw new InteropException(where + " has " + (end - begin) + " data bytes; shape " + shapeNode + " of "
-                    + dtypeName + " needs " + expected);
+                    + type.safetensorsName + " needs " + expected);
         }
-        return TensorBytes.tensor(type, shape, all, Math.toIntExact(dataStart + begin));
+        return new Described(name, type, shape, begin, end);
+    }
+
+    /**
+     * Checks that the tensors' byte ranges cover the data section exactly once, as the format requires: a gap, an
+     * overlap or bytes after the last tensor mean a damaged or hand-edited file.
+     */
+    private static void checkTiling(Path file, List<Described> tensors, long dataLength) {
+        List<Described> byOffset = new ArrayList<>(tensors);
+        byOffset.sort(Comparator.comparingLong(Described::begin).thenComparingLong(Described::end));
+        long next = 0;
+        for (Described d : byOffset) {
+            if (d.begin() != next) {
+                throw new InteropException(file + ": tensor '" + d.name() + "' starts at data byte " + d.begin()
+                        + ", expected " + next + " (the tensors' data_offsets " + (d.begin() < next ? "overlap"
+                        : "leave a gap") + "; corrupt file)");
+            }
+            next = d.end();
+        }
+        if (next != dataLength) {
+            throw new InteropException(file + ": " + (dataLength - next) + " bytes follow the last tensor's data"
+                    + " (the header describes " + next + " of the file's " + dataLength + " data bytes; corrupt file)");
+        }
     }
 }

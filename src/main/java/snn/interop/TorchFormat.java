@@ -83,7 +83,9 @@ public final class TorchFormat {
      * @return its tensors, on the CPU, in dict order, and its other entries as text
      *
      * @throws InteropException naming the file and the problem, with the Python line that fixes it where there is
-     *                          one (an {@code OrderedDict}, the legacy format, nested dicts)
+     *                          one (an {@code OrderedDict}, the legacy format, nested dicts); naming the entry when the
+     *                          archive is damaged (every entry's CRC-32 and sizes are checked first, see
+     *                          {@link ZipVerifier})
      */
     public static TensorFile read(Path file) {
         byte[] magic = FileKind.head(file);
@@ -95,6 +97,7 @@ public final class TorchFormat {
         if (!FileKind.isZip(magic)) {
             throw new InteropException(file + ": not a torch.save file (it is not a zip archive)");
         }
+        ZipVerifier.verify(file);
         try (ZipFile zip = new ZipFile(file.toFile())) {
             String prefix = archivePrefix(zip, file);
             byte[] pickle = entry(zip, prefix + "data.pkl", file);

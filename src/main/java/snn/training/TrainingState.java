@@ -17,6 +17,8 @@ import org.bytedeco.pytorch.Tensor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import snn.config.ConfigLoader;
+import snn.interop.InteropException;
+import snn.interop.ZipVerifier;
 import snn.io.AtomicFiles;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
@@ -26,6 +28,9 @@ import snn.models.SpikingNetwork;
  * {@code training-state.pt} (a LibTorch archive written to a temporary file, forced to disk and renamed, so a
  * crash leaves the previous epoch's state intact): the weights, the best weights so far, Adam's moments, and the
  * progress (epoch, learning rate, selection score, metrics history) as JSON.
+ *
+ * <p>Reading checks the whole archive first ({@link ZipVerifier}): a damaged file is refused with the name of the
+ * damaged entry, never trained or evaluated on.
  *
  * <p>Data order and augmentation derive from (seed, epoch, index) alone, so restoring these is enough for a
  * resumed run to match an uninterrupted one bit for bit.
@@ -77,15 +82,30 @@ final class TrainingState {
             throw new TrainingException("no trained model in " + runDir + ": " + FILE + " is missing");
         }
         try {
-            InputArchive archive = new InputArchive();
-            archive.load_from(file.toString());
+            InputArchive archive = open(file);
             Parameters.load(net, tensors(archive, "best", net));
             IValue progress = new IValue();
             archive.read("progress", progress);
             return JSON.readValue(progress.toStringRef().getString(), Progress.class).epoch();
+        } catch (InteropException e) {
+            throw new TrainingException("cannot read the model of " + runDir + ": " + e.getMessage() + ". Its "
+                    + "model.pt holds the same selected model: evaluate it with eval --checkpoint", e);
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot read the model in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Opens a state file for reading after checking every zip entry's CRC-32 and sizes: LibTorch's reader trusts
+     * them, so a damaged file would otherwise load as wrong weights (or abort inside LibTorch).
+     *
+     * @throws InteropException naming the file and the damaged entry
+     */
+    private static InputArchive open(Path file) {
+        ZipVerifier.verify(file);
+        InputArchive archive = new InputArchive();
+        archive.load_from(file.toString());
+        return archive;
     }
 
     /** The tensors stored under {@code key}, one per parameter of {@code net}. */
@@ -117,8 +137,7 @@ final class TrainingState {
             throw new TrainingException("cannot resume " + runDir + ": no " + FILE + " (the run saved no complete epoch)");
         }
         try {
-            InputArchive archive = new InputArchive();
-            archive.load_from(file.toString());
+            InputArchive archive = open(file);
             Parameters.load(net, tensors(archive, "model", net));
             best.putAll(tensors(archive, "best", net));
             InputArchive adam = new InputArchive();
@@ -128,6 +147,9 @@ final class TrainingState {
             archive.read("progress", progress);
             Progress p = JSON.readValue(progress.toStringRef().getString(), Progress.class);
             return new Progress(p.epoch(), p.learningRate(), p.bestEpoch(), p.bestScore(), new ArrayList<>(p.history()));
+        } catch (InteropException e) {
+            throw new TrainingException("cannot resume " + runDir + ": " + e.getMessage() + ". Restore the file from"
+                    + " a copy, or train the run again from the start", e);
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot resume from " + file + ": " + e.getMessage(), e);
         }

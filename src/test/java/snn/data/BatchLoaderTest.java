@@ -3,11 +3,23 @@ package snn.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.bytedeco.javacpp.PointerScope;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,6 +87,108 @@ class BatchLoaderTest {
             int[] identity = new int[50];
             Arrays.setAll(identity, i -> i);
             assertArrayEquals(identity, plain.order(4));
+        }
+    }
+
+    /**
+     * A dataset whose first {@code writeSample} blocks, ignoring interrupts (as a slow disk read would), until
+     * released; it records the writing thread and every write made after {@link #closeReturned} was set.
+     */
+    static final class Blocking implements SpikeDataset {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicReference<Thread> writer = new AtomicReference<>();
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger writesAfterClose = new AtomicInteger();
+        final AtomicBoolean closeReturned = new AtomicBoolean();
+
+        @Override public int size() { return DATA.size(); }
+        @Override public int channels() { return DATA.channels(); }
+        @Override public int timeSteps() { return DATA.timeSteps(); }
+        @Override public int classes() { return DATA.classes(); }
+        @Override public int label(int index) { return DATA.label(index); }
+
+        @Override
+        public void writeSample(int index, MemorySegment dst) {
+            writer.set(Thread.currentThread());
+            if (calls.incrementAndGet() == 1) {
+                entered.countDown();
+                boolean released = false;
+                while (!released) {
+                    try {
+                        released = release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        // ignored on purpose: the loader must cope with a dataset that does not stop at once
+                    }
+                }
+            }
+            DATA.writeSample(index, dst);
+            if (closeReturned.get()) {
+                writesAfterClose.incrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    void closeWaitsForAnInFlightPrefetchAndNothingIsWrittenAfterwards() throws Exception {
+        Blocking data = new Blocking();
+        BatchLoader loader = new BatchLoader(data, 16, false, false, 1);
+        loader.epoch(0); // the first batch is now being filled
+        assertTrue(data.entered.await(30, TimeUnit.SECONDS), "the prefetch thread started writing");
+        Thread releaser = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            data.release.countDown();
+        });
+        releaser.start();
+        loader.close();
+        data.closeReturned.set(true);
+        Thread prefetch = data.writer.get();
+        assertFalse(prefetch.isAlive(), "close() returned while the prefetch thread was still running");
+        releaser.join();
+        prefetch.join(TimeUnit.SECONDS.toMillis(30));
+        assertEquals(0, data.writesAfterClose.get(), "samples written into the buffers after close() returned");
+        assertEquals(1, data.calls.get(), "the prefetch abandons its batch after the sample in progress");
+        assertThrows(IllegalStateException.class, () -> loader.epoch(1), "a closed loader loads nothing");
+        loader.close(); // a second close does nothing
+    }
+
+    @Test
+    void closeGivesUpWithAClearErrorWhenWriteSampleNeverReturns() throws Exception {
+        Blocking data = new Blocking();
+        BatchLoader loader = new BatchLoader(data, 16, false, false, 1);
+        loader.epoch(0);
+        assertTrue(data.entered.await(30, TimeUnit.SECONDS));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> loader.close(Duration.ofMillis(200)));
+        assertTrue(e.getMessage().contains("did not stop within 200 ms") && e.getMessage().contains("writeSample"),
+                e.getMessage());
+        Thread prefetch = data.writer.get();
+        assertTrue(prefetch.isAlive());
+        data.release.countDown();
+        loader.close(); // the thread now stops, and the buffers are freed
+        assertFalse(prefetch.isAlive());
+        assertEquals(1, data.calls.get());
+    }
+
+    @Test
+    void theLoaderOwnsItsBuffersWhateverScopeItWasMadeIn() {
+        BatchLoader loader;
+        try (PointerScope scope = new PointerScope()) {
+            loader = new BatchLoader(DATA, 16, false, false, 1);
+        }
+        try (loader) {
+            Iterator<Batch> it = loader.epoch(0);
+            Batch b = it.next();
+            assertFalse(b.input().isNull(), "the input buffer was freed with the scope it was made in");
+            float[] values = Tensors.toArray(b.input());
+            int per = 8 * 20;
+            for (int i = 0; i < b.size(); i++) {
+                assertArrayEquals(SyntheticSpikesTest.sample(DATA, b.indices()[i]),
+                        Arrays.copyOfRange(values, i * per, (i + 1) * per));
+            }
         }
     }
 }

@@ -93,8 +93,47 @@ class SafetensorsFormatTest {
         assertMessage(badLength, "not a safetensors file");
     }
 
+    /** The format has no checksum, so everything else is checked: header bytes, keys and the data layout. */
+    @Test
+    void headerAndLayoutAreCheckedStrictly(@TempDir Path dir) throws IOException {
+        String a = "\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}";
+        assertRaw(dir, "gap", "{" + a + ", \"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [8, 12]}}",
+                12, "tensor 'b' starts at data byte 8, expected 4 (the tensors' data_offsets leave a gap");
+        assertRaw(dir, "overlap", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+                + " \"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", 8, "overlap");
+        assertRaw(dir, "trailing", "{" + a + "}", 8, "4 bytes follow the last tensor's data");
+        assertRaw(dir, "duplicate", "{" + a + ", " + a + "}", 4, "Duplicate field 'a'");
+        assertRaw(dir, "unknown", "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4],"
+                + " \"crc\": 1}}", 4, "unknown key 'crc'");
+        assertRaw(dir, "fractional", "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4.0]}}",
+                4, "expected two integers");
+        assertRaw(dir, "huge", "{\"a\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296],"
+                + " \"data_offsets\": [0, 4]}}", 4, "too large");
+        assertRaw(dir, "newline", "{" + a + "}\n", 4, "padded with other characters than spaces");
+        assertRaw(dir, "space-first", " {" + a + "}", 4, "does not start with '{'");
+        assertRaw(dir, "trailing-token", "{" + a + "} {}", 4, "Trailing token");
+        Path latin1 = dir.resolve("latin1.safetensors");
+        byte[] header = ("{\"__metadata__\": {\"k\": \"caf\u00e9\"}, " + a + "}")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        writeRaw(latin1, header, new byte[4]);
+        assertMessage(latin1, "not valid UTF-8");
+        // The same layout, well formed, reads.
+        Path good = dir.resolve("good.safetensors");
+        writeRaw(good, "{" + a + "}  ", new byte[4]);
+        assertEquals(1, SafetensorsFormat.read(good).tensors().size());
+    }
+
+    static void assertRaw(Path dir, String name, String header, int dataBytes, String fragment) throws IOException {
+        Path file = dir.resolve(name + ".safetensors");
+        writeRaw(file, header, new byte[dataBytes]);
+        assertMessage(file, fragment);
+    }
+
     static void writeRaw(Path file, String header, byte[] data) throws IOException {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        writeRaw(file, header.getBytes(StandardCharsets.UTF_8), data);
+    }
+
+    static void writeRaw(Path file, byte[] h, byte[] data) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.length).put(h).put(data);
         Files.write(file, b.array());
