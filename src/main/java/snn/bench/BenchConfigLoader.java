@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-import snn.config.ConfigException;
-import snn.config.ConfigException.ConfigError;
+import snn.core.ConfigException;
+import snn.core.ConfigException.ConfigError;
 import snn.config.ConfigLoader;
 import snn.config.ModelConfig;
 

@@ -18,6 +18,7 @@ import snn.nativekernels.NativeKernels;
 import snn.runtime.Device;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
+import snn.core.BenchException;
 
 /**
  * Runs a benchmark config: for every point of the grid, builds each method's network with the training code

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import snn.config.ConfigLoader;
 import snn.io.AtomicFiles;
+import snn.core.BenchException;
 
 /**
  * {@code results.csv} and {@code results.json}: the same rows, the JSON adding the run name, the column list and the

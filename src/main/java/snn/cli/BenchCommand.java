@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 import snn.bench.BenchConfig;
 import snn.bench.BenchConfigLoader;
-import snn.bench.BenchException;
+import snn.core.BenchException;
 import snn.bench.Figures;
 import snn.bench.ResultFiles;
 import snn.bench.BenchRunner;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 import snn.training.RunComparison;
 import snn.training.RunFolder;
-import snn.training.TrainingException;
+import snn.core.TrainingException;
 
 /** {@code snn compare RUN...}: accuracy, time per batch, speed-up and spike reduction against a baseline run. */
 @Command(name = "compare", mixinStandardHelpOptions = true,

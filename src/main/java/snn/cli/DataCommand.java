@@ -23,7 +23,7 @@ import snn.config.Publication;
 import snn.data.Datasets;
 import snn.data.Downloader;
 import snn.data.InspectableDataset;
-import snn.data.MissingDatasetException;
+import snn.core.MissingDatasetException;
 import snn.data.SplitStatistics;
 
 /** {@code snn data inspect ...} and {@code snn data download ...}. */

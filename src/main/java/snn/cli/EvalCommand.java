@@ -45,7 +45,7 @@ final class EvalCommand implements Callable<Integer> {
             printKernels(cfg);
             e = RunEvaluation.evaluateCheckpoint(checkpoint, cfg, DataSources.open(cfg).test());
         } else {
-            throw new snn.training.TrainingException("give --run RUN_DIR, or --checkpoint FILE [--config FILE]");
+            throw new snn.core.TrainingException("give --run RUN_DIR, or --checkpoint FILE [--config FILE]");
         }
         System.out.printf(Locale.ROOT, "test accuracy %.2f%%, loss %.4f%n", 100 * e.accuracy(), e.loss());
         for (int i = 0; i < e.spikesPerSample().size(); i++) {

@@ -9,6 +9,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import snn.core.BenchException;
+import snn.core.ConfigException;
+import snn.core.DatasetException;
+import snn.core.DeviceUnavailableException;
+import snn.core.DownloadException;
+import snn.core.InteropException;
+import snn.core.SnnException;
+import snn.core.TrainingException;
+
 /**
  * The {@code snn} command line. {@code snn --config FILE} is short for {@code snn train --config FILE}.
  */
@@ -61,14 +70,33 @@ public final class Main implements Callable<Integer> {
         return cli.execute(args);
     }
 
+    /** Exit status of a failure the user can act on: a bad config, missing data, an unusable file. */
+    static final int USER_ERROR = 2;
+
+    /**
+     * The exit status of each kind of library failure. All are the user's to act on (status 2, like bad usage);
+     * the exhaustive switch makes a new kind of failure decide its status here.
+     */
+    static int exitStatus(SnnException e) {
+        return switch (e) {
+            case ConfigException c -> USER_ERROR;
+            case DatasetException d -> USER_ERROR;
+            case DownloadException d -> USER_ERROR;
+            case InteropException i -> USER_ERROR;
+            case TrainingException t -> USER_ERROR;
+            case BenchException b -> USER_ERROR;
+            case DeviceUnavailableException d -> USER_ERROR;
+        };
+    }
+
     /** Expected failures (bad config, missing data) print one clear message, not a stack trace. */
     static final class Errors implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-            if (e instanceof UserError) {
-                cmd.getErr().println("snn: " + e.getMessage());
+            if (e instanceof SnnException s) {
+                cmd.getErr().println("snn: " + s.getMessage());
                 cmd.getErr().flush();
-                return 2;
+                return exitStatus(s);
             }
             cmd.getErr().println("snn: internal error: " + e);
             e.printStackTrace(cmd.getErr());

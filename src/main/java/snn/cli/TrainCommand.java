@@ -15,7 +15,7 @@ import snn.plots.TrainingFigures;
 import snn.training.DryRun;
 import snn.training.RunFolder;
 import snn.training.Trainer;
-import snn.training.TrainingException;
+import snn.core.TrainingException;
 
 /** {@code snn train --config FILE [--set key=value ...]}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a network as a config describes.")

@@ -27,7 +27,8 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import snn.config.ConfigException.ConfigError;
+import snn.core.ConfigException.ConfigError;
+import snn.core.ConfigException;
 
 /**
  * Reads JSON configs (experiments, benchmarks): snake_case keys, {@code --set path=value} overrides, strict binding

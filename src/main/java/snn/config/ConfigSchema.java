@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import snn.config.ConfigException.ConfigError;
+import snn.core.ConfigException.ConfigError;
 
 /**
  * Checks a JSON config tree against the record type it binds to, before binding, so that every unknown key and every

@@ -3,7 +3,8 @@ package snn.config;
 import java.util.ArrayList;
 import java.util.List;
 
-import snn.config.ConfigException.ConfigError;
+import snn.core.ConfigException.ConfigError;
+import snn.core.ConfigException;
 
 /**
  * Checks every field's range and the cross-field constraints of an {@link ExperimentConfig}, collecting all

@@ -1,5 +1,7 @@
 package snn.config;
 
+import snn.core.ConfigException;
+
 /**
  * One experiment: data, model, training protocol and runtime, as read from a JSON file in {@code configs/}.
  * Build it with {@link ConfigLoader} (which validates) or in code followed by {@link ConfigValidator#check}.

@@ -145,7 +145,7 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
 
     /** What happens when a batch's loss is NaN or infinite. */
     public enum NonFiniteLoss {
-        /** The run ends with a {@link snn.training.TrainingException} naming the epoch, batch and last saved state. */
+        /** The run ends with a {@link snn.core.TrainingException} naming the epoch, batch and last saved state. */
         @com.fasterxml.jackson.annotation.JsonProperty("stop") STOP,
         /** The batch is skipped without an update and counted. */
         @com.fasterxml.jackson.annotation.JsonProperty("skip") SKIP

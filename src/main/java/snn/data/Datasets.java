@@ -6,10 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import snn.config.ConfigException;
-import snn.config.ConfigException.ConfigError;
+import snn.core.ConfigException;
+import snn.core.ConfigException.ConfigError;
 import snn.config.DataConfig;
 import snn.config.KnownDataset;
+import snn.core.DatasetException;
+import snn.core.MissingDatasetException;
 
 /**
  * Opens the dataset a {@link DataConfig} names, as the papers prepare it (docs/specification.md §7), and applies the
@@ -99,7 +101,7 @@ public final class Datasets {
                     "required for dataset \"" + name + "\": the folder holding its files")));
         }
         if (!Files.isDirectory(root)) {
-            throw new MissingDatasetException(root, name, root);
+            throw missing(root, name, root);
         }
         return switch (dataset) {
             case FASHION_MNIST, MNIST -> images(cfg, dataset, split);
@@ -107,6 +109,21 @@ public final class Datasets {
             case SHD, SSC -> hdf5(cfg, dataset, split, limit);
             case SYNTHETIC -> throw new IllegalStateException("not a file dataset");
         };
+    }
+
+    /**
+     * The error for a missing dataset file, saying where the dataset is published and which command fetches it.
+     *
+     * @param missing the path that was looked for
+     * @param dataset the dataset's name
+     * @param root    the dataset folder
+     * @return the exception to throw
+     */
+    static MissingDatasetException missing(Path missing, String dataset, Path root) {
+        return KnownDataset.find(dataset).flatMap(KnownDataset::publication)
+                .map(p -> new MissingDatasetException(missing, " (" + p.title() + ").\n  Get it from " + p.homepage()
+                        + " (" + p.manualSteps() + "),\n  or run: snn data download " + dataset + " --root " + root))
+                .orElseGet(() -> new MissingDatasetException(missing, ""));
     }
 
     /** The registry entry of the dataset {@code cfg} names. */
@@ -158,7 +175,7 @@ public final class Datasets {
         if (Files.isRegularFile(gz)) {
             return gz;
         }
-        throw new MissingDatasetException(gz, cfg.dataset(), cfg.root());
+        throw missing(gz, cfg.dataset(), cfg.root());
     }
 
     private static EventDataset nmnist(DataConfig cfg, String split, Integer limit) {
@@ -171,7 +188,7 @@ public final class Datasets {
         if (Files.isRegularFile(h5)) {
             return Hdf5EventReader.read(h5, nmnistBuilder(cfg, split, h5), limit);
         }
-        throw new MissingDatasetException(folder, "nmnist", root);
+        throw missing(folder, "nmnist", root);
     }
 
     private static EventDataset.Builder nmnistBuilder(DataConfig cfg, String split, Path source) {
@@ -182,7 +199,7 @@ public final class Datasets {
     private static EventDataset hdf5(DataConfig cfg, KnownDataset dataset, String split, Integer limit) {
         Path file = cfg.root().resolve(dataset.id() + "_" + split + ".h5");
         if (!Files.isRegularFile(file)) {
-            throw new MissingDatasetException(file, cfg.dataset(), cfg.root());
+            throw missing(file, cfg.dataset(), cfg.root());
         }
         EventDataset.Builder builder = new EventDataset.Builder(cfg.dataset() + "/" + split, dataset.channels(),
                 cfg.tLen(), cfg.dtMs(), dataset.classes(), file.toString());

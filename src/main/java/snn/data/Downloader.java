@@ -34,6 +34,7 @@ import java.util.stream.Stream;
 
 import snn.config.Publication;
 import snn.config.Publication.RemoteFile;
+import snn.core.DownloadException;
 
 /**
  * Fetches a dataset's published files over HTTPS into its folder, showing progress, and installs nothing that has

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import snn.core.DatasetException;
 
 /**
  * Event-based samples (N-MNIST, SHD, SSC) held in memory in compact binned form and scattered into the spike

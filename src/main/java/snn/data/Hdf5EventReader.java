@@ -8,6 +8,7 @@ import java.util.Arrays;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Node;
+import snn.core.DatasetException;
 
 /**
  * Reads the HDF5 event layout of SHD, SSC and the papers' N-MNIST conversion with jhdf: variable-length

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import snn.core.DatasetException;
 
 /**
  * Reads IDX files (the format of MNIST and Fashion-MNIST), gzipped or not: a big-endian header (two zero bytes,

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import snn.core.DatasetException;
 
 /**
  * Reads the original N-MNIST distribution: a split folder ({@code Train/} or {@code Test/}) holding one folder per

@@ -7,6 +7,7 @@ import java.nio.channels.Channels;
 import java.nio.file.Path;
 
 import snn.io.AtomicFiles;
+import snn.core.InteropException;
 
 /**
  * Stream-based atomic writes (temporary file in the same folder, forced to disk, renamed over the target; see

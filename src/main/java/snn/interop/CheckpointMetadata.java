@@ -12,9 +12,10 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 
-import snn.config.ConfigException;
+import snn.core.ConfigException;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.core.InteropException;
 
 /**
  * What snn stores next to the tensors (the {@value Checkpoints#METADATA_KEY} entry): a JSON object

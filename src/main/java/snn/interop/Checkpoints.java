@@ -15,6 +15,7 @@ import snn.config.ExperimentConfig;
 import snn.interop.TorchFormat.FileKind;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.core.InteropException;
 
 /**
  * snn's checkpoints: a {@code torch.save} file (so {@code torch.load(path, weights_only=True)} reads it) holding a

@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 
 import snn.config.ExperimentConfig;
 import snn.models.SpikingNetwork;
+import snn.core.InteropException;
 
 /**
  * Writes networks for PyTorch: the {@link ExportFormat#TORCH torch} format ({@code torch.load(path,

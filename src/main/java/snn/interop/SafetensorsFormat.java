@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import snn.core.InteropException;
 
 /**
  * The safetensors format: an unsigned 64-bit little-endian header length N, N bytes of JSON (padded with spaces

@@ -20,6 +20,7 @@ import org.bytedeco.pytorch.Tensor;
 
 import snn.interop.PickleReader.OrderedDict;
 import snn.interop.PickleReader.PickleException;
+import snn.core.InteropException;
 
 /**
  * The {@code torch.save} file format (PyTorch 1.6 and later): a zip archive, every entry under one folder

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import snn.core.InteropException;
 
 /**
  * Checks a zip archive end to end before anything reads it, so a damaged checkpoint is refused instead of loaded

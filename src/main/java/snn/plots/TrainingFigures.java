@@ -66,7 +66,7 @@ public final class TrainingFigures {
      * @param dir the folder for the figures, created if needed
      * @return {@code dir/curves.png} and {@code dir/curves.svg}
      * @throws IOException when a file cannot be written
-     * @throws snn.training.TrainingException when {@code metrics.csv} is missing or unreadable
+     * @throws snn.core.TrainingException when {@code metrics.csv} is missing or unreadable
      */
     public static List<Path> curves(RunFolder run, Path dir) throws IOException {
         Path runDir = run.dir();
@@ -107,7 +107,7 @@ public final class TrainingFigures {
      * @param dir  the folder for the figures, created if needed
      * @return the four files, PNG and SVG of each figure
      * @throws IOException when a file cannot be written
-     * @throws snn.training.TrainingException when a run's result files are missing or unreadable
+     * @throws snn.core.TrainingException when a run's result files are missing or unreadable
      */
     public static List<Path> comparison(List<Path> runs, Path dir) throws IOException {
         List<RunComparison.Row> rows = RunComparison.compare(runs, 0);

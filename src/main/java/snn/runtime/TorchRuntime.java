@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
+import snn.core.DeviceUnavailableException;
 
 /**
  * The one place where LibTorch is initialised: native libraries, thread pools, seeds and the device.

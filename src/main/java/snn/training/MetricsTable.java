@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import snn.core.TrainingException;
 
 /**
  * A run's {@code metrics.csv} read back: one row per epoch, columns by header name (empty cells are NaN).

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import snn.core.TrainingException;
 
 /**
  * Compares finished runs as the papers report them: test accuracy, time per training batch, epoch time, speed-up

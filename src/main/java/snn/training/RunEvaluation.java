@@ -6,6 +6,7 @@ import snn.data.SpikeDataset;
 import snn.models.SpikingNetwork;
 import snn.config.ExperimentConfig;
 import snn.interop.Checkpoints;
+import snn.core.TrainingException;
 
 /** Evaluates the selected (best) model of a finished or interrupted run folder. */
 public final class RunEvaluation {
@@ -50,7 +51,7 @@ public final class RunEvaluation {
      * @param config     the config whose model the checkpoint holds
      * @param data       the samples to evaluate on
      * @return the evaluation
-     * @throws snn.interop.InteropException when the file is unreadable or does not match the network
+     * @throws snn.core.InteropException when the file is unreadable or does not match the network
      */
     public static Evaluation evaluateCheckpoint(Path checkpoint, ExperimentConfig config, SpikeDataset data) {
         Trainer.initRuntime(config);

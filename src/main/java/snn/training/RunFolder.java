@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.io.AtomicFiles;
+import snn.core.TrainingException;
 
 /**
  * A training run's folder and the names of the files in it. A new run claims a folder of its own: {@code

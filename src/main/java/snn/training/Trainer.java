@@ -44,6 +44,7 @@ import snn.runtime.Device;
 import snn.runtime.MachineInfo;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
+import snn.core.TrainingException;
 
 /**
  * Trains a {@link SpikingNetwork} with the papers' protocol (docs/specification.md section 8): Adam, cross-entropy,

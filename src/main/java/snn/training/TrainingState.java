@@ -17,11 +17,12 @@ import org.bytedeco.pytorch.Tensor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import snn.config.ConfigLoader;
-import snn.interop.InteropException;
+import snn.core.InteropException;
 import snn.interop.ZipVerifier;
 import snn.io.AtomicFiles;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.core.TrainingException;
 
 /**
  * Everything needed to continue a training run exactly where it stopped, saved after every epoch as one file,

@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.config.ConfigException;
-import snn.config.ConfigException.ConfigError;
+import snn.core.ConfigException;
+import snn.core.ConfigException.ConfigError;
 import snn.config.ModelConfig;
 
 class BenchConfigLoaderTest {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import snn.core.ConfigException;
 
 /** Configs built in code equal the same configs read from JSON, and are validated the same way. */
 class BuildersTest {

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.cli.UserError;
+import snn.core.SnnException;
 import snn.config.DataConfig;
 import snn.config.SyntheticConfig;
 
@@ -112,7 +112,7 @@ class DatasetsTest {
     @Test
     void aFractionThatHoldsOutNothingIsAConfigError() {
         RuntimeException e = assertThrows(RuntimeException.class, () -> Datasets.open(synthetic(0.001, null, null), 7));
-        assertInstanceOf(UserError.class, e);
+        assertInstanceOf(SnnException.class, e);
         assertTrue(e.getMessage().contains("data.validation_fraction"), e.getMessage());
     }
 

@@ -43,6 +43,7 @@ import snn.config.KnownDataset;
 import snn.config.Publication;
 import snn.config.Publication.RemoteFile;
 import snn.config.Publication.Unpack;
+import snn.core.DownloadException;
 
 /**
  * {@code snn data download} against a real HTTP server on 127.0.0.1 serving small archives: gzip, zip and tar.gz

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import snn.core.DatasetException;
 
 /** The papers' binning rule and the compact event store behind SHD, SSC and N-MNIST. */
 class EventDatasetTest {

@@ -18,8 +18,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import snn.cli.UserError;
+import snn.core.SnnException;
 import snn.config.DataConfig;
+import snn.core.DatasetException;
+import snn.core.MissingDatasetException;
 
 /** SHD, SSC and the N-MNIST HDF5 conversion, read with jhdf from fixtures written by h5py. */
 class Hdf5DatasetsTest {
@@ -120,7 +122,7 @@ class Hdf5DatasetsTest {
         Path root = Fixtures.resource("hdf5/bad-" + problem);
         DatasetException e = assertThrows(DatasetException.class,
                 () -> Datasets.openSplit(Fixtures.config("shd", root), "train"));
-        assertInstanceOf(UserError.class, e);
+        assertInstanceOf(SnnException.class, e);
         assertTrue(e.getMessage().startsWith(root.resolve("shd_train.h5").toString() + ": "), e.getMessage());
         assertTrue(e.getMessage().contains(message.trim()), e.getMessage());
     }
@@ -174,7 +176,7 @@ class Hdf5DatasetsTest {
     void eventDatasetsRefuseAugmentation() {
         DataConfig cfg = DataConfig.builder("shd").root(Fixtures.resource("hdf5/shd")).augment(true).build();
         RuntimeException e = assertThrows(RuntimeException.class, () -> Datasets.open(cfg, 1));
-        assertInstanceOf(UserError.class, e);
+        assertInstanceOf(SnnException.class, e);
         assertTrue(e.getMessage().contains("data.augment"), e.getMessage());
     }
 

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import snn.config.DataConfig;
 import snn.config.DataConfig.Encoding;
+import snn.core.DatasetException;
+import snn.core.MissingDatasetException;
 
 /** Fashion-MNIST / MNIST IDX files, gzipped or not, and their latency and TTFS encodings. */
 class IdxDatasetsTest {

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.cli.UserError;
+import snn.core.SnnException;
 
 /**
  * Fuzzing every loader: real-format fixture files with random bytes flipped or cut at random points must either
- * load (the damage was harmless) or fail with one clear {@link UserError} naming the file; never another exception,
+ * load (the damage was harmless) or fail with one clear {@link SnnException} naming the file; never another exception,
  * an error, or a JVM crash.
  */
 class LoaderFuzzTest {
@@ -108,7 +108,7 @@ class LoaderFuzzTest {
                 }
                 outcomes.add("loaded");
             } catch (RuntimeException e) {
-                if (!(e instanceof UserError)) {
+                if (!(e instanceof SnnException)) {
                     fail(t.file() + ", " + mutation + ": expected a clear dataset error, got " + e, e);
                 }
                 assertTrue(e.getMessage() != null && e.getMessage().contains(t.file().replaceAll(".*/", "")

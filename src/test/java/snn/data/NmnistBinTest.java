@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import snn.core.DatasetException;
+import snn.core.MissingDatasetException;
 
 /** The original N-MNIST distribution: Train/ and Test/ folders of digit folders of 40-bit-event .bin files. */
 class NmnistBinTest {

@@ -26,6 +26,7 @@ import snn.config.ExperimentConfig;
 import snn.models.SpikingNetwork;
 import snn.neurons.Tensors;
 import snn.runtime.TorchRuntime;
+import snn.core.InteropException;
 
 class CheckpointsTest {
 

@@ -23,6 +23,7 @@ import snn.config.ExperimentConfig;
 import snn.models.SpikingNetwork;
 import snn.neurons.Tensors;
 import snn.runtime.TorchRuntime;
+import snn.core.InteropException;
 
 /**
  * snn and the real Python PyTorch (1.13 from Debian's python3-torch, or newer) exchange files both ways. Python runs

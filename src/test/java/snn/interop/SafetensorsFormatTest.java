@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import snn.runtime.TorchRuntime;
+import snn.core.InteropException;
 
 class SafetensorsFormatTest {
 

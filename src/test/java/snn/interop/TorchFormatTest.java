@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import snn.neurons.Tensors;
 import snn.runtime.TorchRuntime;
+import snn.core.InteropException;
 
 class TorchFormatTest {
 

@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.neurons.Tensors;
 import snn.runtime.TorchRuntime;
+import snn.core.InteropException;
 
 /**
  * Every zip a checkpoint reader meets passes {@link ZipVerifier} intact and fails it damaged: snn's torch.save

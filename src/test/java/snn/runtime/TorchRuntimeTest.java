@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import snn.core.DeviceUnavailableException;
 
 class TorchRuntimeTest {
 

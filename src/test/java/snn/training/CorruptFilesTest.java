@@ -35,11 +35,12 @@ import snn.data.DatasetSplits;
 import snn.data.SyntheticSpikes;
 import snn.interop.Checkpoint;
 import snn.interop.Checkpoints;
-import snn.interop.InteropException;
+import snn.core.InteropException;
 import snn.interop.Mutations;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.neurons.Tensors;
+import snn.core.TrainingException;
 
 /**
  * Damaged run files are refused, never loaded as wrong values: seeded flips, overwrites and truncations of a real

@@ -17,10 +17,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.cli.UserError;
+import snn.core.SnnException;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.SyntheticSpikes;
+import snn.core.TrainingException;
 
 /** A full disk or an unusable run folder gives a clear error and leaves no partial file behind. */
 class DiskFullTest {
@@ -49,7 +50,7 @@ class DiskFullTest {
             RuntimeException e = assertThrows(RuntimeException.class, () -> new Trainer(CONFIG,
                     SyntheticSpikes.splits(CONFIG.data().synthetic(), 1), new PrintStream(new ByteArrayOutputStream()))
                     .fit(runDir));
-            assertTrue(e instanceof UserError, "a clear error, not an internal one: " + e);
+            assertTrue(e instanceof SnnException, "a clear error, not an internal one: " + e);
             assertTrue(e.getMessage().contains(runDir.toString()) && e.getMessage().toLowerCase().contains("space"),
                     e.getMessage());
             try (Stream<Path> files = Files.list(runDir)) {

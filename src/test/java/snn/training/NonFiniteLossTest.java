@@ -21,6 +21,7 @@ import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
 import snn.data.SpikeDataset;
 import snn.data.SyntheticSpikes;
+import snn.core.TrainingException;
 
 /** A NaN loss never trains on silently: it stops the run with a pointer to the last good state, or is skipped. */
 class NonFiniteLossTest {

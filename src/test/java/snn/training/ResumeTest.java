@@ -24,6 +24,7 @@ import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
 import snn.data.SpikeDataset;
 import snn.data.SyntheticSpikes;
+import snn.core.TrainingException;
 
 /** A run stopped in the middle of an epoch and resumed ends exactly as an uninterrupted run. */
 class ResumeTest {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.SyntheticSpikes;
+import snn.core.TrainingException;
 
 class RunComparisonTest {
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import snn.cli.CliRun;
 import snn.config.ExperimentConfig;
 import snn.data.SyntheticSpikes;
+import snn.core.TrainingException;
 
 class RunFolderTest {
 

@@ -1,7 +1,7 @@
-package snn.runtime;
+package snn.core;
 
 /** A device was requested that this process cannot use. */
-public final class DeviceUnavailableException extends RuntimeException implements snn.cli.UserError {
+public final class DeviceUnavailableException extends SnnException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,12 +1,10 @@
-package snn.data;
-
-import snn.cli.UserError;
+package snn.core;
 
 /**
  * A download that failed: unreachable server, HTTP error, interrupted transfer, checksum mismatch or a corrupt
  * archive. Nothing has been installed when it is thrown; the message says what happened and what to do.
  */
-public final class DownloadException extends RuntimeException implements UserError {
+public final class DownloadException extends SnnException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,12 +1,10 @@
-package snn.interop;
-
-import snn.cli.UserError;
+package snn.core;
 
 /**
  * A file that cannot be read or written as asked: the message names the file, the problem and, where there is
  * one, the fix (for example how to re-save a Python checkpoint).
  */
-public final class InteropException extends RuntimeException implements UserError {
+public final class InteropException extends SnnException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,9 +1,7 @@
-package snn.bench;
-
-import snn.cli.UserError;
+package snn.core;
 
 /** A benchmark that cannot run as configured on this machine; the CLI prints the message alone. */
-public final class BenchException extends IllegalStateException implements UserError {
+public final class BenchException extends SnnException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,11 +1,9 @@
-package snn.config;
+package snn.core;
 
 import java.util.List;
 
-import snn.cli.UserError;
-
 /** A config that cannot be used; the message names the file, each JSON path at fault and what was expected. */
-public final class ConfigException extends IllegalArgumentException implements UserError {
+public final class ConfigException extends SnnException {
     private static final long serialVersionUID = 1L;
 
     /** Every problem, in the order found. */

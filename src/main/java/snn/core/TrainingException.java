@@ -1,9 +1,7 @@
-package snn.training;
-
-import snn.cli.UserError;
+package snn.core;
 
 /** Training stopped: a non-finite loss or an unusable run folder. The message says where and what to do. */
-public final class TrainingException extends RuntimeException implements UserError {
+public final class TrainingException extends SnnException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,14 +1,12 @@
-package snn.data;
+package snn.core;
 
 import java.nio.file.Path;
-
-import snn.cli.UserError;
 
 /**
  * A dataset file that cannot be used: truncated or corrupt, a wrong magic number or shape, a label out of range,
  * an empty sample. The message names the file and the problem; the CLI prints it alone (exit status 2).
  */
-public class DatasetException extends RuntimeException implements UserError {
+public sealed class DatasetException extends SnnException permits MissingDatasetException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
