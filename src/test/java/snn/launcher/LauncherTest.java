@@ -95,41 +95,24 @@ class LauncherTest {
 
     @Test
     void sigtermToTheLauncherStopsTheChild(@TempDir Path dir) throws Exception {
-        requireJava17();
-        Path cfg = dir.resolve("endless.json");
-        Files.writeString(cfg, ENDLESS_CONFIG);
-        Process launcher = ProcessRun.start(java17Launcher("train", "--config", cfg.toString(), "--out",
-                dir.resolve("run").toString()), oldDefaultJava(), dir, dir);
-        ProcessHandle child = childTraining(launcher, dir);
-        try {
+        whileTraining(dir, (launcher, child) -> {
             launcher.destroy(); // SIGTERM
             assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), "the launcher ends");
             assertEquals(143, launcher.exitValue(), "ended by SIGTERM");
             assertTrue(ended(child, 30), "the child JVM ends with its launcher");
             assertFalse(ProcessRun.output(dir).contains("snn: stopping"),
                     "stopped by the launcher, not by noticing later that it was gone: " + ProcessRun.output(dir));
-        } finally {
-            child.destroyForcibly();
-            launcher.destroyForcibly();
-        }
+        });
     }
 
     @Test
     void aChildWhoseLauncherIsKilledStopsByItself(@TempDir Path dir) throws Exception {
-        requireJava17();
-        Path cfg = dir.resolve("endless.json");
-        Files.writeString(cfg, ENDLESS_CONFIG);
-        Process launcher = ProcessRun.start(java17Launcher("train", "--config", cfg.toString(), "--out",
-                dir.resolve("run").toString()), oldDefaultJava(), dir, dir);
-        ProcessHandle child = childTraining(launcher, dir);
-        try {
+        whileTraining(dir, (launcher, child) -> {
             launcher.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
             assertTrue(ended(child, 30), "the orphaned child notices and ends");
             assertTrue(ProcessRun.output(dir).contains("snn: stopping: the launcher that started this JVM"),
                     ProcessRun.output(dir));
-        } finally {
-            child.destroyForcibly();
-        }
+        });
     }
 
     @Test
@@ -170,6 +153,30 @@ class LauncherTest {
         assertTrue(r.out().contains("shd: 700 channels, 500 steps of 2 ms, 20 classes"), r.out());
         assertEquals("", r.err(), "no SLF4J notice, no restricted-method or sun.misc.Unsafe warning");
         assertFalse(r.out().contains("SLF4J") || r.out().contains("WARNING"), r.out());
+    }
+
+    /** What a test does to a launcher whose child JVM is training. */
+    interface WhileTraining {
+        void accept(Process launcher, ProcessHandle child) throws Exception;
+    }
+
+    /**
+     * Starts Java 17 on the launcher with a training that does not end by itself (logging into {@code dir}), waits
+     * until the child JVM trains, runs {@code test}, and kills whatever is left.
+     */
+    static void whileTraining(Path dir, WhileTraining test) throws Exception {
+        requireJava17();
+        Path cfg = dir.resolve("endless.json");
+        Files.writeString(cfg, ENDLESS_CONFIG);
+        Process launcher = ProcessRun.start(java17Launcher("train", "--config", cfg.toString(), "--out",
+                dir.resolve("run").toString()), oldDefaultJava(), dir, dir);
+        ProcessHandle child = childTraining(launcher, dir);
+        try {
+            test.accept(launcher, child);
+        } finally {
+            child.destroyForcibly();
+            launcher.destroyForcibly();
+        }
     }
 
     /**
