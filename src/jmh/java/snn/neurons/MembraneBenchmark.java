@@ -29,8 +29,8 @@ import snn.runtime.TorchRuntime;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "-Xss4m"})
+// The fork inherits this JVM's options: the pom's ${snn.jvm.flags}, right for the JDK that runs it.
+@Fork(value = 1, jvmArgsAppend = "-Xss4m")
 @State(Scope.Thread)
 public class MembraneBenchmark {
 

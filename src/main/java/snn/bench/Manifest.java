@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,17 +17,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import org.bytedeco.pytorch.global.torch;
 
 import snn.config.ConfigLoader;
 import snn.io.AtomicFiles;
+import snn.runtime.BuildInfo;
 import snn.runtime.TorchRuntime;
 
 /**
  * {@code manifest.json}: what a benchmark ran on and how: CPU, cores, memory, threads, BLAS, library versions, JVM,
- * git commit, the config, and the load average at start and end (other processes skew absolute times; same-run
+ * snn's version and git commit ({@link BuildInfo}), the config, and the load average at start and end (other processes skew absolute times; same-run
  * ratios are more robust).
  */
 final class Manifest {
@@ -45,7 +44,9 @@ final class Manifest {
         fields.put("overrides", List.copyOf(overrides));
         fields.put("started", started.toString());
         fields.put("status", "running");
-        fields.put("git_commit", gitCommit());
+        BuildInfo build = BuildInfo.current();
+        fields.put("snn_version", build.version());
+        fields.put("git_commit", build.commit());
         fields.put("cpu_model", cpuModel());
         fields.put("cores", Runtime.getRuntime().availableProcessors());
         fields.put("memory_total_mb", memInfoMb("MemTotal"));
@@ -144,35 +145,6 @@ final class Manifest {
             return p.getProperty("version", "unknown");
         } catch (IOException e) {
             return "unknown";
-        }
-    }
-
-    /** HEAD's commit, with {@code -dirty} when tracked files differ from it, or "unknown" outside a git checkout. */
-    private static String gitCommit() {
-        Optional<String> head = git("rev-parse", "HEAD");
-        if (head.isEmpty()) {
-            return "unknown";
-        }
-        boolean dirty = git("status", "--porcelain", "--untracked-files=no").map(s -> !s.isBlank()).orElse(false);
-        return head.get() + (dirty ? "-dirty" : "");
-    }
-
-    private static Optional<String> git(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("git"));
-        command.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroy();
-                return Optional.empty();
-            }
-            return Optional.of(new String(out, StandardCharsets.UTF_8).trim());
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
         }
     }
 }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.bytedeco.pytorch.global.torch;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +19,8 @@ import snn.core.DownloadException;
 import snn.core.InteropException;
 import snn.core.SnnException;
 import snn.core.TrainingException;
+import snn.runtime.BuildInfo;
+import snn.runtime.MachineInfo;
 
 /**
  * The {@code snn} command line. {@code snn --config FILE} is short for {@code snn train --config FILE}.
@@ -105,11 +109,21 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /**
+     * {@code snn -V}: this build's version and commit ({@link BuildInfo}), the JVM, and the LibTorch version of the
+     * PyTorch presets on the class path (read from the jar's manifest, so LibTorch itself is not loaded).
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"snn " + (v != null ? v : "(development build)")};
+            String presets = MachineInfo.implementationVersion(torch.class); // e.g. 2.10.0-1.5.13
+            int dash = presets.indexOf('-');
+            String libtorch = dash > 0 ? presets.substring(0, dash) : presets;
+            return new String[] {
+                BuildInfo.current().describe(),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ", "
+                        + System.getProperty("java.home") + ")",
+                "LibTorch " + libtorch + " (org.bytedeco:pytorch " + presets + ")"};
         }
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** Facts about this machine and build for run manifests: CPU, cores, JVM, library versions, code version. */
 public final class MachineInfo {
@@ -17,7 +16,7 @@ public final class MachineInfo {
      * Describes this machine, JVM and build, and the runtime settings when {@link TorchRuntime#init} ran.
      *
      * @return a map ready for JSON, in a fixed order: {@code cpu}, {@code cores}, {@code os}, {@code jvm}, library
-     *         versions, {@code git_commit}, then {@code device}, {@code torch_threads} and {@code blas_threads}
+     *         versions, {@code snn_version} and {@code git_commit} (of this build: {@link BuildInfo}), then {@code device}, {@code torch_threads} and {@code blas_threads}
      */
     public static Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -26,10 +25,11 @@ public final class MachineInfo {
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
         m.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
-        m.put("pytorch_presets", version(org.bytedeco.pytorch.global.torch.class));
-        m.put("javacpp", version(org.bytedeco.javacpp.Loader.class));
-        m.put("snn_version", version(MachineInfo.class));
-        m.put("git_commit", gitCommit());
+        m.put("pytorch_presets", implementationVersion(org.bytedeco.pytorch.global.torch.class));
+        m.put("javacpp", implementationVersion(org.bytedeco.javacpp.Loader.class));
+        BuildInfo build = BuildInfo.current();
+        m.put("snn_version", build.version());
+        m.put("git_commit", build.commit());
         TorchRuntime.current().ifPresent(r -> {
             m.put("device", r.device().toString());
             m.put("torch_threads", r.torchThreads());
@@ -52,30 +52,14 @@ public final class MachineInfo {
         return "unknown";
     }
 
-    private static String version(Class<?> c) {
+    /**
+     * {@return the {@code Implementation-Version} of the jar that holds {@code c} (a library's version, e.g.
+     * "2.10.0-1.5.13" for the PyTorch presets' {@code torch} class), or "unknown"}
+     *
+     * @param c a class of the library
+     */
+    public static String implementationVersion(Class<?> c) {
         String v = c.getPackage().getImplementationVersion();
         return v != null ? v : "unknown";
-    }
-
-    /**
-     * {@return {@code git rev-parse HEAD} of the working directory (plus "-dirty" with local changes), or "unknown"}
-     */
-    public static String gitCommit() {
-        try {
-            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
-            String head = new String(p.getInputStream().readAllBytes()).trim();
-            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                return "unknown";
-            }
-            Process s = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no").start();
-            String changes = new String(s.getInputStream().readAllBytes()).trim();
-            s.waitFor(5, TimeUnit.SECONDS);
-            return changes.isEmpty() ? head : head + "-dirty";
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
     }
 }

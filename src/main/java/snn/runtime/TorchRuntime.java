@@ -99,8 +99,7 @@ public final class TorchRuntime {
     }
 
     private static String torchVersion() {
-        String v = torch.class.getPackage().getImplementationVersion();
-        return v != null ? v : "unknown";
+        return MachineInfo.implementationVersion(torch.class);
     }
 
     /** Calls {@code openblas_set_num_threads} in the already-loaded OpenBLAS, if present. */

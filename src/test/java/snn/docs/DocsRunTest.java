@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import snn.launcher.Launcher;
+
 /**
  * The documentation's code runs: {@code examples/GettingStarted.java} as a program using the library, and every
  * {@code java} block of {@code docs/tutorial.md}, in order, as one program.
@@ -26,9 +28,9 @@ class DocsRunTest {
     /** Runs a single-file Java program with the test classpath (the library and its dependencies). */
     static Run runSource(Path source, Path workDir, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                source.toAbsolutePath().toString()));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(Launcher.jvmFlags(Runtime.version().feature()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), source.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         Path log = workDir.resolve("output.txt");
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)

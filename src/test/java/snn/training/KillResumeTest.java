@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.SyntheticSpikes;
+import snn.launcher.Launcher;
 
 /**
  * Crash safety: a training process killed with SIGKILL at random moments always leaves a consistent state that
@@ -36,9 +37,9 @@ class KillResumeTest {
 
     static Process start(Path log, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-                "snn.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(Launcher.jvmFlags(Runtime.version().feature()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "snn.cli.Main"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
