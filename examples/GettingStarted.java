@@ -3,21 +3,14 @@
 //   java --enable-native-access=ALL-UNNAMED -cp "target/snn.jar:target/lib/*" examples/GettingStarted.java [DIR]
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
+import snn.api.Snn;
 import snn.config.DataConfig;
 import snn.config.ExperimentConfig;
 import snn.config.ModelConfig;
 import snn.config.SyntheticConfig;
 import snn.config.TrainingConfig;
-import snn.data.DatasetSplits;
-import snn.data.Datasets;
-import snn.interop.Checkpoint;
-import snn.interop.Checkpoints;
-import snn.models.Inference;
-import snn.models.SpikingNetwork;
-import snn.training.RunFolder;
-import snn.training.TrainingResult;
-import snn.training.Trainer;
 
 public class GettingStarted {
 
@@ -28,28 +21,28 @@ public class GettingStarted {
         ExperimentConfig config = ExperimentConfig.builder()
                 .name("getting-started")
                 .seed(1)
-                .data(DataConfig.synthetic(SyntheticConfig.builder().classes(5).channels(60).tLen(50).samples(800, 200).build()))
+                .data(DataConfig.synthetic(SyntheticConfig.builder().classes(5).channels(60).tLen(50)
+                        .samples(800, 200).build()))
                 .model(ModelConfig.dblock(5).hidden(64).recurrent(true).build())
                 .training(TrainingConfig.builder().epochs(4).batchSize(32).lr(2e-3).build())
                 .build();
 
-        // 2. Train; the run's metrics, summary and selected model go to dir/run.
-        DatasetSplits data = Datasets.open(config.data(), config.seed());
-        TrainingResult result = new Trainer(config, data, System.out).fit(dir.resolve("run"));
+        // 2. Train; the run's metrics, summary, curves and selected model go to dir/run.
+        var data = Snn.open(config.data(), config.seed());
+        var result = Snn.training(config).data(data).fit(dir.resolve("run"));
         System.out.printf("test accuracy %.1f%%%n", 100 * result.test().accuracy());
 
         // 3. Reload the selected model from its checkpoint and predict a few test samples.
-        Checkpoint checkpoint = Checkpoints.load(dir.resolve("run").resolve(RunFolder.MODEL));
-        SpikingNetwork net = checkpoint.network();
-        int[] predicted = Inference.predict(net, data.test(), 0, 1, 2, 3, 4);
+        var net = Snn.load(result.model()).network();
+        int[] predicted = Snn.predict(net, data.test(), 0, 1, 2, 3, 4);
         for (int i = 0; i < predicted.length; i++) {
             System.out.printf("sample %d: label %d, predicted %d%n", i, data.test().label(i), predicted[i]);
         }
 
         // 4. Save it again, for example after fine-tuning, and check the copy predicts the same.
         Path copy = dir.resolve("copy.pt");
-        Checkpoints.save(net, config, copy);
-        int[] again = Inference.predict(Checkpoints.load(copy).network(), data.test(), 0, 1, 2, 3, 4);
-        System.out.println(java.util.Arrays.equals(predicted, again) ? "reloaded copy agrees" : "MISMATCH");
+        Snn.save(net, config, copy);
+        int[] again = Snn.predict(Snn.load(copy).network(), data.test(), 0, 1, 2, 3, 4);
+        System.out.println(Arrays.equals(predicted, again) ? "reloaded copy agrees" : "MISMATCH");
     }
 }

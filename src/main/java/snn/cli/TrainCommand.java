@@ -8,14 +8,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import snn.api.Snn;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.core.TrainingException;
 import snn.data.DatasetSplits;
-import snn.plots.TrainingFigures;
 import snn.training.DryRun;
 import snn.training.RunFolder;
-import snn.training.Trainer;
-import snn.core.TrainingException;
 
 /** {@code snn train --config FILE [--set key=value ...]}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a network as a config describes.")
@@ -59,7 +58,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             RunFolder run = RunFolder.open(resume);
             ExperimentConfig saved = ConfigLoader.load(run.file(RunFolder.CONFIG), overrides);
-            trainer(saved).resume(run.dir());
+            Snn.training(saved).resume(run.dir());
             return 0;
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
@@ -74,13 +73,7 @@ final class TrainCommand implements Callable<Integer> {
                 : RunFolder.claim(Path.of(experiment.resultsDir()), experiment.name());
         System.out.println("run folder: " + run.dir() + (run.dir().equals(named) || out != null ? ""
                 : " (" + named + " holds an earlier run)"));
-        new Trainer(experiment, data, System.out).withListener(TrainingFigures.curvesWhenFinished(System.out))
-                .fit(run.dir());
+        Snn.training(experiment).data(data).fit(run.dir());
         return 0;
-    }
-
-    private static Trainer trainer(ExperimentConfig config) {
-        return new Trainer(config, DataSources.open(config), System.out)
-                .withListener(TrainingFigures.curvesWhenFinished(System.out));
     }
 }

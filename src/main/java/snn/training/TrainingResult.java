@@ -14,4 +14,9 @@ import java.util.List;
  */
 public record TrainingResult(Path runDir, int bestEpoch, String selection, Evaluation test,
         List<EpochMetrics> history) {
+
+    /** {@return the selected model's checkpoint in the run folder} */
+    public Path model() {
+        return runDir.resolve(RunFolder.MODEL);
+    }
 }

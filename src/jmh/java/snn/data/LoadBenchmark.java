@@ -12,11 +12,13 @@ import snn.config.DataConfig;
 
 /**
  * Measures how fast SHD-sized event data loads and how long one epoch of training batches takes to assemble
- * (not a unit test). Generate the input first, then run with the build's classpath:
+ * (a developer benchmark, compiled with the JMH sources by the {@code jmh} Maven profile; not in the jar). Generate
+ * the input first, then run with the build's classpath:
  *
  * <pre>
  * /usr/bin/python3 src/test/resources/fixtures/make_fixtures.py --benchmark /tmp/shd-bench
- * java -cp target/classes:target/lib/* snn.data.LoadBenchmark /tmp/shd-bench [epochs] [step-ms]
+ * bin/mvn -B -q -DskipTests package &amp;&amp; bin/mvn -B -q -Pjmh test-compile
+ * java -cp target/test-classes:target/classes:target/lib/* snn.data.LoadBenchmark /tmp/shd-bench [epochs] [step-ms]
  * </pre>
  *
  * It reports: the time to read {@code shd_train.h5} into memory (jhdf, binning, compact encoding) and the memory the
