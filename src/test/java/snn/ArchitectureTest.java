@@ -13,13 +13,19 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaCall;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+
+import snn.runtime.Tensors;
 
 /**
  * The package layers of {@code docs/architecture.md}: each package may use only the packages below it, there are no
@@ -68,6 +74,27 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("snn.launcher..").should().dependOnClassesThat()
                 .resideInAnyPackage(LAYERS.stream().filter(p -> !p.equals("launcher")).map(p -> "snn." + p + "..")
                         .toArray(String[]::new))
+                .check(classes);
+    }
+
+    /** LibTorch's functions that make a tensor from nothing, on a device chosen by their options. */
+    static final Set<String> TENSOR_FACTORIES = Set.of("empty", "zeros", "ones", "full", "rand", "randn", "randint",
+            "arange", "linspace", "logspace", "eye", "tensor", "from_blob", "scalar_tensor", "empty_strided",
+            "randperm", "normal");
+
+    @Test
+    void tensorsAreMadeInOnePlace() {
+        DescribedPredicate<JavaCall<?>> factory = new DescribedPredicate<>("make a tensor with LibTorch's factory"
+                + " functions or TensorOptions") {
+            @Override
+            public boolean test(JavaCall<?> call) {
+                return call.getTargetOwner().isEquivalentTo(torch.class) && TENSOR_FACTORIES.contains(call.getName())
+                        || call.getTargetOwner().isEquivalentTo(TensorOptions.class)
+                        && call.getName().equals("<init>");
+            }
+        };
+        noClasses().that().doNotHaveFullyQualifiedName(Tensors.class.getName()).should().callCodeUnitWhere(factory)
+                .because("snn.runtime.Tensors makes every tensor on the run's device (or on the CPU by name)")
                 .check(classes);
     }
 

@@ -27,8 +27,8 @@ import snn.neurons.LayerOutput;
 import snn.neurons.LifLayer;
 import snn.neurons.NeuronKernels;
 import snn.neurons.Surrogate;
-import snn.neurons.Tensors;
 import snn.runtime.Device;
+import snn.runtime.Tensors;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
 

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**

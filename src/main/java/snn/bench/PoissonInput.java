@@ -3,7 +3,7 @@ package snn.bench;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 
 /**
  * The papers' synthetic benchmark input (docs/specification.md section 7.4): per sample a rate r ~ U(0, 200), then
@@ -20,13 +20,13 @@ final class PoissonInput {
 
     /** Spikes {@code [batch, units, tLen]} (float32, 0 or 1). */
     static Tensor spikes(int batch, int units, int tLen) {
-        Tensor meanPerStep = torch.rand(batch, 1, 1).mul(Tensors.scalar(MAX_RATE / tLen));
+        Tensor meanPerStep = Tensors.uniform(null, batch, 1, 1).mul(Tensors.scalar(MAX_RATE / tLen));
         Tensor means = meanPerStep.expand(batch, units, tLen).contiguous();
         return torch.poisson(means).clamp_max(Tensors.scalar(1));
     }
 
     /** Uniform random class labels {@code [batch]} (int64) for the whole-network scope. */
     static Tensor labels(int batch, int classes) {
-        return torch.randint(classes, new long[] {batch});
+        return Tensors.randomLabels(classes, batch);
     }
 }

@@ -16,12 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
-import snn.neurons.Tensors;
+import snn.runtime.Device;
+import snn.runtime.Tensors;
 
 /**
  * Turns a {@link SpikeDataset} into batches: samples are written straight into preallocated tensor memory
@@ -258,10 +257,10 @@ public final class BatchLoader implements AutoCloseable {
      * {@link #free()}), with FFM views of their memory for the prefetch thread.
      */
     private final class Buffer {
-        final Tensor input = torch.empty(new long[] {batchSize, dataset.channels(), dataset.timeSteps()},
-                Tensors.float32(), null);
-        final Tensor labels = torch.empty(new long[] {batchSize},
-                new TensorOptions().dtype(new ScalarTypeOptional(torch.ScalarType.Long)), null);
+        // CPU memory: the prefetch thread writes it through Java; the trainer moves each batch to the run's device.
+        final Tensor input = Tensors.empty(Device.CPU, torch.ScalarType.Float, batchSize, dataset.channels(),
+                dataset.timeSteps());
+        final Tensor labels = Tensors.empty(Device.CPU, torch.ScalarType.Long, batchSize);
         final MemorySegment inputMemory = MemorySegment.ofAddress(input.data_ptr().address())
                 .reinterpret(input.nbytes());
         final MemorySegment labelMemory = MemorySegment.ofAddress(labels.data_ptr().address())

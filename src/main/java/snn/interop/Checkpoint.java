@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.Tensor;
 import snn.config.ExperimentConfig;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 
 /**
  * A network's parameters with everything needed to rebuild it: the run's config and the network's input and class

@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 import org.bytedeco.pytorch.LongOptional;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+
+import snn.runtime.Device;
+import snn.runtime.Tensors;
 
 /**
  * Reads the subset of pickle that {@code torch.save} emits for containers of tensors: dicts, lists, tuples,
@@ -212,8 +213,7 @@ final class PickleReader {
                 throw new PickleException("a tensor reaching past the end of its storage (corrupt file)");
             }
         }
-        Tensor out = torch.empty(size, new TensorOptions().dtype(new ScalarTypeOptional(storage.type().scalarType)),
-                null);
+        Tensor out = Tensors.empty(Device.CPU, storage.type().scalarType, size);
         if (numel > 0) {
             out.copy_(storage.flat().as_strided(size, stride, new LongOptional(offset)));
         }

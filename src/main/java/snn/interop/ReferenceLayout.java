@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import snn.config.ModelConfig;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 
 /**
  * Maps the parameter names of the authors' PyTorch implementations (the {@code state_dict} keys of the Block and
@@ -257,7 +257,7 @@ public final class ReferenceLayout {
                 .clamp(new ScalarOptional(new Scalar(0.0)), new ScalarOptional(new Scalar(1.0)));
         long nb = b.size(0);
         Tensor ident = Tensors.full(1.0, nb, t);
-        Tensor reversed = torch.arange(new Scalar((double) t), Tensors.float32()).flip(0);
+        Tensor reversed = Tensors.arange(t, torch.ScalarType.Float, b).flip(0);
         Tensor exp = reversed.unsqueeze(0).expand(nb, t).contiguous();
         Tensor kernel = b.unsqueeze(1).mul(ident).pow(exp).unsqueeze(1).unsqueeze(1);
         Tensor phi = reversed.add(new Scalar(1.0)).view(1, 1, 1, t);

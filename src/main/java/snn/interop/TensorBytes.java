@@ -4,10 +4,11 @@ import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+
+import snn.runtime.Device;
+import snn.runtime.Tensors;
 
 /** Copies between tensors and the raw little-endian, row-major bytes both file formats store. */
 final class TensorBytes {
@@ -49,7 +50,7 @@ final class TensorBytes {
 
     /** A new CPU tensor of {@code shape} and {@code type} holding {@code data[offset, offset + numel * size)}. */
     static Tensor tensor(DType type, long[] shape, byte[] data, int offset) {
-        Tensor t = torch.empty(shape, new TensorOptions().dtype(new ScalarTypeOptional(type.scalarType)), null);
+        Tensor t = Tensors.empty(Device.CPU, type.scalarType, shape); // CPU memory, written from the file's bytes
         long n = t.nbytes();
         if (n > 0) {
             new BytePointer(t.data_ptr()).capacity(n).put(data, offset, (int) n);

@@ -12,7 +12,8 @@ import org.bytedeco.pytorch.global.torch;
 
 import snn.data.SpikeDataset;
 import snn.neurons.LayerOutput;
-import snn.neurons.Tensors;
+import snn.runtime.Device;
+import snn.runtime.Tensors;
 
 /** Running a trained network on single samples: predictions, and every layer's spikes and membrane. */
 public final class Inference {
@@ -99,12 +100,12 @@ public final class Inference {
     /** Samples {@code indices} as a {@code [n, channels, time]} tensor. */
     private static Tensor batch(SpikeDataset data, int... indices) {
         long per = (long) data.channels() * data.timeSteps();
-        Tensor t = Tensors.zeros(indices.length, data.channels(), data.timeSteps());
+        Tensor t = Tensors.zeros(Device.CPU, indices.length, data.channels(), data.timeSteps()); // written by Java
         MemorySegment memory = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
         for (int i = 0; i < indices.length; i++) {
             data.writeSample(indices[i], memory.asSlice(i * per * Float.BYTES, per * Float.BYTES));
         }
-        return t;
+        return Tensors.onRunDevice(t);
     }
 
     /** The first sample of a {@code [1, rows, time]} tensor as {@code [rows][time]}. */

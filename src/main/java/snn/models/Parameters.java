@@ -25,7 +25,7 @@ public final class Parameters {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (long i = 0; i < dict.size(); i++) {
             // The dict's items are references into a temporary table: keep handles of our own.
-            out.put(dict.get(i).key().getString(), snn.neurons.Tensors.own(dict.get(i).value()));
+            out.put(dict.get(i).key().getString(), snn.runtime.Tensors.own(dict.get(i).value()));
         }
         return out;
     }

@@ -7,10 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.bytedeco.pytorch.GradMode;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorTensorHook;
 import org.bytedeco.pytorch.global.torch;
 
@@ -21,8 +19,8 @@ import snn.neurons.LifLayer;
 import snn.neurons.NeuronKernels;
 import snn.neurons.Projection;
 import snn.neurons.Surrogate;
-import snn.neurons.Tensors;
 import snn.runtime.Device;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**
@@ -196,8 +194,8 @@ public final class NativeKernels implements NeuronKernels {
         long n = call.neurons;
         long t = call.steps;
         boolean single = mode == LifLayer.Mode.SINGLE_SPIKE;
-        Tensor pre = single ? torch.empty(new long[] {b, n, t}, Tensors.float32(), null) : null;
-        Tensor first = single ? torch.empty(new long[] {b, n}, int32(), null) : null;
+        Tensor pre = single ? Tensors.empty(Device.CPU, torch.ScalarType.Float, b, n, t) : null;
+        Tensor first = single ? Tensors.empty(Device.CPU, torch.ScalarType.Int, b, n) : null;
         library.lifForward(kind, b, n, t, call.in, call.betaValues, call.weightValues, call.biasValues,
                 call.spikes, call.membrane, pre, first);
         int surr = surrogateKind(surrogate);
@@ -223,7 +221,7 @@ public final class NativeKernels implements NeuronKernels {
         long t = call.steps;
         // The local step of each block's spike (or -1): the recurrent input a_k and the amax tie-split need it.
         Tensor first = spiking && recurrent != null
-                ? torch.empty(new long[] {b, count, n}, int32(), null) : null;
+                ? Tensors.empty(Device.CPU, torch.ScalarType.Int, b, count, n) : null;
         library.dblockForward(b, n, t, blocks, call.in, call.betaValues, call.weightValues, call.biasValues,
                 call.spikes, call.membrane, first);
         int surr = surrogateKind(surrogate);
@@ -319,9 +317,9 @@ public final class NativeKernels implements NeuronKernels {
                 long capacity = Math.min(bins, Math.max(2 * sampleEvents, bins / 50) + 64);
                 this.in = new KernelLibrary.Input(null, xValues, inputWeightValues,
                         projection.bias().detach().contiguous(),
-                        torch.empty(new long[] {batch, capacity}, int32(), null),
-                        torch.empty(new long[] {batch, capacity}, Tensors.float32(), null),
-                        torch.empty(new long[] {batch}, int32(), null), capacity);
+                        Tensors.empty(Device.CPU, torch.ScalarType.Int, batch, capacity),
+                        Tensors.empty(Device.CPU, torch.ScalarType.Float, batch, capacity),
+                        Tensors.empty(Device.CPU, torch.ScalarType.Int, batch), capacity);
             }
             this.betaValues = beta.detach().expand(neurons).contiguous();
             this.weightValues = recurrent != null ? recurrent.weight().detach().contiguous() : null;
@@ -348,7 +346,7 @@ public final class NativeKernels implements NeuronKernels {
         /** A tensor the kernel will overwrite: {@code link} expanded when gradients are recorded. */
         private Tensor output(Link link) {
             if (link == null) {
-                return torch.empty(shape(), Tensors.float32(), null);
+                return Tensors.empty(Device.CPU, torch.ScalarType.Float, shape());
             }
             return link.scalar(this).expand(shape()).contiguous();
         }
@@ -380,12 +378,12 @@ public final class NativeKernels implements NeuronKernels {
             Tensor g = new Tensor(grad).contiguous();
             boolean wantInput = tracks(INPUT);
             KernelLibrary.Grads into = new KernelLibrary.Grads(
-                    wantInput ? torch.empty(shape(), Tensors.float32(), null) : null,
-                    tracks(W_IN) ? torch.empty(Tensors.shape(sources[W_IN]), Tensors.float32(), null) : null,
-                    tracks(B_IN) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null,
-                    tracks(BETA) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null,
-                    tracks(W_REC) ? torch.empty(new long[] {neurons, neurons}, Tensors.float32(), null) : null,
-                    tracks(B_REC) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null);
+                    wantInput ? Tensors.empty(Device.CPU, torch.ScalarType.Float, shape()) : null,
+                    tracks(W_IN) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, Tensors.shape(sources[W_IN])) : null,
+                    tracks(B_IN) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null,
+                    tracks(BETA) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null,
+                    tracks(W_REC) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons, neurons) : null,
+                    tracks(B_REC) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null);
             backward.run(spikeSide ? g : null, spikeSide ? null : g, into);
             Tensor current = into.current();
             // dL/dx = W_in^T dL/dI when the kernel projected the input itself
@@ -400,7 +398,7 @@ public final class NativeKernels implements NeuronKernels {
             link.grads[W_REC] = into.weight();
             link.grads[B_REC] = into.bias();
             // The link's own gradient is irrelevant (the proxies' hooks replace it): a zero without memory.
-            return torch.zeros(new long[0], Tensors.float32()).expand(shape());
+            return Tensors.zeros(Device.CPU).expand(shape());
         }
 
         /**
@@ -510,10 +508,6 @@ public final class NativeKernels implements NeuronKernels {
     /** Whether the kernels would project {@code x} event by event. */
     static boolean eventDriven(Tensor x) {
         return firstSampleEvents(x) <= EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2);
-    }
-
-    private static TensorOptions int32() {
-        return new TensorOptions().dtype(new ScalarTypeOptional(torch.ScalarType.Int));
     }
 
     /** The kernel's code for a surrogate: 0 fast sigmoid, 1 arctan, 2 triangle. */

@@ -5,6 +5,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 
+import snn.runtime.Tensors;
+
 /**
  * Membrane decay factors beta = exp(-dt / tau), one per neuron or one shared, learnable or fixed.
  *

@@ -6,6 +6,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
+import snn.runtime.Tensors;
+
 /**
  * The single-spike block layer (FastSNN; docs/specification.md section 3): the membrane without reset for all steps at
  * once, V~ = conv(I, [beta^(T-1) .. 1]), faulty spikes s^ = H(V~ - 1), then only each neuron's first crossing kept,

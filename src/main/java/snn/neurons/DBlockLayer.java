@@ -8,6 +8,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
+import snn.runtime.Tensors;
+
 /**
  * The d-block layer (docs/specification.md section 4): time is cut into d blocks of L = floor(T/d) steps, plus a final
  * block of the remaining r = T - dL steps when r &gt; 0. Each block is a block layer started from rest (at most one

@@ -4,6 +4,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import snn.runtime.Tensors;
+
 /**
  * The closed-form pieces of the block model (docs/specification.md section 3), as autograd-differentiable LibTorch
  * ops on {@code [batch, neurons, time]} tensors.
@@ -58,11 +60,11 @@ public final class Dynamics {
     static Tensor byMatrixProduct(Tensor current, Tensor beta) {
         long t = current.size(2);
         // K[i, u, s] = beta_i^(u-s) below the diagonal, gathered from the powers beta_i^0 .. beta_i^(T-1).
-        Tensor steps = torch.arange(new Scalar(t));
+        Tensor steps = Tensors.arange(t, torch.ScalarType.Long, current);
         Tensor lag = steps.unsqueeze(1).sub(steps.unsqueeze(0));
         Tensor causal = lag.ge(ZERO);
-        Tensor kernel = powers(beta, t).index_select(1, lag.clamp_min(new Scalar(0L)).flatten())
-                .view(beta.size(0), t, t).mul(causal);
+        Tensor index = lag.clamp_min(new Scalar(0L)).flatten().unsqueeze(0).expand(beta.size(0), t * t);
+        Tensor kernel = powers(beta, t).gather(1, index).view(beta.size(0), t, t).mul(causal);
         if (beta.size(0) == 1) {
             return current.matmul(kernel.squeeze(0).t());
         }
@@ -115,7 +117,7 @@ public final class Dynamics {
      *         {@code beta}
      */
     public static Tensor powers(Tensor beta, long length) {
-        Tensor exponents = torch.arange(new Scalar(0), new Scalar(length), Tensors.float32());
+        Tensor exponents = Tensors.arange(length, torch.ScalarType.Float, beta);
         return beta.unsqueeze(1).pow(exponents);
     }
 

@@ -3,10 +3,11 @@ package snn.neurons;
 import java.util.function.Supplier;
 
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+
+import snn.runtime.Tensors;
 
 /**
  * Where initial parameter values come from. By default, LibTorch's global generator (seeded with
@@ -42,9 +43,7 @@ public final class Initialisation {
 
     /** A float32 tensor of {@code shape} drawn from U(-bound, bound). */
     static Tensor uniform(double bound, long... shape) {
-        Generator g = GENERATOR.get();
-        Tensor u = g == null ? torch.rand(shape, Tensors.float32())
-                : torch.rand(shape, new GeneratorOptional(g), Tensors.float32());
+        Tensor u = Tensors.uniform(GENERATOR.get(), shape);
         return u.mul(new Scalar(2 * bound)).sub(new Scalar(bound));
     }
 }

@@ -8,6 +8,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
+import snn.runtime.Tensors;
+
 /**
  * The standard leaky integrate-and-fire layer, simulated step by step (docs/specification.md section 2): the baseline
  * the block and d-block models are measured against.

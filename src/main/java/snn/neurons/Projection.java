@@ -4,6 +4,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import snn.runtime.Tensors;
+
 /**
  * A linear map {@code W x + b} applied to every time step of a {@code [batch, inputs, time]} tensor, producing
  * {@code [batch, outputs, time]} (parameters {@code weight [outputs, inputs]} and {@code bias [outputs]}).

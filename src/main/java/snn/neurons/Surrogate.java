@@ -2,6 +2,8 @@ package snn.neurons;
 
 import org.bytedeco.pytorch.Tensor;
 
+import snn.runtime.Tensors;
+
 /**
  * A spike function: the Heaviside step H(u) = [u &gt; 0] in the forward pass, with a smooth pseudo-derivative in
  * the backward pass. {@code u} is the membrane minus the threshold.

@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
+
 import snn.core.DeviceUnavailableException;
 
 /**
@@ -56,9 +57,13 @@ public final class TorchRuntime {
     public static synchronized Report init(ThreadSettings threads, Device device) {
         Loader.load(torch.class);
         if (device == Device.CUDA && !cudaAvailable()) {
-            throw new DeviceUnavailableException("device 'cuda' requested, but this build of snn runs LibTorch's CPU"
-                    + " libraries (or no CUDA driver was found). Build with the Maven profile 'cuda' on a machine"
-                    + " with an NVIDIA driver, or use device 'cpu'.");
+            throw new DeviceUnavailableException(cudaBuild()
+                    ? "device 'cuda' requested: this build has LibTorch's CUDA libraries, but LibTorch finds no CUDA"
+                            + " device (check the NVIDIA driver with nvidia-smi, and that CUDA 13.1 with cuDNN 9 is"
+                            + " installed), or use device 'cpu'"
+                    : "device 'cuda' requested, but this build of snn has LibTorch's CPU libraries; build it with"
+                            + " the CUDA ones (bin/mvn -Pcuda package) on a machine with an NVIDIA driver, or use"
+                            + " device 'cpu'");
         }
         torch.set_num_threads(threads.torchThreads());
         boolean blasSet = setOpenBlasThreads(threads.blasThreads());
@@ -70,6 +75,12 @@ public final class TorchRuntime {
     public static Report ensureInitialised() {
         Report r = report;
         return r != null ? r : init(ThreadSettings.defaults(), Device.CPU);
+    }
+
+    /** {@return the run's device: the one {@link #init} last set, or the CPU when it has not run} */
+    public static Device device() {
+        Report r = report;
+        return r != null ? r.device() : Device.CPU;
     }
 
     /** {@return the last report, or empty when {@link #init} has not run} */
@@ -86,6 +97,16 @@ public final class TorchRuntime {
     public static void seed(long seed) {
         ensureInitialised();
         torch.manual_seed(seed);
+    }
+
+    /** {@return whether this build carries LibTorch's CUDA libraries (the Maven profile {@code cuda})} */
+    static boolean cudaBuild() {
+        try {
+            Class.forName("org.bytedeco.cuda.global.cudart", false, TorchRuntime.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     /** {@return whether LibTorch can use a CUDA device in this process} */

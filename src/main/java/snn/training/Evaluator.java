@@ -6,7 +6,6 @@ import java.util.List;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import snn.data.Batch;
@@ -14,7 +13,7 @@ import snn.data.BatchLoader;
 import snn.data.SpikeDataset;
 import snn.models.NetworkOutput;
 import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 
 /** Evaluates a network on a dataset without gradients: loss, accuracy, spikes per sample, confusion matrix. */
 public final class Evaluator {
@@ -46,8 +45,9 @@ public final class Evaluator {
             while (batches.hasNext()) {
                 try (PointerScope scope = new PointerScope()) {
                     Batch batch = batches.next();
-                    NetworkOutput out = net.forward(batch.input());
-                    lossSum += torch.cross_entropy_loss(out.logits(), batch.labels()).item_float() * batch.size();
+                    NetworkOutput out = net.forward(Tensors.onRunDevice(batch.input()));
+                    lossSum += torch.cross_entropy_loss(out.logits(), Tensors.onRunDevice(batch.labels()))
+                            .item_float() * batch.size();
                     float[] predicted = Tensors.toArray(out.logits().argmax(new org.bytedeco.pytorch.LongOptional(1),
                             false).to(torch.ScalarType.Float));
                     for (int i = 0; i < batch.size(); i++) {

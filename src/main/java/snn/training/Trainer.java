@@ -32,6 +32,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.config.TrainingConfig;
+import snn.core.TrainingException;
 import snn.data.Batch;
 import snn.data.BatchLoader;
 import snn.data.DatasetSplits;
@@ -42,9 +43,9 @@ import snn.models.SpikingNetwork;
 import snn.neurons.Initialisation;
 import snn.runtime.Device;
 import snn.runtime.MachineInfo;
+import snn.runtime.Tensors;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
-import snn.core.TrainingException;
 
 /**
  * Trains a {@link SpikingNetwork} with the papers' protocol (docs/specification.md section 8): Adam, cross-entropy,
@@ -248,8 +249,9 @@ public final class Trainer {
             try (PointerScope scope = new PointerScope()) {
                 Batch batch = it.next();
                 long t0 = System.nanoTime();
-                NetworkOutput out = net.forward(batch.input());
-                Tensor loss = torch.cross_entropy_loss(out.logits(), batch.labels());
+                Tensor labels = Tensors.onRunDevice(batch.labels());
+                NetworkOutput out = net.forward(Tensors.onRunDevice(batch.input()));
+                Tensor loss = torch.cross_entropy_loss(out.logits(), labels);
                 float lossValue = loss.item_float();
                 long t1 = System.nanoTime();
                 if (!Float.isFinite(lossValue)) {
@@ -271,7 +273,7 @@ public final class Trainer {
                 forwardNs += t1 - t0;
                 backwardNs += t2 - t1;
                 lossSum += (double) lossValue * batch.size();
-                correct += out.logits().argmax(new LongOptional(1), false).eq(batch.labels()).sum().item_long();
+                correct += out.logits().argmax(new LongOptional(1), false).eq(labels).sum().item_long();
                 seen += batch.size();
                 progress.batch(epoch, config.training().epochs(), b, batches, lossSum / seen, (double) correct / seen,
                         batchesBefore + b, totalBatches);

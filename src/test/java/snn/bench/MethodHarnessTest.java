@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import snn.config.ModelConfig;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 class MethodHarnessTest {

@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.Tensor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 
 /** One golden case file (format: src/test/resources/golden/README.md). */
 record GoldenCase(Path file, JsonNode root) {

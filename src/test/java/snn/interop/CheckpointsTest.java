@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
-import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
-import snn.runtime.TorchRuntime;
 import snn.core.InteropException;
+import snn.models.SpikingNetwork;
+import snn.runtime.Tensors;
+import snn.runtime.TorchRuntime;
 
 class CheckpointsTest {
 

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /** Small networks, inputs and tensor comparisons shared by the interop tests. */

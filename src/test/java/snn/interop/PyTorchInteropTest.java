@@ -20,10 +20,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.config.ExperimentConfig;
-import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
-import snn.runtime.TorchRuntime;
 import snn.core.InteropException;
+import snn.models.SpikingNetwork;
+import snn.runtime.Tensors;
+import snn.runtime.TorchRuntime;
 
 /**
  * snn and the real Python PyTorch (1.13 from Debian's python3-torch, or newer) exchange files both ways. Python runs

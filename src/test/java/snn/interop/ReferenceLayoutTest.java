@@ -30,7 +30,7 @@ import snn.config.ModelConfig;
 import snn.config.SurrogateConfig;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 class ReferenceLayoutTest {

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import snn.neurons.Tensors;
-import snn.runtime.TorchRuntime;
 import snn.core.InteropException;
+import snn.runtime.Tensors;
+import snn.runtime.TorchRuntime;
 
 class TorchFormatTest {
 

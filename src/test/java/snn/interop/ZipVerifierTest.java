@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import snn.neurons.Tensors;
-import snn.runtime.TorchRuntime;
 import snn.core.InteropException;
+import snn.runtime.Tensors;
+import snn.runtime.TorchRuntime;
 
 /**
  * Every zip a checkpoint reader meets passes {@link ZipVerifier} intact and fails it damaged: snn's torch.save

@@ -17,7 +17,7 @@ import snn.neurons.Beta;
 import snn.neurons.BlockLayer;
 import snn.neurons.NeuronKernels;
 import snn.neurons.Surrogate;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import snn.config.ModelConfig;
 import snn.neurons.NeuronKernels;
 import snn.neurons.Surrogate;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /** The build and loading of the native library, and the choice of kernels. */

@@ -33,7 +33,7 @@ import snn.neurons.LifLayer;
 import snn.neurons.NeuronKernels;
 import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
-import snn.neurons.Tensors;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**

@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**

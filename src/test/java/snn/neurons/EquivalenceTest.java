@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import snn.models.Parameters;
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /** Identities between the three dynamics that the papers state (docs/specification.md 3.3 and 4.3). */

@@ -9,6 +9,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 class SurrogateTest {

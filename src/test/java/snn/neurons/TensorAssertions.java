@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.pytorch.Tensor;
 
+import snn.runtime.Tensors;
+
 /** Assertions on tensor values shared by the tests that compare two ways of computing the same thing. */
 public final class TensorAssertions {
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+
 import snn.core.DeviceUnavailableException;
 
 class TorchRuntimeTest {
@@ -25,12 +26,15 @@ class TorchRuntimeTest {
         DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,
                 () -> TorchRuntime.init(ThreadSettings.defaults(), Device.CUDA));
         assertTrue(e.getMessage().contains("cuda") && e.getMessage().contains("cpu"), e.getMessage());
+        // This build (the default profile) has the CPU libraries: the message says how to get the CUDA ones.
+        assertTrue(!TorchRuntime.cudaBuild() && e.getMessage().contains("bin/mvn -Pcuda package"), e.getMessage());
     }
 
     @Test
     void deviceNamesParse() {
         assertEquals(Device.CPU, Device.parse("CPU"));
         assertEquals(Device.CUDA, Device.parse("cuda"));
+        assertEquals(Device.META, Device.parse("meta"));
         assertThrows(IllegalArgumentException.class, () -> Device.parse("tpu"));
     }
 }

@@ -31,16 +31,16 @@ import org.junit.jupiter.api.io.TempDir;
 import snn.cli.CliRun;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.core.InteropException;
+import snn.core.TrainingException;
 import snn.data.DatasetSplits;
 import snn.data.SyntheticSpikes;
 import snn.interop.Checkpoint;
 import snn.interop.Checkpoints;
-import snn.core.InteropException;
 import snn.interop.Mutations;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
-import snn.neurons.Tensors;
-import snn.core.TrainingException;
+import snn.runtime.Tensors;
 
 /**
  * Damaged run files are refused, never loaded as wrong values: seeded flips, overwrites and truncations of a real
