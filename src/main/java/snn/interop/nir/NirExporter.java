@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -191,12 +192,21 @@ public final class NirExporter {
         return new Approximation(kind, lif, agreement);
     }
 
-    /** The graph of a standard multi-spike network, with extra graph metadata. */
+    /**
+     * The graph of a standard multi-spike network, with extra graph metadata. The tensors' values are copied into
+     * Java arrays; the native copies made on the way belong to a scope closed on return.
+     */
     private static NirGraph build(Checkpoint checkpoint, double dt, Map<String, Object> extraMetadata) {
         if (!(dt > 0 && Double.isFinite(dt))) {
             throw new IllegalArgumentException("dt must be a positive number of seconds, got " + dt);
         }
-        ModelConfig model = checkpoint.config().model();
+        try (PointerScope scope = new PointerScope()) {
+            return build(checkpoint, checkpoint.config().model(), dt, extraMetadata);
+        }
+    }
+
+    private static NirGraph build(Checkpoint checkpoint, ModelConfig model, double dt,
+            Map<String, Object> extraMetadata) {
         Map<String, Tensor> p = checkpoint.parameters();
         Map<String, NirNode> nodes = new LinkedHashMap<>();
         List<NirGraph.Edge> edges = new ArrayList<>();
