@@ -43,7 +43,8 @@ public final class NirExporter {
     /** How snn runs a graph it writes, in words (the graph metadata entry {@code semantics}). */
     public static final String SEMANTICS = "Forward Euler with step dt (metadata 'dt', seconds): "
             + "v[t] = v[t-1] + dt/tau * (v_leak - v[t-1] + r * I[t]) from v[-1] = 0, which is "
-            + "v[t] = beta * v[t-1] + I[t] with beta = 1 - dt/tau as r = tau/dt. LIF: spike when v[t] > v_threshold, "
+            + "v[t] = beta * v[t-1] + I[t] with beta = 1 - dt/tau as r = tau/dt (beta = 1 is written as "
+            + "dt/tau = 2^-26). LIF: spike when v[t] > v_threshold, "
             + "then v[t] -= v_threshold in the same step (subtractive reset, metadata 'reset'; v_reset is unused). "
             + "An edge back to an earlier node carries that node's output of the previous step and nothing at t = 0 "
             + "(bias included). Logits: the Output (the LI membrane) summed or maximised over all steps "
