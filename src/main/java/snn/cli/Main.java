@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.bytedeco.pytorch.global.torch;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +27,7 @@ import snn.runtime.MachineInfo;
 @Command(name = "snn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains and benchmarks spiking neural networks (block, d-block and standard LIF) on LibTorch.",
         subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, ExportCommand.class,
-                BenchCommand.class, DataCommand.class, PlotCommand.class})
+                ImportCommand.class, BenchCommand.class, DataCommand.class, PlotCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", description = "Shorthand for 'snn train --config FILE'.")

@@ -12,17 +12,23 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 
-import snn.core.ConfigException;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.core.ConfigException;
 import snn.core.InteropException;
 
 /**
  * What snn stores next to the tensors (the {@value Checkpoints#METADATA_KEY} entry): a JSON object
  * <pre>{"format": "snn", "format_version": 1, "layout": "snn", "inputs": 700, "classes": 20, "config": {...}}</pre>
- * with the run's config in the same snake_case form as a config file.
+ * with the run's config in the same snake_case form as a config file. NIR files ({@code snn.interop.nir}) carry
+ * the same JSON in their graph metadata.
+ *
+ * @param layout  the parameter names the file uses
+ * @param inputs  the network's input channels
+ * @param classes the network's output classes
+ * @param config  the run's config
  */
-record CheckpointMetadata(Layout layout, int inputs, int classes, ExperimentConfig config) {
+public record CheckpointMetadata(Layout layout, int inputs, int classes, ExperimentConfig config) {
 
     static final int FORMAT_VERSION = 1;
 
@@ -30,7 +36,8 @@ record CheckpointMetadata(Layout layout, int inputs, int classes, ExperimentConf
             .registerModule(new SimpleModule().addSerializer(Path.class, ToStringSerializer.instance))
             .disable(SerializationFeature.INDENT_OUTPUT);
 
-    String toJson() {
+    /** {@return the metadata as one line of JSON} */
+    public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", "snn");
         root.put("format_version", FORMAT_VERSION);
@@ -48,10 +55,13 @@ record CheckpointMetadata(Layout layout, int inputs, int classes, ExperimentConf
     /**
      * Parses the metadata stored in {@code file}.
      *
+     * @param json the stored JSON
+     * @param file the file it comes from, for messages
+     * @return the metadata, with the config validated
      * @throws InteropException when it is not snn metadata of a version this build reads
      * @throws ConfigException  when the stored config is not valid
      */
-    static CheckpointMetadata parse(String json, Path file) {
+    public static CheckpointMetadata parse(String json, Path file) {
         JsonNode root;
         try {
             root = JSON.readTree(json);

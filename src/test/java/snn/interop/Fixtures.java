@@ -32,6 +32,8 @@ final class Fixtures {
     static final ObjectMapper JSON = new ObjectMapper();
     static final int INPUTS = 4;
     static final int CLASSES = 3;
+    /** The formats that hold tensors under parameter names (NIR holds a graph and has tests of its own, Nir*Test). */
+    static final List<ExportFormat> PYTORCH_FORMATS = List.of(ExportFormat.TORCH, ExportFormat.SAFETENSORS);
 
     private Fixtures() {
     }

@@ -15,8 +15,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 
 /**
  * Runs the real Python PyTorch ({@code /usr/bin/python3}, Debian's {@code python3-torch}; override with
- * {@code -Dsnn.python=PATH}) on {@code torch_interop.py}. A missing Python or PyTorch fails the tests with the
- * install command: these tests are never skipped.
+ * {@code -Dsnn.python=PATH}) on {@code torch_interop.py}, or the same Python with h5py on {@code nir_interop.py}. A
+ * missing Python, PyTorch or h5py fails the tests with the install command: these tests are never skipped.
  */
 final class PythonTorch {
 
@@ -33,26 +33,45 @@ final class PythonTorch {
 
     /** Fails unless {@code PYTHON -c 'import torch'} works. */
     static void requireTorch() {
+        require("torch", INSTALL);
+    }
+
+    /** Fails unless {@code PYTHON -c 'import h5py, numpy'} works (the NIR tests' independent reader). */
+    static void requireH5py() {
+        require("h5py, numpy", "Install it with: apt-get install -y --no-install-recommends python3-h5py (CI installs"
+                + " it; see docs/interop.md), or point -Dsnn.python=PATH at a Python with h5py.");
+    }
+
+    private static void require(String modules, String install) {
         Result r;
         try {
-            r = exec(List.of(PYTHON, "-c", "import torch; print(torch.__version__)"));
+            r = exec(List.of(PYTHON, "-c", "import " + modules));
         } catch (IOException e) {
-            fail("the interop tests need Python with PyTorch, but " + PYTHON + " cannot run (" + e.getMessage() + "). "
-                    + INSTALL);
+            fail("these tests need Python with " + modules + ", but " + PYTHON + " cannot run (" + e.getMessage()
+                    + "). " + install);
             return;
         }
         if (r.code() != 0) {
-            fail("the interop tests need Python with PyTorch, but `" + PYTHON + " -c 'import torch'` failed:\n"
-                    + r.output() + INSTALL);
+            fail("these tests need Python with " + modules + ", but `" + PYTHON + " -c 'import " + modules
+                    + "'` failed:\n" + r.output() + install);
         }
     }
 
     /** Runs the tasks in Python (see torch_interop.py); fails with Python's report unless all pass. */
     static String run(ArrayNode tasks, Path workDir) throws IOException {
-        Path script = workDir.resolve("torch_interop.py");
-        try (InputStream in = PythonTorch.class.getResourceAsStream(SCRIPT)) {
+        return run(SCRIPT, tasks, workDir);
+    }
+
+    /**
+     * Runs the tasks with a script of this folder's resources; fails with Python's report unless all pass.
+     *
+     * @param resource the script, e.g. {@code /snn/interop/nir_interop.py}
+     */
+    static String run(String resource, ArrayNode tasks, Path workDir) throws IOException {
+        Path script = workDir.resolve(Path.of(resource).getFileName().toString());
+        try (InputStream in = PythonTorch.class.getResourceAsStream(resource)) {
             if (in == null) {
-                fail("test resource " + SCRIPT + " is missing");
+                fail("test resource " + resource + " is missing");
             }
             Files.write(script, in.readAllBytes());
         }

@@ -1,0 +1,80 @@
+package snn.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import snn.config.ConfigLoader;
+import snn.core.InteropException;
+import snn.interop.Checkpoint;
+import snn.interop.ExportFormat;
+import snn.interop.Exporter;
+import snn.interop.Layout;
+import snn.interop.nir.NirImporter;
+import snn.runtime.TorchRuntime;
+
+/**
+ * {@code snn import --nir FILE --out FILE [--config FILE] [--dt SECONDS]}: builds a standard snn network from a NIR
+ * graph and writes it as an snn checkpoint (docs/interop.md, "NIR").
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Builds a standard snn network (LIF layers, feed-forward or recurrent, and an LI readout) from a"
+                + " NIR graph and writes it as an snn checkpoint that snn eval --checkpoint evaluates.")
+final class ImportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nir", required = true, paramLabel = "FILE", description = "The NIR file (HDF5).")
+    Path nir;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "The config for what the graph does not hold: data, training, runtime, and the model's"
+                    + " training settings (default: the config snn stored in the file when it exported it).")
+    Path config;
+
+    @Option(names = "--dt", paramLabel = "SECONDS",
+            description = "The integration step the graph's time constants are meant for (default: the file's"
+                    + " metadata 'dt', else data.dt_ms of the config); e.g. 1e-4 for snnTorch's exports.")
+    Double dt;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE",
+            description = "The snn checkpoint to write (torch format, replaced), e.g. model.pt.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        TorchRuntime.ensureInitialised();
+        NirImporter.Options options = NirImporter.Options.defaults();
+        if (config != null) {
+            options = options.withConfig(ConfigLoader.load(config, List.of()));
+        }
+        if (dt != null) {
+            if (!(dt > 0 && Double.isFinite(dt))) {
+                throw new InteropException("--dt must be a positive number of seconds, got " + dt);
+            }
+            options = options.withDt(dt);
+        }
+        NirImporter.Result result = NirImporter.read(nir, options);
+        Checkpoint c = result.checkpoint();
+        Exporter.export(c, ExportFormat.TORCH, Layout.SNN, out);
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "read %s: %d inputs -> %s LIF%s -> %d LI; dt = %s s (%s)%n", nir, c.inputs(),
+                c.config().model().hidden(), c.config().model().recurrent() ? " (recurrent)" : "", c.classes(),
+                result.dtSeconds(), result.dtSource());
+        for (String note : result.notes()) {
+            o.println("note: " + note);
+        }
+        o.println("wrote " + out + " (snn checkpoint of a standard network, readout "
+                + c.config().model().readout().name().toLowerCase(Locale.ROOT) + "; data: "
+                + c.config().data().dataset() + "); evaluate it with: snn eval --checkpoint " + out);
+        return 0;
+    }
+}

@@ -1,0 +1,285 @@
+package snn.interop.nir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+import org.bytedeco.pytorch.Tensor;
+
+import snn.config.ExperimentConfig;
+import snn.config.ModelConfig;
+import snn.core.InteropException;
+import snn.interop.Checkpoint;
+import snn.interop.CheckpointMetadata;
+import snn.interop.Checkpoints;
+import snn.runtime.Tensors;
+
+/**
+ * Builds a standard snn network from a NIR graph of the shape {@link StandardChain} describes (docs/interop.md,
+ * "NIR"): LIF layers, feed-forward or recurrent, fed by Affine or Linear projections, then an LI readout.
+ *
+ * <p>Each neuron is read under forward Euler with step dt ({@link NeuronMapping#step}): beta = 1 - dt/tau, and
+ * the input gain dt r / (tau v_threshold) is folded into the rows of the projections that feed it, so snn's unit
+ * threshold fires exactly when NIR's v_threshold is crossed. v_leak and v_reset must be 0; snn resets by
+ * subtracting the threshold (NIR's LIF resets to v_reset, which differs once a membrane overshoots the threshold).
+ *
+ * <p>Settings the graph does not hold come from a config: the data, training and runtime sections, and the model
+ * settings that only matter for training (surrogate, learnable beta, kernels). The config is the one given in the
+ * options, else the one stored in the file by {@code snn export} (graph metadata {@value Checkpoints#METADATA_KEY}).
+ * The step dt is the one given, else the file's metadata {@code dt}, else the config's {@code data.dt_ms}.
+ */
+public final class NirImporter {
+
+    private NirImporter() {
+    }
+
+    /**
+     * What to take from outside the file.
+     *
+     * @param config    the config for everything the graph does not say; empty to use the one the file stores
+     * @param dtSeconds the integration step the graph's time constants are meant for; empty for the file's
+     *                  metadata {@code dt}, else the config's {@code data.dt_ms}
+     */
+    public record Options(Optional<ExperimentConfig> config, OptionalDouble dtSeconds) {
+
+        /**
+         * Checks dt.
+         *
+         * @throws IllegalArgumentException when dt is given and not a positive number
+         */
+        public Options {
+            if (dtSeconds.isPresent() && !(dtSeconds.getAsDouble() > 0 && Double.isFinite(dtSeconds.getAsDouble()))) {
+                throw new IllegalArgumentException("dt must be a positive number of seconds, got "
+                        + dtSeconds.getAsDouble());
+            }
+        }
+
+        /** {@return options that take everything from the file} */
+        public static Options defaults() {
+            return new Options(Optional.empty(), OptionalDouble.empty());
+        }
+
+        /**
+         * These options with a config.
+         *
+         * @param config the config for everything the graph does not say
+         * @return new options
+         */
+        public Options withConfig(ExperimentConfig config) {
+            return new Options(Optional.of(config), dtSeconds);
+        }
+
+        /**
+         * These options with an integration step.
+         *
+         * @param seconds the step the graph's time constants are meant for, &gt; 0
+         * @return new options
+         * @throws IllegalArgumentException when {@code seconds} is not positive
+         */
+        public Options withDt(double seconds) {
+            return new Options(config, OptionalDouble.of(seconds));
+        }
+    }
+
+    /**
+     * An imported network.
+     *
+     * @param checkpoint the network as snn stores it: config (model of kind {@code standard}), sizes, parameters
+     * @param dtSeconds  the integration step used to read the time constants
+     * @param dtSource   where that step came from, for people
+     * @param notes      what people should know about the import (semantic differences, defaults taken)
+     */
+    public record Result(Checkpoint checkpoint, double dtSeconds, String dtSource, List<String> notes) {
+    }
+
+    /**
+     * Reads a NIR file as an snn network.
+     *
+     * @param file    the NIR file
+     * @param options the config and step to use where the file says nothing
+     * @return the network and what to know about it
+     * @throws InteropException             naming the file and the node, field or edge, when the file is not NIR, the
+     *                                      graph is not of the supported shape, or a neuron has no snn equivalent
+     * @throws snn.core.ConfigException   when the resulting config is not valid
+     */
+    public static Result read(Path file, Options options) {
+        NirGraph graph = NirFile.read(file);
+        StandardChain chain;
+        try {
+            chain = StandardChain.of(graph);
+        } catch (IllegalArgumentException e) {
+            throw new InteropException(file + ": " + e.getMessage());
+        }
+        Optional<CheckpointMetadata> stored = graph.metadataString(Checkpoints.METADATA_KEY)
+                .map(json -> CheckpointMetadata.parse(json, file));
+        ExperimentConfig base = options.config().or(() -> stored.map(CheckpointMetadata::config))
+                .orElseThrow(() -> new InteropException(file + ": the graph carries no snn config (snn did not write"
+                        + " it), so nothing says which data it runs on: give a config for the data, training and model"
+                        + " settings (snn import --config FILE)"));
+        List<String> notes = new ArrayList<>();
+        double dt;
+        String dtSource;
+        Optional<Double> storedDt = graph.metadataNumber("dt");
+        if (options.dtSeconds().isPresent()) {
+            dt = options.dtSeconds().getAsDouble();
+            dtSource = "given";
+        } else if (storedDt.isPresent()) {
+            dt = storedDt.get();
+            dtSource = "the file's metadata 'dt'";
+        } else {
+            dt = base.data().dtMs() / 1000;
+            dtSource = "data.dt_ms of the config";
+            notes.add(String.format(Locale.ROOT, "the file does not say which time step its time constants are"
+                    + " for; read them with dt = %s s (data.dt_ms of the config; give another with --dt)", dt));
+        }
+        if (!(dt > 0 && Double.isFinite(dt))) {
+            throw new InteropException(file + ": the graph's metadata 'dt' is " + dt
+                    + "; expected a positive number of seconds");
+        }
+        ModelConfig.Readout readout = readout(graph, base, file, notes);
+        if (!"subtract".equals(graph.metadataString("reset").orElse(""))) {
+            notes.add("NIR's LIF resets to v_reset; snn resets by subtracting the threshold, so spikes after the"
+                    + " first can differ from those of a reset-to-v_reset simulator whenever a membrane overshoots"
+                    + " the threshold");
+        }
+        return new Result(build(chain, base, readout, dt, file, notes), dt, dtSource, List.copyOf(notes));
+    }
+
+    private static ModelConfig.Readout readout(NirGraph graph, ExperimentConfig base, Path file, List<String> notes) {
+        Optional<String> stored = graph.metadataString("readout");
+        if (stored.isEmpty()) {
+            notes.add("the file does not say how logits are read from the Output over time; using model.readout of"
+                    + " the config: " + base.model().readout().name().toLowerCase(Locale.ROOT));
+            return base.model().readout();
+        }
+        return switch (stored.get()) {
+            case "sum" -> ModelConfig.Readout.SUM;
+            case "max" -> ModelConfig.Readout.MAX;
+            default -> throw new InteropException(file + ": the graph's metadata 'readout' is '" + stored.get()
+                    + "'; expected 'sum' or 'max'");
+        };
+    }
+
+    private static Checkpoint build(StandardChain chain, ExperimentConfig base, ModelConfig.Readout readout, double dt,
+            Path file, List<String> notes) {
+        boolean recurrent = chain.hidden().stream().anyMatch(h -> h.recurrent().isPresent());
+        List<Layer> layers = new ArrayList<>();
+        for (StandardChain.Hidden h : chain.hidden()) {
+            NirNode.Lif lif = h.lif();
+            zero(file, h.neuronName(), "LIF", "v_leak", lif.vLeak(), "snn neurons have no leak potential");
+            zero(file, h.neuronName(), "LIF", "v_reset", lif.vReset(),
+                    "snn resets by subtracting the threshold, which matches NIR's reset to v_reset only for 0");
+            NeuronMapping.Step[] steps = steps(file, h.neuronName(), "LIF", lif.tau(), lif.r(), lif.vThreshold(), dt);
+            layers.add(new Layer(h.projection(), h.recurrent(), steps, recurrent));
+        }
+        NirNode.Li li = chain.readout().li();
+        zero(file, chain.readout().neuronName(), "LI", "v_leak", li.vLeak(), "snn neurons have no leak potential");
+        double[] ones = new double[li.tau().length];
+        Arrays.fill(ones, 1);
+        Layer readoutLayer = new Layer(chain.readout().projection(), Optional.empty(),
+                steps(file, chain.readout().neuronName(), "LI", li.tau(), li.r(), ones, dt), false);
+
+        boolean uniform = layers.stream().allMatch(Layer::uniformBeta) && readoutLayer.uniformBeta();
+        boolean perNeuron = base.model().perNeuronBeta() || !uniform;
+        if (!base.model().perNeuronBeta() && !uniform) {
+            notes.add("the config shares one beta per layer, but the graph's decays differ within a layer: the"
+                    + " network keeps one beta per neuron");
+        }
+        Map<String, Tensor> parameters = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).put(parameters, "hidden." + i + ".", perNeuron);
+        }
+        readoutLayer.put(parameters, "readout.", perNeuron);
+
+        ModelConfig m = base.model();
+        ModelConfig model = ModelConfig.standard()
+                .hidden(chain.hidden().stream().map(h -> h.lif().outputSize()).toArray(Integer[]::new))
+                .recurrent(recurrent)
+                .readout(readout)
+                .tau(m.hiddenTau(), m.readoutTau())
+                .beta(perNeuron, m.learnBeta())
+                .surrogate(m.surrogate())
+                .kernels(m.kernels())
+                .build();
+        ExperimentConfig config = ExperimentConfig.builder().name(base.name()).seed(base.seed())
+                .resultsDir(base.resultsDir()).runtime(base.runtime()).data(base.data()).model(model)
+                .training(base.training()).build();
+        return new Checkpoint(config, chain.inputs(), chain.readout().li().outputSize(), parameters);
+    }
+
+    private static void zero(Path file, String node, String type, String field, double[] values, String why) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != 0) {
+                throw new InteropException(file + ": node '" + node + "' (" + type + "): '" + field + "' is "
+                        + values[i] + " for neuron " + i + "; snn imports only " + field + " = 0 (" + why + ")");
+            }
+        }
+    }
+
+    private static NeuronMapping.Step[] steps(Path file, String node, String type, double[] tau, double[] r,
+            double[] threshold, double dt) {
+        NeuronMapping.Step[] out = new NeuronMapping.Step[tau.length];
+        for (int i = 0; i < tau.length; i++) {
+            try {
+                out[i] = NeuronMapping.step(tau[i], r[i], threshold[i], dt);
+            } catch (IllegalArgumentException e) {
+                throw new InteropException(file + ": node '" + node + "' (" + type + "), neuron " + i + ": "
+                        + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** One layer in snn's terms: projections scaled by each neuron's gain, and its decays. */
+    private record Layer(NirNode projection, Optional<NirNode> recurrentProjection, NeuronMapping.Step[] steps,
+            boolean withRecurrence) {
+
+        boolean uniformBeta() {
+            for (NeuronMapping.Step s : steps) {
+                if (s.beta() != steps[0].beta()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void put(Map<String, Tensor> parameters, String prefix, boolean perNeuron) {
+            putProjection(parameters, prefix + "input.", StandardChain.weight(projection),
+                    StandardChain.bias(projection));
+            if (withRecurrence) {
+                int n = steps.length;
+                putProjection(parameters, prefix + "recurrent.",
+                        recurrentProjection.map(StandardChain::weight).orElseGet(() -> new float[n][n]),
+                        recurrentProjection.map(StandardChain::bias).orElseGet(() -> new float[n]));
+            }
+            float[] beta = new float[perNeuron ? steps.length : 1];
+            for (int i = 0; i < beta.length; i++) {
+                beta[i] = steps[i].beta();
+            }
+            parameters.put(prefix + "beta", Tensors.fromArray(beta, beta.length));
+        }
+
+        /** W' = diag(gain) W and b' = diag(gain) b: the gain of each target neuron scales its row. */
+        private void putProjection(Map<String, Tensor> parameters, String prefix, float[][] weight, float[] bias) {
+            int rows = weight.length;
+            int cols = weight[0].length;
+            float[] w = new float[rows * cols];
+            float[] b = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                double gain = steps[i].gain();
+                for (int j = 0; j < cols; j++) {
+                    w[i * cols + j] = (float) (gain * weight[i][j]);
+                }
+                b[i] = (float) (gain * bias[i]);
+            }
+            parameters.put(prefix + "weight", Tensors.fromArray(w, rows, cols));
+            parameters.put(prefix + "bias", Tensors.fromArray(b, rows));
+        }
+    }
+}
