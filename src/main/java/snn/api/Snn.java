@@ -16,6 +16,7 @@ import snn.interop.Checkpoints;
 import snn.interop.ExportFormat;
 import snn.interop.Exporter;
 import snn.interop.Layout;
+import snn.interop.nir.NirImporter;
 import snn.models.Inference;
 import snn.models.SpikingNetwork;
 import snn.plots.TrainingFigures;
@@ -28,7 +29,7 @@ import snn.training.TrainingResult;
 
 /**
  * What a program needs from snn, in one place: open data, train (or resume), load a trained network, evaluate,
- * predict, record a sample's spikes and membranes, save and export. Experiments are described with the builders of
+ * predict, record a sample's spikes and membranes, save, export (PyTorch, safetensors, NIR) and import NIR. Experiments are described with the builders of
  * {@code snn.config} ({@link ExperimentConfig#builder()}), which validate as the JSON loader does.
  *
  * <pre>{@code
@@ -134,6 +135,20 @@ public final class Snn {
     public static void export(SpikingNetwork net, ExperimentConfig config, ExportFormat format, Layout layout,
             Path file) {
         Exporter.export(net, config, format, layout, file);
+    }
+
+    /**
+     * Builds a standard LIF network from a NIR graph (feed-forward or recurrent LIF/LI chains with Affine or Linear
+     * projections; docs/interop.md, "NIR"), for evaluation or further training. Export goes through {@link #export}
+     * with {@link ExportFormat#NIR}.
+     *
+     * @param nir     the NIR file
+     * @param options the data and runtime settings when the file carries none of snn's, and the time step
+     * @return the network with its config, the time step used, and notes on what was mapped how
+     * @throws snn.core.SnnException naming the node, edge or field when the graph is not one snn can run
+     */
+    public static NirImporter.Result importNir(Path nir, NirImporter.Options options) {
+        return NirImporter.read(nir, options);
     }
 
     /**
