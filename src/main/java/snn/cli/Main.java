@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -115,7 +114,7 @@ public final class Main implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String presets = MachineInfo.implementationVersion(torch.class); // e.g. 2.10.0-1.5.13
+            String presets = MachineInfo.mavenVersion("org.bytedeco", "pytorch"); // e.g. 2.10.0-1.5.13
             int dash = presets.indexOf('-');
             String libtorch = dash > 0 ? presets.substring(0, dash) : presets;
             return new String[] {

@@ -120,7 +120,7 @@ public final class TorchRuntime {
     }
 
     private static String torchVersion() {
-        return MachineInfo.implementationVersion(torch.class);
+        return MachineInfo.mavenVersion("org.bytedeco", "pytorch");
     }
 
     /** Calls {@code openblas_set_num_threads} in the already-loaded OpenBLAS, if present. */

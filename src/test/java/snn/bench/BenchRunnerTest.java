@@ -135,13 +135,17 @@ class BenchRunnerTest {
     void manifestDescribesTheMachineAndTheRun() throws IOException {
         JsonNode m = ConfigLoader.mapper().readTree(dir.resolve("manifest.json").toFile());
         assertEquals("finished", m.get("status").asText());
-        assertEquals(1, m.get("torch_threads").asInt());
-        assertEquals(Runtime.getRuntime().availableProcessors(), m.get("cores").asInt());
-        for (String key : List.of("cpu_model", "blas", "libtorch", "jvm", "git_commit", "load_average_start",
-                "load_average_end", "memory", "timing")) {
+        JsonNode machine = m.get("machine"); // the description every manifest shares (MachineInfo)
+        assertEquals(1, machine.get("torch_threads").asInt());
+        assertEquals(Runtime.getRuntime().availableProcessors(), machine.get("cores").asInt());
+        for (String key : List.of("cpu", "blas", "jvm", "git_commit", "snn_version", "torch_parallel_info")) {
+            assertFalse(machine.path(key).asText().isBlank(), key);
+        }
+        for (String key : List.of("libtorch", "load_average_start", "load_average_end", "memory", "timing")) {
             assertFalse(m.path(key).asText().isBlank(), key);
         }
-        assertEquals("1.5.6", m.get("libraries").get("org.jfree:jfreechart").asText());
+        assertEquals("2.10.0-1.5.13", machine.get("libraries").get("org.bytedeco:pytorch").asText());
+        assertEquals("1.5.6", m.get("libraries_figures").get("org.jfree:jfreechart").asText());
         assertEquals(2, m.get("config").get("sweeps").size());
     }
 
