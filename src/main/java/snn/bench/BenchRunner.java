@@ -13,18 +13,19 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import snn.config.ModelConfig;
+import snn.core.BenchException;
 import snn.models.SpikingNetwork;
 import snn.nativekernels.NativeKernels;
 import snn.runtime.Device;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
-import snn.core.BenchException;
 
 /**
  * Runs a benchmark config: for every point of the grid, builds each method's network with the training code
  * ({@link SpikingNetwork}), times its training steps on one synthetic Poisson batch, and writes
- * {@code results.csv}, {@code results.json}, {@code manifest.json} and the figures into the output folder. The
- * result files are rewritten after every point, so an interrupted run keeps what it measured.
+ * {@code results.csv}, {@code results.json} and {@code manifest.json} into the output folder (the figures are
+ * drawn from the rows by {@code snn.plots.BenchFigures}). The result files are rewritten after every point, so an
+ * interrupted run keeps what it measured.
  *
  * <p>Protocol (docs/specification.md section 9): per point, {@code warmup} untimed steps of every method, then
  * {@code repeats} timed steps, the methods interleaved round-robin with the starting method rotating each round,
@@ -45,11 +46,10 @@ public final class BenchRunner {
     /**
      * What a run produced.
      *
-     * @param outDir  the run's folder
-     * @param rows    every measured row, point by point
-     * @param figures the figure files written (PNG and SVG)
+     * @param outDir the run's folder
+     * @param rows   every measured row, point by point
      */
-    public record Result(Path outDir, List<BenchRow> rows, List<Path> figures) {
+    public record Result(Path outDir, List<BenchRow> rows) {
     }
 
     /**
@@ -81,11 +81,10 @@ public final class BenchRunner {
     }
 
     /**
-     * Measures every point, writing results as it goes and the figures at the end. Initialises the runtime on the
-     * CPU with the config's threads.
+     * Measures every point, writing results as it goes. Initialises the runtime on the CPU with the config's threads.
      *
-     * @return the folder, the rows and the figure files
-     * @throws IOException when a result file or figure cannot be written; the manifest then records the error
+     * @return the folder and the rows
+     * @throws IOException when a result file cannot be written; the manifest then records the error
      */
     public Result run() throws IOException {
         ThreadSettings defaults = ThreadSettings.defaults();
@@ -129,10 +128,9 @@ public final class BenchRunner {
             manifest.finish(error);
             manifest.write(outDir);
         }
-        List<Path> figures = Figures.write(rows, outDir.resolve("figures"));
-        progress.println("wrote " + ResultFiles.CSV + ", " + ResultFiles.JSON + ", " + Manifest.FILE + " and "
-                + figures.size() + " figure files to " + outDir);
-        return new Result(outDir, List.copyOf(rows), figures);
+        progress.println("wrote " + ResultFiles.CSV + ", " + ResultFiles.JSON + " and " + Manifest.FILE + " to "
+                + outDir);
+        return new Result(outDir, List.copyOf(rows));
     }
 
     /**

@@ -10,10 +10,10 @@ import picocli.CommandLine.Option;
 
 import snn.bench.BenchConfig;
 import snn.bench.BenchConfigLoader;
-import snn.core.BenchException;
-import snn.bench.Figures;
-import snn.bench.ResultFiles;
 import snn.bench.BenchRunner;
+import snn.bench.ResultFiles;
+import snn.core.BenchException;
+import snn.plots.BenchFigures;
 
 /** {@code snn bench --config FILE [--out DIR] [--set key=value ...]}, or {@code snn bench --replot DIR}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new BenchException("give either --config FILE (measure) or --replot DIR (redraw figures)");
         }
         if (replot != null) {
-            List<Path> files = Figures.write(ResultFiles.read(replot), replot.resolve("figures"));
+            List<Path> files = BenchFigures.write(ResultFiles.read(replot), replot.resolve("figures"));
             System.out.println("wrote " + files.size() + " figure files to " + replot.resolve("figures"));
             return 0;
         }
@@ -56,7 +56,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchConfig bench = BenchConfigLoader.load(config, overrides);
         Path dir = out != null ? out : BenchRunner.defaultOutDir(bench);
-        new BenchRunner(bench, config.toString(), overrides, dir, System.out).run();
+        BenchRunner.Result result = new BenchRunner(bench, config.toString(), overrides, dir, System.out).run();
+        List<Path> files = BenchFigures.write(result.rows(), dir.resolve("figures"));
+        System.out.println("wrote " + files.size() + " figure files to " + dir.resolve("figures"));
         return 0;
     }
 }

@@ -1,4 +1,4 @@
-package snn.bench;
+package snn.plots;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -45,7 +45,7 @@ import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-import snn.plots.ChartFiles;
+import snn.bench.BenchRow;
 
 /**
  * The papers' Figure 3 panels drawn from benchmark rows with JFreeChart, each as PNG and SVG:
@@ -60,7 +60,7 @@ import snn.plots.ChartFiles;
  * A figure is drawn wherever the rows vary along its axes with everything else fixed; its file name carries the
  * method and the fixed values that vary elsewhere in the run.
  */
-public final class Figures {
+public final class BenchFigures {
 
     static final int MAX_POINTS_FOR_PHASES = 4;
     private static final int WIDTH = 900;
@@ -72,7 +72,7 @@ public final class Figures {
         new Color(0xE6, 0x9F, 0x00), new Color(0x00, 0x9E, 0x73), new Color(0xD5, 0x5E, 0x00),
         new Color(0xCC, 0x79, 0xA7), new Color(0x56, 0xB4, 0xE9), new Color(0xF0, 0xE4, 0x42)};
 
-    private Figures() {
+    private BenchFigures() {
     }
 
     /** The three timed quantities a speed-up is given for. */
@@ -123,7 +123,7 @@ public final class Figures {
     /**
      * Draws every figure the rows support.
      *
-     * @param rows benchmark rows, e.g. from {@link ResultFiles#read(Path)}
+     * @param rows benchmark rows, e.g. from {@link snn.bench.ResultFiles#read(Path)}
      * @param dir  the folder for the figures, created if needed
      * @return the files written, PNG and SVG of each figure
      * @throws IOException when a file cannot be written
@@ -390,7 +390,7 @@ public final class Figures {
     private static XYSeriesCollection seriesByVariant(List<BenchRow> group, Function<BenchRow, Double> x,
             ToDoubleFunction<BenchRow> y) {
         Map<String, XYSeries> series = new LinkedHashMap<>();
-        group.stream().sorted(Comparator.comparing(BenchRow::method, Comparator.comparing(Figures::methodOrder))
+        group.stream().sorted(Comparator.comparing(BenchRow::method, Comparator.comparing(BenchFigures::methodOrder))
                 .thenComparing(r -> r.d() == null ? 0 : r.d())).forEach(r -> series.computeIfAbsent(
                         r.method() + (r.d() != null ? " d=" + r.d() : ""), XYSeries::new).add(x.apply(r),
                                 (Number) y.applyAsDouble(r)));
