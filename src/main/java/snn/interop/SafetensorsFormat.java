@@ -38,7 +38,7 @@ import snn.core.InteropException;
  * end]}} (offsets relative to the data section) plus an optional {@code "__metadata__"} object of strings, then the
  * tensors' raw little-endian bytes, back to back in header order.
  */
-public final class SafetensorsFormat {
+final class SafetensorsFormat {
 
     static final String METADATA = "__metadata__";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -10,7 +10,7 @@ import snn.runtime.Tensors;
  * The closed-form pieces of the block model (docs/specification.md section 3), as autograd-differentiable LibTorch
  * ops on {@code [batch, neurons, time]} tensors.
  */
-public final class Dynamics {
+final class Dynamics {
 
     private static final Scalar ZERO = Tensors.constant(0.0);
     private static final Scalar ONE = Tensors.constant(1.0);

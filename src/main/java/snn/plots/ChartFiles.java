@@ -14,7 +14,7 @@ import org.jfree.svg.SVGGraphics2D;
 import snn.io.AtomicFiles;
 
 /** Writes a JFreeChart as {@code name.png} and {@code name.svg}, each atomically. */
-public final class ChartFiles {
+final class ChartFiles {
 
     private ChartFiles() {
     }

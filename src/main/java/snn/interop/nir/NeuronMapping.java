@@ -10,7 +10,7 @@ package snn.interop.nir;
  * exactly. (beta = exp(-dt/tau) is the exact solution of the ODE for a constant input; a reader that integrates
  * that way instead gets a slightly different decay.)
  */
-public final class NeuronMapping {
+final class NeuronMapping {
 
     /**
      * dt/tau written for beta = 1 (no leak), where dt / (1 - beta) is infinite: 2^-26, the smallest convenient rate
