@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import com.fasterxml.jackson.databind.node.TextNode;
+
 import snn.api.Snn;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
@@ -44,6 +46,11 @@ final class TrainCommand implements Callable<Integer> {
                     + " ops), native or torch (default: the config's model.kernels, itself auto by default).")
     String kernels;
 
+    @Option(names = "--init", paramLabel = "CHECKPOINT",
+            description = "Start from this checkpoint's parameters (fine-tuning; e.g. a network imported from NIR)"
+                    + " instead of a random initialisation: shorthand for --set training.init_from=CHECKPOINT.")
+    Path init;
+
     @Option(names = "--dry-run", description = "Print shapes, a memory estimate and steps per epoch; do not train.")
     boolean dryRun;
 
@@ -51,6 +58,9 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         if (kernels != null) {
             overrides.add("model.kernels=\"" + kernels + "\"");
+        }
+        if (init != null) {
+            overrides.add("training.init_from=" + TextNode.valueOf(init.toString()));
         }
         if ((config == null) == (resume == null)) {
             throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");

@@ -179,6 +179,10 @@ public final class ConfigValidator {
             previous = m;
         }
         positiveOrNull("training.max_batches_per_epoch", t.maxBatchesPerEpoch());
+        if (t.initFrom() != null && !java.nio.file.Files.isRegularFile(t.initFrom())) {
+            fail("training.init_from", "expected a checkpoint file to start from, but " + t.initFrom()
+                    + " does not exist");
+        }
     }
 
     private void notFor(String path, Object value, String kind) {

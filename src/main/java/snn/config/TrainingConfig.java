@@ -1,5 +1,6 @@
 package snn.config;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -16,10 +17,13 @@ import java.util.List;
  * @param maxBatchesPerEpoch    stop each epoch after this many batches (short runs on slow machines); null for all
  * @param onNonFiniteLoss       {@code stop} (default): a NaN or infinite loss ends the run, naming the epoch, the batch
  *                              and the last good saved state; {@code skip}: such batches are skipped and counted
+ * @param initFrom              start from the parameters of this checkpoint (snn's {@code model.pt}, an export, a
+ *                              network imported from NIR) instead of the papers' random initialisation: fine-tuning;
+ *                              null (default) for a fresh network
  */
 public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatchSize, Double lr,
         List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch,
-        NonFiniteLoss onNonFiniteLoss) {
+        NonFiniteLoss onNonFiniteLoss, Path initFrom) {
 
     /** {@return a builder starting from the defaults} */
     public static Builder builder() {
@@ -37,6 +41,7 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         private Boolean reloadBestAtMilestone;
         private Integer maxBatchesPerEpoch;
         private NonFiniteLoss onNonFiniteLoss;
+        private Path initFrom;
 
         private Builder() {
         }
@@ -133,13 +138,24 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         }
 
         /**
+         * Starts from a trained network's parameters instead of a random initialisation (default: random).
+         *
+         * @param checkpoint an snn checkpoint whose network has this experiment's shape
+         * @return this builder
+         */
+        public Builder initFrom(Path checkpoint) {
+            this.initFrom = checkpoint;
+            return this;
+        }
+
+        /**
          * The config. It is not validated here: {@link ExperimentConfig.Builder#build()} checks it.
          *
          * @return the training config, every unset setting at its default
          */
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batchSize, evalBatchSize, lr, milestones, gamma, reloadBestAtMilestone,
-                    maxBatchesPerEpoch, onNonFiniteLoss);
+                    maxBatchesPerEpoch, onNonFiniteLoss, initFrom);
         }
     }
 

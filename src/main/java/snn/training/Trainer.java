@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -162,6 +163,10 @@ public final class Trainer {
             entry.putAll(provenance(net));
             run.recordResume(config, entry, manifest(net));
         } else {
+            if (t.initFrom() != null) {
+                Checkpoints.loadInto(t.initFrom(), net);
+                progress.line("starting from the parameters of " + t.initFrom());
+            }
             run.writeConfig(config);
             run.writeManifest(manifest(net));
         }
@@ -315,6 +320,10 @@ public final class Trainer {
         m.put("run", config.name());
         m.put("seed", config.seed());
         m.put("dataset", data.train().name());
+        if (config.training().initFrom() != null) {
+            m.put("init_from", Map.of("file", config.training().initFrom().toAbsolutePath().toString(),
+                    "sha256", sha256(config.training().initFrom())));
+        }
         m.putAll(provenance(net));
         return m;
     }
@@ -349,17 +358,24 @@ public final class Trainer {
                         files.put(name + "/", all.filter(Files::isRegularFile).count() + " files");
                     }
                 } else if (Files.isRegularFile(f)) {
-                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                    try (InputStream in = new DigestInputStream(
-                            Files.newInputStream(f), sha)) {
-                        in.transferTo(OutputStream.nullOutputStream());
-                    }
-                    files.put(name, "sha256:" + HexFormat.of().formatHex(sha.digest()));
+                    files.put(name, "sha256:" + sha256(f));
                 }
             }
-        } catch (IOException | NoSuchAlgorithmException e) {
+        } catch (IOException | UncheckedIOException e) {
             files.put("(error)", "cannot list " + root + ": " + e.getMessage());
         }
         return files;
+    }
+
+    /** The SHA-256 of a file's content, in hex. */
+    private static String sha256(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 }
