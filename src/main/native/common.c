@@ -1,16 +1,71 @@
-/* Helpers shared by the kernels: transposes, gradient accumulators, inputs, and the benchmark floor. */
+/*
+ * What every kernel shares: the ABI self-description, the threaded driver, the gradient accumulators, the input
+ * projection's setup, the recurrent input and its gradient, and the benchmark helpers.
+ */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
 
-#include "snn_kernels.h"
-#include "input.h"
+#include "internal.h"
 #include "tile.h"
+
+/* ----- the ABI's self-description ------------------------------------------------------------------------------ */
+
+#define SNN_STRUCT(s) {#s, "", 0, (int64_t) sizeof(s)}
+#define SNN_FIELD(s, f) {#s, #f, (int64_t) offsetof(s, f), (int64_t) sizeof(((s *) 0)->f)}
+#define SNN_CODE(c) {"code", #c, c, 0}
+
+static const snn_abi_entry SNN_ABI[] = {
+    SNN_STRUCT(snn_input_args),
+    SNN_FIELD(snn_input_args, cur), SNN_FIELD(snn_input_args, x), SNN_FIELD(snn_input_args, w_in),
+    SNN_FIELD(snn_input_args, b_in), SNN_FIELD(snn_input_args, m), SNN_FIELD(snn_input_args, ev_pos),
+    SNN_FIELD(snn_input_args, ev_val), SNN_FIELD(snn_input_args, ev_count), SNN_FIELD(snn_input_args, ev_cap),
+
+    SNN_STRUCT(snn_grad_args),
+    SNN_FIELD(snn_grad_args, cur), SNN_FIELD(snn_grad_args, w_in), SNN_FIELD(snn_grad_args, b_in),
+    SNN_FIELD(snn_grad_args, beta), SNN_FIELD(snn_grad_args, w_rec), SNN_FIELD(snn_grad_args, b_rec),
+
+    SNN_STRUCT(snn_layer_args),
+    SNN_FIELD(snn_layer_args, size), SNN_FIELD(snn_layer_args, surrogate), SNN_FIELD(snn_layer_args, scale),
+    SNN_FIELD(snn_layer_args, threads), SNN_FIELD(snn_layer_args, spiking), SNN_FIELD(snn_layer_args, batch),
+    SNN_FIELD(snn_layer_args, neurons), SNN_FIELD(snn_layer_args, steps), SNN_FIELD(snn_layer_args, in),
+    SNN_FIELD(snn_layer_args, beta), SNN_FIELD(snn_layer_args, w_rec), SNN_FIELD(snn_layer_args, b_rec),
+    SNN_FIELD(snn_layer_args, spk), SNN_FIELD(snn_layer_args, mem), SNN_FIELD(snn_layer_args, first),
+    SNN_FIELD(snn_layer_args, g_spk), SNN_FIELD(snn_layer_args, g_mem), SNN_FIELD(snn_layer_args, grad),
+
+    SNN_STRUCT(snn_lif_args),
+    SNN_FIELD(snn_lif_args, layer), SNN_FIELD(snn_lif_args, mode), SNN_FIELD(snn_lif_args, pre),
+
+    SNN_STRUCT(snn_dblock_args),
+    SNN_FIELD(snn_dblock_args, layer), SNN_FIELD(snn_dblock_args, detach), SNN_FIELD(snn_dblock_args, reduction),
+    SNN_FIELD(snn_dblock_args, blocks),
+
+    SNN_STRUCT(snn_abi_entry),
+    SNN_FIELD(snn_abi_entry, scope), SNN_FIELD(snn_abi_entry, name), SNN_FIELD(snn_abi_entry, value),
+    SNN_FIELD(snn_abi_entry, size),
+
+    SNN_CODE(SNN_OK), SNN_CODE(SNN_ERR_MEMORY), SNN_CODE(SNN_ERR_ARGS), SNN_CODE(SNN_ERR_STRUCT_SIZE),
+    SNN_CODE(SNN_LIF_MULTI), SNN_CODE(SNN_LIF_SINGLE), SNN_CODE(SNN_LIF_INTEGRATOR),
+    SNN_CODE(SNN_SURR_FAST_SIGMOID), SNN_CODE(SNN_SURR_ARCTAN), SNN_CODE(SNN_SURR_TRIANGLE),
+    SNN_CODE(SNN_REDUCE_MAX), SNN_CODE(SNN_REDUCE_SUM),
+};
 
 SNN_API int32_t snn_abi_version(void)
 {
-    return SNN_KERNELS_ABI;
+    return SNN_ABI_VERSION;
 }
+
+SNN_API int32_t snn_abi_describe(snn_abi_entry *table, int32_t capacity)
+{
+    const int32_t count = (int32_t) (sizeof(SNN_ABI) / sizeof(SNN_ABI[0]));
+    for (int32_t i = 0; i < count && i < capacity; i++) {
+        table[i] = SNN_ABI[i];
+    }
+    return count;
+}
+
+/* ----- shared pieces ------------------------------------------------------------------------------------------- */
 
 float *snn_transpose(const float *w, int64_t rows, int64_t cols)
 {
@@ -26,25 +81,25 @@ float *snn_transpose(const float *w, int64_t rows, int64_t cols)
     return wt;
 }
 
-int snn_input_init(snn_input *in, const float *cur, const float *x, int64_t m, int64_t n, const float *w_in,
-        const float *b_in, uint32_t *ev_pos, float *ev_val, int32_t *ev_count, int64_t ev_cap)
+int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int project)
 {
-    in->ev_pos = cur == NULL ? ev_pos : NULL;
-    in->ev_val = cur == NULL ? ev_val : NULL;
-    in->ev_count = cur == NULL && ev_pos != NULL && ev_val != NULL ? ev_count : NULL;
-    in->ev_cap = ev_cap;
-    in->cur = cur;
-    in->x = cur == NULL ? x : NULL;
-    in->bias = cur == NULL ? b_in : NULL;
-    in->m = m;
+    const int dense = a->cur != NULL;
+    in->cur = a->cur;
+    in->x = dense ? NULL : a->x;
+    in->bias = dense ? NULL : a->b_in;
+    in->m = a->m;
+    in->ev_pos = dense ? NULL : a->ev_pos;
+    in->ev_val = dense ? NULL : a->ev_val;
+    in->ev_count = !dense && a->ev_pos != NULL && a->ev_val != NULL ? a->ev_count : NULL;
+    in->ev_cap = a->ev_cap;
     in->wt = NULL;
-    if (cur == NULL) {
-        in->wt = snn_transpose(w_in, n, m);
+    if (project && !dense) {
+        in->wt = snn_transpose(a->w_in, n, a->m);
         if (in->wt == NULL) {
-            return -1;
+            return SNN_ERR_MEMORY;
         }
     }
-    return 0;
+    return SNN_OK;
 }
 
 void snn_input_free(snn_input *in)
@@ -53,7 +108,56 @@ void snn_input_free(snn_input *in)
     in->wt = NULL;
 }
 
-int snn_grads_init(snn_grads *g, int threads, int64_t batch, int64_t n, int recurrent, int64_t m_in, int bias_in)
+void snn_recurrent_input(float *r, const float *wt, const float *b_rec, int64_t n, const int32_t *list,
+        int64_t count, int poisoned)
+{
+    if (poisoned) {
+        for (int64_t j = 0; j < n; j++) {
+            r[j] = NAN;
+        }
+        return;
+    }
+    for (int64_t j = 0; j < n; j++) {
+        r[j] = 0.0f;
+    }
+    for (int64_t p = 0; p < count; p++) {
+        const float *col = wt + (int64_t) list[p] * n;
+        for (int64_t j = 0; j < n; j++) {
+            r[j] += col[j];
+        }
+    }
+    for (int64_t j = 0; j < n; j++) {
+        r[j] = b_rec[j] + r[j];
+    }
+}
+
+void snn_recurrent_grad(double *gwt, double *gb, const float *g, int64_t n, const int32_t *list, int64_t count)
+{
+    for (int64_t p = 0; p < count; p++) {
+        double *row = gwt + (int64_t) list[p] * n;
+        for (int64_t j = 0; j < n; j++) {
+            row[j] += g[j];
+        }
+    }
+    for (int64_t j = 0; j < n; j++) {
+        gb[j] += g[j];
+    }
+}
+
+/* ----- gradient accumulators ----------------------------------------------------------------------------------- */
+
+static void grads_free(snn_grads *g)
+{
+    free(g->dbeta);
+    free(g->w);
+    free(g->b);
+    free(g->w_in);
+    free(g->b_in);
+    memset(g, 0, sizeof(*g));
+}
+
+static int grads_init(snn_grads *g, int threads, int64_t batch, int64_t n, int recurrent, int64_t m_in,
+        int bias_in)
 {
     memset(g, 0, sizeof(*g));
     g->threads = threads;
@@ -76,20 +180,10 @@ int snn_grads_init(snn_grads *g, int threads, int64_t batch, int64_t n, int recu
         ok = ok && g->b_in != NULL;
     }
     if (!ok) {
-        snn_grads_free(g);
-        return -1;
+        grads_free(g);
+        return SNN_ERR_MEMORY;
     }
-    return 0;
-}
-
-void snn_grads_free(snn_grads *g)
-{
-    free(g->dbeta);
-    free(g->w);
-    free(g->b);
-    free(g->w_in);
-    free(g->b_in);
-    memset(g, 0, sizeof(*g));
+    return SNN_OK;
 }
 
 /* out[j] = sum over r < rows of partial[r * n + j], in row order. */
@@ -105,50 +199,135 @@ static void reduce_rows(const double *partial, int64_t rows, int64_t n, float *o
 }
 
 /* out[j * m + i] = sum over r < copies of acc[(r * m + i) * n + j]: transposed accumulators back to [n, m]. */
-static void reduce_transposed(const double *acc, int64_t copies, int64_t m, int64_t n, float *out)
+#define SNN_REDUCE_TRANSPOSED(name, type)                                                                          \
+    static void name(const type *acc, int64_t copies, int64_t m, int64_t n, float *out)                            \
+    {                                                                                                              \
+        for (int64_t j = 0; j < n; j++) {                                                                          \
+            for (int64_t i = 0; i < m; i++) {                                                                      \
+                double sum = 0.0;                                                                                  \
+                for (int64_t r = 0; r < copies; r++) {                                                             \
+                    sum += acc[(r * m + i) * n + j];                                                               \
+                }                                                                                                  \
+                out[j * m + i] = (float) sum;                                                                      \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+SNN_REDUCE_TRANSPOSED(reduce_transposed, double)
+SNN_REDUCE_TRANSPOSED(reduce_transposed_float, float)
+
+static void grads_reduce(const snn_grads *g, const snn_grad_args *out)
 {
-    for (int64_t j = 0; j < n; j++) {
-        for (int64_t i = 0; i < m; i++) {
-            double sum = 0.0;
-            for (int64_t r = 0; r < copies; r++) {
-                sum += acc[(r * m + i) * n + j];
-            }
-            out[j * m + i] = (float) sum;
-        }
+    if (out->beta != NULL) {
+        reduce_rows(g->dbeta, g->batch, g->n, out->beta);
+    }
+    if (g->w != NULL && out->w_rec != NULL) {
+        reduce_transposed(g->w, g->threads, g->n, g->n, out->w_rec);
+    }
+    if (g->b != NULL && out->b_rec != NULL) {
+        reduce_rows(g->b, g->threads, g->n, out->b_rec);
+    }
+    if (g->w_in != NULL && out->w_in != NULL) {
+        reduce_transposed_float(g->w_in, g->threads, g->m, g->n, out->w_in);
+    }
+    if (g->b_in != NULL && out->b_in != NULL) {
+        reduce_rows(g->b_in, g->threads, g->n, out->b_in);
     }
 }
 
-static void reduce_transposed_float(const float *acc, int64_t copies, int64_t m, int64_t n, float *out)
+/* ----- the driver ---------------------------------------------------------------------------------------------- */
+
+int32_t snn_run(snn_job *job)
 {
-    for (int64_t j = 0; j < n; j++) {
-        for (int64_t i = 0; i < m; i++) {
-            double sum = 0.0;
-            for (int64_t r = 0; r < copies; r++) {
-                sum += acc[(r * m + i) * n + j];
+    const snn_layer_args *l = job->layer;
+    const int64_t B = l->batch;
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
+    const int threads = l->threads > 0 ? l->threads : 1;
+    /* a projected input is scanned once per unit: whole samples then, as with coupled neurons */
+    const int whole = l->w_rec != NULL || l->in.cur == NULL;
+    job->chunk = whole ? N : snn_min64(N, SNN_CHUNK);
+    job->tile = snn_tile_steps(job->chunk, T);
+    job->wt_rec = NULL;
+    memset(&job->acc, 0, sizeof(job->acc));
+    int32_t status = snn_input_init(&job->in, &l->in, N, job->forward);
+    if (status == SNN_OK && job->forward && l->w_rec != NULL
+            && (job->wt_rec = snn_transpose(l->w_rec, N, N)) == NULL) {
+        status = SNN_ERR_MEMORY;
+    }
+    const snn_grad_args *grad = &l->grad;
+    if (status == SNN_OK && !job->forward) {
+        status = grads_init(&job->acc, threads, B, N, l->w_rec != NULL && (grad->w_rec != NULL || grad->b_rec != NULL),
+                l->in.cur == NULL && grad->w_in != NULL ? l->in.m : 0, grad->b_in != NULL);
+    }
+    const int64_t chunk = job->chunk;
+    const int64_t per_sample = (N + chunk - 1) / chunk;
+    const int64_t floats = job->work_floats(chunk, job->tile);
+    const int64_t ints = 2 * chunk + job->tile;
+    if (status == SNN_OK) {
+#pragma omp parallel num_threads(threads)
+        {
+            const int tid = omp_get_thread_num();
+            float *work = malloc((size_t) floats * sizeof(float));
+            int32_t *iwork = malloc((size_t) ints * sizeof(int32_t));
+            const int ok = work != NULL && iwork != NULL;
+            if (!ok) {
+#pragma omp atomic write
+                status = SNN_ERR_MEMORY;
             }
-            out[j * m + i] = (float) sum;
+            const snn_grads *acc = &job->acc;
+#pragma omp for schedule(static)
+            for (int64_t index = 0; index < B * per_sample; index++) {
+                if (!ok) {
+                    continue;
+                }
+                snn_unit u;
+                u.b = index / per_sample;
+                u.j0 = (index % per_sample) * chunk;
+                u.n = snn_min64(chunk, N - u.j0);
+                u.row0 = (u.b * N + u.j0) * T;
+                u.tid = tid;
+                u.work = work;
+                u.iwork = iwork;
+                u.dbeta = acc->dbeta != NULL ? acc->dbeta + u.b * N + u.j0 : NULL;
+                u.gw_rec = acc->w != NULL ? acc->w + (int64_t) tid * N * N : NULL;
+                u.gb_rec = acc->b != NULL ? acc->b + (int64_t) tid * N : NULL;
+                u.gw_in = acc->w_in != NULL ? acc->w_in + (int64_t) tid * acc->m * N : NULL;
+                u.gb_in = acc->b_in != NULL ? acc->b_in + (int64_t) tid * N : NULL;
+                job->unit(job, &u);
+            }
+            free(work);
+            free(iwork);
         }
     }
+    if (status == SNN_OK && !job->forward) {
+        grads_reduce(&job->acc, grad);
+    }
+    grads_free(&job->acc);
+    free(job->wt_rec);
+    job->wt_rec = NULL;
+    snn_input_free(&job->in);
+    return status;
 }
 
-void snn_grads_reduce(const snn_grads *g, float *g_beta, float *g_w, float *g_b, float *g_w_in, float *g_b_in)
+int32_t snn_call(const snn_family *family, const snn_layer_args *l, int64_t size, const void *args, int forward)
 {
-    if (g_beta != NULL) {
-        reduce_rows(g->dbeta, g->batch, g->n, g_beta);
+    if (l->size != size) {
+        return SNN_ERR_STRUCT_SIZE;
     }
-    if (g->w != NULL && g_w != NULL) {
-        reduce_transposed(g->w, g->threads, g->n, g->n, g_w);
+    const snn_input_args *in = &l->in;
+    if (l->batch < 1 || l->neurons < 1 || l->steps < 1 || l->beta == NULL || l->mem == NULL
+            || (l->spiking && l->spk == NULL) || (l->w_rec != NULL && l->b_rec == NULL)
+            || l->surrogate < SNN_SURR_FAST_SIGMOID || l->surrogate > SNN_SURR_TRIANGLE
+            || (in->cur == NULL && (in->x == NULL || in->m < 1 || (forward && in->w_in == NULL)))
+            || !family->valid(args)) {
+        return SNN_ERR_ARGS;
     }
-    if (g->b != NULL && g_b != NULL) {
-        reduce_rows(g->b, g->threads, g->n, g_b);
-    }
-    if (g->w_in != NULL && g_w_in != NULL) {
-        reduce_transposed_float(g->w_in, g->threads, g->m, g->n, g_w_in);
-    }
-    if (g->b_in != NULL && g_b_in != NULL) {
-        reduce_rows(g->b_in, g->threads, g->n, g_b_in);
-    }
+    snn_job job = {.args = args, .layer = l, .unit = forward ? family->forward_unit : family->backward_unit,
+            .work_floats = forward ? family->forward_work : family->backward_work, .forward = forward};
+    return snn_run(&job);
 }
+
+/* ----- benchmark helpers --------------------------------------------------------------------------------------- */
 
 SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t threads)
 {
@@ -162,36 +341,29 @@ SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t thre
     }
 }
 
+static int64_t projection_work(int64_t n, int64_t tile)
+{
+    return n * tile;
+}
+
+/* One sample's currents, tile by tile, stored into its rows of out [B, N, T] (the job's args). */
+static void projection_unit(const snn_job *job, const snn_unit *u)
+{
+    const snn_layer_args *l = job->layer;
+    float *out = (float *) job->args + u->row0;
+    for (int64_t t0 = 0; t0 < l->steps; t0 += job->tile) {
+        const int64_t len = snn_min64(job->tile, l->steps - t0);
+        snn_input_tile(&job->in, u->b, l->neurons, l->steps, 0, l->neurons, t0, len, u->work, u->iwork);
+        snn_store_tile(u->work, l->neurons, len, out, l->steps, t0);
+    }
+}
+
 SNN_API int32_t snn_sparse_projection(int64_t B, int64_t M, int64_t N, int64_t T,
         const float *x, const float *w, const float *bias, float *out, int32_t threads)
 {
-    snn_input in;
-    if (snn_input_init(&in, NULL, x, M, N, w, bias, NULL, NULL, NULL, 0) != 0) {
-        return -1;
-    }
-    const int64_t tl = snn_tile_steps(N, T);
-    int32_t status = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        float *tile = malloc((size_t) (tl * N) * sizeof(float));
-        int32_t *idx = malloc((size_t) tl * sizeof(int32_t));
-        if (tile == NULL || idx == NULL) {
-            free(tile);
-            tile = NULL;
-#pragma omp atomic write
-            status = -1;
-        }
-#pragma omp for schedule(static)
-        for (int64_t b = 0; b < B; b++) {
-            for (int64_t t0 = 0; tile != NULL && t0 < T; t0 += tl) {
-                const int64_t len = T - t0 < tl ? T - t0 : tl;
-                snn_input_tile(&in, b, N, T, 0, N, t0, len, tile, idx);
-                snn_store_tile(tile, N, len, out + b * N * T, T, t0);
-            }
-        }
-        free(tile);
-        free(idx);
-    }
-    snn_input_free(&in);
-    return status;
+    const snn_layer_args layer = {.threads = threads, .batch = B, .neurons = N, .steps = T,
+            .in = {.x = x, .w_in = w, .b_in = bias, .m = M}};
+    snn_job job = {.args = out, .layer = &layer, .unit = projection_unit, .work_floats = projection_work,
+            .forward = 1};
+    return snn_run(&job);
 }

@@ -1,24 +1,19 @@
 /*
  * The block (d = 1) and d-block layers (docs/specification.md sections 3 and 4), forward and backward, O(T) per neuron:
- * a sequential beta scan replaces the O(T^2) convolution and the first spike is found while scanning.
+ * a sequential beta scan replaces the O(T^2) convolution and the first spike is found while scanning. These are the
+ * units that the driver (common.c, snn_run) runs.
  *
  * Work units and time tiles are as in lif.c; with recurrence the unit is the whole sample, because block k+1
  * receives c_{k+1} = W_rec a_k + b_rec from every neuron of block k.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <omp.h>
 
-#include "snn_kernels.h"
+#include "internal.h"
 #include "tile.h"
-#include "input.h"
 
-#define SNN_CHUNK 32
-
-static inline int64_t min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
-}
+/* `fired` of a neuron whose block holds a NaN faulty spike: its later spikes and a_k are NaN. */
+#define SNN_FIRED_NAN (-2)
 
 /* Blocks: d regular ones of L = floor(T/d) steps, then one of r = T - dL steps when r > 0 (eq. 4.1). */
 static inline int64_t block_count(int64_t T, int64_t d)
@@ -35,18 +30,46 @@ static inline void locate(int64_t t, int64_t T, int64_t d, int64_t *k, int64_t *
     *len = *k < d ? l : T - d * l;
 }
 
+/* The neurons that spiked in a block (fired >= 0), in order; *nan is set when one of them holds a NaN spike. */
+static int64_t fired_list(const int32_t *fired, int64_t n, int32_t *list, int *nan)
+{
+    int64_t count = 0;
+    int any_nan = 0;
+    for (int64_t i = 0; i < n; i++) {
+        list[count] = (int32_t) i;
+        count += fired[i] >= 0;
+        any_nan |= fired[i] == SNN_FIRED_NAN;
+    }
+    *nan = any_nan;
+    return count;
+}
+
 static int64_t forward_work(int64_t n, int64_t tl)
 {
     return 2 * n + 3 * tl * n;
 }
 
-static void dblock_forward_unit(const snn_input *in, int64_t b, int64_t N, int64_t j0, int64_t n, int64_t T,
-        int64_t tl, int64_t d, const float *beta,
-        const float *wt, const float *b_rec, float *spk, float *mem, int32_t *first, int64_t first_stride,
-        float *work, int32_t *fired, int32_t *list)
+static void forward_unit(const snn_job *job, const snn_unit *un)
 {
+    const snn_dblock_args *a = job->args;
+    const snn_layer_args *l = &a->layer;
+    const int surr = l->surrogate;
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
+    const int64_t tl = job->tile;
+    const int64_t d = a->blocks;
+    const int64_t b = un->b;
+    const int64_t j0 = un->j0;
+    const int64_t n = un->n;
     const int64_t blocks = block_count(T, d);
-    float *v = work;
+    const float *beta = l->beta + j0;
+    const float *wt = job->wt_rec;
+    float *spk = SNN_ROWS(l->spk, un);
+    float *mem = SNN_ROWS(l->mem, un);
+    int32_t *first = l->first != NULL ? l->first + b * blocks * N + j0 : NULL;
+    int32_t *fired = un->iwork;
+    int32_t *list = fired + job->chunk;
+    float *v = un->work;
     float *c = v + n;
     float *ti = c + n;
     float *tm = ti + tl * n;
@@ -55,8 +78,8 @@ static void dblock_forward_unit(const snn_input *in, int64_t b, int64_t N, int64
         c[j] = 0.0f; /* c_0 = 0 */
     }
     for (int64_t t0 = 0; t0 < T; t0 += tl) {
-        const int64_t len = min64(tl, T - t0);
-        snn_input_tile(in, b, N, T, j0, n, t0, len, ti, list);
+        const int64_t len = snn_min64(tl, T - t0);
+        snn_input_tile(&job->in, b, N, T, j0, n, t0, len, ti, list);
         for (int64_t s = 0; s < len; s++) {
             int64_t k, u, blen;
             locate(t0 + s, T, d, &k, &u, &blen);
@@ -82,35 +105,24 @@ static void dblock_forward_unit(const snn_input *in, int64_t b, int64_t N, int64
             if (spk != NULL) {
                 const int32_t uu = (int32_t) u;
                 for (int64_t j = 0; j < n; j++) {
-                    /* faulty spike H(V_u - 1); only the block's first is kept (z_u = 1, eq. 3.1.4-5) */
-                    const int first_spike = mo[j] - 1.0f > 0.0f && fired[j] < 0;
-                    so[j] = first_spike ? 1.0f : 0.0f;
-                    fired[j] = first_spike ? uu : fired[j];
+                    /* faulty spike H(V_u - 1); only the block's first is kept (z_u = 1, eq. 3.1.4-5); from a NaN
+                     * faulty spike on, the cumulative sums and so the block's spikes are NaN */
+                    const float f = snn_spike(mo[j] - 1.0f, surr);
+                    const int nan = f != f || fired[j] == SNN_FIRED_NAN;
+                    const int first_spike = !nan && f > 0.0f && fired[j] == -1;
+                    so[j] = nan ? NAN : (first_spike ? 1.0f : 0.0f);
+                    fired[j] = nan ? SNN_FIRED_NAN : (first_spike ? uu : fired[j]);
                 }
             }
             if (u == blen - 1) {
                 if (first != NULL) {
-                    memcpy(first + k * first_stride, fired, (size_t) n * sizeof(int32_t));
+                    memcpy(first + k * N, fired, (size_t) n * sizeof(int32_t));
                 }
                 if (wt != NULL && k + 1 < blocks) {
                     /* c_{k+1} = W_rec a_k + b_rec, a_k = [neuron spiked in block k] (eq. 4.2.4) */
-                    int64_t count = 0;
-                    for (int64_t i = 0; i < n; i++) {
-                        list[count] = (int32_t) i;
-                        count += fired[i] >= 0;
-                    }
-                    for (int64_t j = 0; j < n; j++) {
-                        c[j] = 0.0f;
-                    }
-                    for (int64_t p = 0; p < count; p++) {
-                        const float *col = wt + (int64_t) list[p] * n;
-                        for (int64_t j = 0; j < n; j++) {
-                            c[j] += col[j];
-                        }
-                    }
-                    for (int64_t j = 0; j < n; j++) {
-                        c[j] = b_rec[j] + c[j];
-                    }
+                    int nan;
+                    const int64_t count = fired_list(fired, n, list, &nan);
+                    snn_recurrent_input(c, wt, l->b_rec, n, list, count, nan);
                 }
             }
         }
@@ -119,60 +131,6 @@ static void dblock_forward_unit(const snn_input *in, int64_t b, int64_t N, int64
             snn_store_tile(ts, n, len, spk, T, t0);
         }
     }
-}
-
-SNN_API int32_t snn_dblock_forward(int64_t B, int64_t N, int64_t T, int64_t d,
-        const float *cur, const float *x, int64_t M, const float *w_in, const float *b_in,
-        uint32_t *ev_pos, float *ev_val, int32_t *ev_count, int64_t ev_cap,
-        const float *beta, const float *w_rec, const float *b_rec,
-        float *spk, float *mem, int32_t *first, int32_t threads)
-{
-    if (d < 1 || d > T) {
-        return -2;
-    }
-    snn_input in;
-    if (snn_input_init(&in, cur, x, M, N, w_in, b_in, ev_pos, ev_val, ev_count, ev_cap) != 0) {
-        return -1;
-    }
-    float *wt = NULL;
-    if (w_rec != NULL && (wt = snn_transpose(w_rec, N, N)) == NULL) {
-        snn_input_free(&in);
-        return -1;
-    }
-    const int64_t blocks = block_count(T, d);
-    /* whole samples with recurrence (coupled neurons) or a projected input (scanned once per unit) */
-    const int64_t chunk = w_rec != NULL || cur == NULL ? N : min64(N, SNN_CHUNK);
-    const int64_t per_sample = (N + chunk - 1) / chunk;
-    const int64_t tl = snn_tile_steps(chunk, T);
-    int32_t status = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        float *work = malloc((size_t) forward_work(chunk, tl) * sizeof(float));
-        /* fired (chunk), then spike lists (chunk) and non-zero input steps (tl) */
-        int32_t *iwork = malloc((size_t) (chunk + (chunk > tl ? chunk : tl)) * sizeof(int32_t));
-        const int ok = work != NULL && iwork != NULL;
-        if (!ok) {
-#pragma omp atomic write
-            status = -1;
-        }
-#pragma omp for schedule(static)
-        for (int64_t unit = 0; unit < B * per_sample; unit++) {
-            if (!ok) {
-                continue;
-            }
-            const int64_t b = unit / per_sample;
-            const int64_t j0 = (unit % per_sample) * chunk;
-            const int64_t n = min64(chunk, N - j0);
-            const int64_t off = (b * N + j0) * T;
-            dblock_forward_unit(&in, b, N, j0, n, T, tl, d, beta + j0, wt, b_rec, spk != NULL ? spk + off : NULL,
-                    mem + off, first != NULL ? first + b * blocks * N + j0 : NULL, N, work, iwork, iwork + chunk);
-        }
-        free(work);
-        free(iwork);
-    }
-    free(wt);
-    snn_input_free(&in);
-    return status;
 }
 
 static int64_t backward_work(int64_t n, int64_t tl)
@@ -189,14 +147,32 @@ static int64_t backward_work(int64_t n, int64_t tl)
  * C_0 is dL/dc_k for the injection c_k = W_rec a_{k-1} + b_rec, which gives the W_rec and b_rec gradients and,
  * unless detached, dL/da_{k-1} = W_rec^T C_0, spread over block k-1 by the max (or sum) reduction.
  */
-static void dblock_backward_unit(int surr, float scale, int recurrent, int detach, int reduction,
-        const snn_input *in, int64_t b, int64_t N, int64_t j0, int64_t n, int64_t T, int64_t tl, int64_t d,
-        const float *beta, const float *w_rec, int spiking, const float *mem, const int32_t *first,
-        int64_t first_stride, const float *gs, const float *gm, float *gcur, double *dbeta, double *gwt, double *gb,
-        float *gwt_in, double *gb_in, float *work, int32_t *list)
+static void backward_unit(const snn_job *job, const snn_unit *un)
 {
+    const snn_dblock_args *a = job->args;
+    const snn_layer_args *l = &a->layer;
+    const int surr = l->surrogate;
+    const float scale = l->scale;
+    const int recurrent = l->w_rec != NULL;
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
+    const int64_t tl = job->tile;
+    const int64_t d = a->blocks;
+    const int64_t b = un->b;
+    const int64_t j0 = un->j0;
+    const int64_t n = un->n;
+    const int64_t blocks = block_count(T, d);
+    const float *beta = l->beta + j0;
+    const float *mem = SNN_ROWS(l->mem, un);
+    const int32_t *first = l->first != NULL ? l->first + b * blocks * N + j0 : NULL;
+    const float *gs = SNN_ROWS(l->g_spk, un);
+    const float *gm = SNN_ROWS(l->g_mem, un);
+    float *gcur = SNN_ROWS(l->grad.cur, un);
+    double *dbeta = un->dbeta;
+    double *gwt = un->gw_rec;
+    int32_t *list = un->iwork;
     const int64_t tn = (tl + 1) * n;
-    double *acc_a = (double *) work;
+    double *acc_a = (double *) un->work;
     double *acc_b = acc_a + n;
     float *acc_c = (float *) (acc_b + n);
     float *ga = acc_c + n;
@@ -213,7 +189,7 @@ static void dblock_backward_unit(int surr, float scale, int recurrent, int detac
         zero[j] = 0.0f;
     }
     for (int64_t t0 = (T - 1) / tl * tl; t0 >= 0; t0 -= tl) {
-        const int64_t len = min64(tl, T - t0);
+        const int64_t len = snn_min64(tl, T - t0);
         const int64_t off = t0 > 0 ? 1 : 0; /* the membrane tile also holds step t0 - 1 */
         snn_load_tile(mem, T, t0 - off, len + off, n, tm);
         if (gs != NULL) {
@@ -238,14 +214,14 @@ static void dblock_backward_unit(int surr, float scale, int recurrent, int detac
             const float *g_s = gs != NULL ? tgs + s * n : zero;
             const float *g_m = gm != NULL ? tgm + s * n : zero;
             float *g = tgc + s * n;
-            if (spiking) {
+            if (l->spiking) {
                 if (has_ga) {
                     /* dL/da_k reaches s_u: sum -> every step; amax -> the spike, or split evenly over the
                      * blen tied zeros of a silent block */
-                    const int32_t *fk = first + k * first_stride;
+                    const int32_t *fk = first + k * N;
                     const int32_t uu = (int32_t) u;
                     const float count = (float) blen;
-                    if (reduction == SNN_REC_SUM) {
+                    if (a->reduction == SNN_REDUCE_SUM) {
                         for (int64_t j = 0; j < n; j++) {
                             gsum[j] = g_s[j] + ga[j];
                         }
@@ -281,31 +257,19 @@ static void dblock_backward_unit(int surr, float scale, int recurrent, int detac
                 /* step 0 of block k: C_0 = dL/dc_k */
                 has_ga = 0;
                 if (recurrent && k > 0) {
-                    const int32_t *fp = first + (k - 1) * first_stride;
                     if (gwt != NULL) {
-                        int64_t count = 0;
-                        for (int64_t i = 0; i < n; i++) {
-                            list[count] = (int32_t) i;
-                            count += fp[i] >= 0;
-                        }
-                        for (int64_t p = 0; p < count; p++) {
-                            double *row = gwt + (int64_t) list[p] * n;
-                            for (int64_t j = 0; j < n; j++) {
-                                row[j] += acc_c[j];
-                            }
-                        }
-                        for (int64_t j = 0; j < n; j++) {
-                            gb[j] += acc_c[j];
-                        }
+                        int nan;
+                        const int64_t count = fired_list(first + (k - 1) * N, n, list, &nan);
+                        snn_recurrent_grad(gwt, un->gb_rec, acc_c, n, list, count);
                     }
-                    if (!detach) {
+                    if (!a->detach) {
                         /* dL/da_{k-1} = W_rec^T dL/dc_k */
                         for (int64_t i = 0; i < n; i++) {
                             ga[i] = 0.0f;
                         }
                         for (int64_t j = 0; j < n; j++) {
                             const float cj = acc_c[j];
-                            const float *row = w_rec + j * n;
+                            const float *row = l->w_rec + j * n;
                             for (int64_t i = 0; i < n; i++) {
                                 ga[i] += row[i] * cj;
                             }
@@ -319,67 +283,27 @@ static void dblock_backward_unit(int surr, float scale, int recurrent, int detac
             snn_store_tile(tgc, n, len, gcur, T, t0);
         }
         /* dL/dI is known for this tile: the projection's gradients */
-        snn_input_grad_tile(in, b, N, T, j0, n, t0, len, tgc, gwt_in, gb_in, list);
+        snn_input_grad_tile(&job->in, b, N, T, j0, n, t0, len, tgc, un->gw_in, un->gb_in, list);
     }
 }
 
-SNN_API int32_t snn_dblock_backward(int32_t surrogate, float scale, int32_t recurrent, int32_t detach,
-        int32_t reduction, int64_t B, int64_t N, int64_t T, int64_t d, const float *x, int64_t M,
-        const uint32_t *ev_pos, const float *ev_val, const int32_t *ev_count, int64_t ev_cap,
-        const float *beta, const float *w_rec, const float *spk, const float *mem, const int32_t *first,
-        const float *g_spk, const float *g_mem,
-        float *g_cur, float *g_w_in, float *g_b_in, float *g_beta, float *g_w, float *g_b, int32_t threads)
+/* The d-block-specific checks: 1 <= d <= T, a known reduction, and recurrence only with spikes and `first`. */
+static int valid(const void *args)
 {
-    if (d < 1 || d > T) {
-        return -2;
-    }
-    if (recurrent && (first == NULL || (!detach && w_rec == NULL))) {
-        return -3;
-    }
-    const int64_t blocks = block_count(T, d);
-    snn_input in = {.cur = NULL, .x = x, .wt = NULL, .bias = NULL, .m = M, .ev_pos = (uint32_t *) ev_pos,
-            .ev_val = (float *) ev_val, .ev_count = (int32_t *) ev_count, .ev_cap = ev_cap};
-    const int want_rec = recurrent && (g_w != NULL || g_b != NULL);
-    const int64_t chunk = recurrent || x != NULL ? N : min64(N, SNN_CHUNK);
-    const int64_t per_sample = (N + chunk - 1) / chunk;
-    const int64_t tl = snn_tile_steps(chunk, T);
-    snn_grads acc;
-    if (snn_grads_init(&acc, threads, B, N, want_rec, x != NULL && g_w_in != NULL ? M : 0, g_b_in != NULL) != 0) {
-        return -1;
-    }
-    int32_t status = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        const int tid = omp_get_thread_num();
-        float *work = malloc((size_t) backward_work(chunk, tl) * sizeof(float));
-        /* spike lists (chunk) and non-zero input steps (tl) */
-        int32_t *list = malloc((size_t) (chunk > tl ? chunk : tl) * sizeof(int32_t));
-        const int ok = work != NULL && list != NULL;
-        if (!ok) {
-#pragma omp atomic write
-            status = -1;
-        }
-#pragma omp for schedule(static)
-        for (int64_t unit = 0; unit < B * per_sample; unit++) {
-            if (!ok) {
-                continue;
-            }
-            const int64_t b = unit / per_sample;
-            const int64_t j0 = (unit % per_sample) * chunk;
-            const int64_t n = min64(chunk, N - j0);
-            const int64_t off = (b * N + j0) * T;
-            dblock_backward_unit(surrogate, scale, recurrent, detach, reduction, &in, b, N, j0, n, T, tl, d,
-                    beta + j0, w_rec, spk != NULL, mem + off, first != NULL ? first + b * blocks * N + j0 : NULL, N,
-                    g_spk != NULL ? g_spk + off : NULL, g_mem != NULL ? g_mem + off : NULL,
-                    g_cur != NULL ? g_cur + off : NULL, acc.dbeta + b * N + j0, snn_grads_w(&acc, tid),
-                    snn_grads_b(&acc, tid), snn_grads_w_in(&acc, tid), snn_grads_b_in(&acc, tid), work, list);
-        }
-        free(work);
-        free(list);
-    }
-    if (status == 0) {
-        snn_grads_reduce(&acc, g_beta, g_w, g_b, g_w_in, g_b_in);
-    }
-    snn_grads_free(&acc);
-    return status;
+    const snn_dblock_args *a = args;
+    const snn_layer_args *l = &a->layer;
+    return a->blocks >= 1 && a->blocks <= l->steps && a->reduction >= SNN_REDUCE_MAX
+            && a->reduction <= SNN_REDUCE_SUM && (l->w_rec == NULL || (l->spiking && l->first != NULL));
+}
+
+static const snn_family DBLOCK = {forward_unit, backward_unit, forward_work, backward_work, valid};
+
+SNN_API int32_t snn_dblock_forward(const snn_dblock_args *a)
+{
+    return snn_call(&DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 1);
+}
+
+SNN_API int32_t snn_dblock_backward(const snn_dblock_args *a)
+{
+    return snn_call(&DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 0);
 }

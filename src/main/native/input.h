@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "snn_kernels.h"
 #include "tile.h"
 
 /*
@@ -164,11 +165,11 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
 }
 
 /*
- * Sets up a dense (cur) or projected (x, W_in [N, M], b_in) input, with an optional event cache (NULLs for none);
- * W_in is transposed into owned memory.
+ * Sets up the input a kernel reads: the dense current, or the projected input x with its event cache. With
+ * `project` (forward passes) W_in is transposed into owned memory for the projection; a backward pass only reads x
+ * and the events. Returns SNN_OK or SNN_ERR_MEMORY.
  */
-int snn_input_init(snn_input *in, const float *cur, const float *x, int64_t m, int64_t n, const float *w_in,
-        const float *b_in, uint32_t *ev_pos, float *ev_val, int32_t *ev_count, int64_t ev_cap);
+int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int project);
 void snn_input_free(snn_input *in);
 
 #endif

@@ -1,69 +1,57 @@
 /*
- * The standard LIF layer, step by step (docs/specification.md section 2), forward and backward.
+ * The standard LIF layer, step by step (docs/specification.md section 2), forward and backward: the units that the
+ * driver (common.c, snn_run) runs.
  *
  * One work unit is a sample b and a range of neurons [j0, j0 + n). Time runs in tiles (tile.h): the unit's rows
  * are moved to step-major scratch, the time loop runs over the tile with the neurons as the contiguous inner loop,
  * and the results are moved back. With recurrence the neurons of a sample are coupled through W_rec s_{t-1}, so
- * the unit is the whole sample and the recurrent input is computed here, event-driven:
- * R_t = b_rec + the sum of the columns of W_rec of the neurons that spiked at t-1.
+ * the unit is the whole sample and the recurrent input is computed event-driven (snn_recurrent_input).
  */
 #include <stdlib.h>
 #include <string.h>
-#include <omp.h>
 
-#include "snn_kernels.h"
+#include "internal.h"
 #include "tile.h"
-#include "input.h"
 
-/* Neurons per work unit without recurrence. */
-#define SNN_CHUNK 32
-
-static inline int64_t min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
-}
-
-/* r = b_rec + sum over p < count of column list[p] of W_rec (wt holds the columns as rows). */
-static void recurrent_input(float *r, const float *wt, const float *b_rec, int64_t n, const int32_t *list,
-        int64_t count)
-{
-    for (int64_t j = 0; j < n; j++) {
-        r[j] = 0.0f;
-    }
-    for (int64_t p = 0; p < count; p++) {
-        const float *col = wt + (int64_t) list[p] * n;
-        for (int64_t j = 0; j < n; j++) {
-            r[j] += col[j];
-        }
-    }
-    for (int64_t j = 0; j < n; j++) {
-        r[j] = b_rec[j] + r[j];
-    }
-}
-
-/* Indices j < n with row[j] > 0, in order; returns their count. */
-static int64_t spiking(const float *row, int64_t n, int32_t *list)
+/* Indices j < n with row[j] > 0, in order; returns their count and sets *nan when a spike is NaN. */
+static int64_t spiking(const float *row, int64_t n, int32_t *list, int *nan)
 {
     int64_t count = 0;
+    int any_nan = 0;
     for (int64_t j = 0; j < n; j++) {
         list[count] = (int32_t) j;
         count += row[j] > 0.0f;
+        any_nan |= row[j] != row[j];
     }
+    *nan = any_nan;
     return count;
 }
 
-/* Floats of per-thread scratch for a unit of n neurons. */
 static int64_t forward_work(int64_t n, int64_t tl)
 {
     return 3 * n + 4 * tl * n;
 }
 
-static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N, int64_t j0, int64_t n, int64_t T,
-        int64_t tl, const float *beta,
-        const float *wt, const float *b_rec, float *spk, float *mem, float *pre, int32_t *first,
-        float *work, int32_t *list)
+static void forward_unit(const snn_job *job, const snn_unit *un)
 {
-    float *v = work;
+    const snn_lif_args *a = job->args;
+    const snn_layer_args *l = &a->layer;
+    const int mode = a->mode;
+    const int surr = l->surrogate;
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
+    const int64_t tl = job->tile;
+    const int64_t b = un->b;
+    const int64_t j0 = un->j0;
+    const int64_t n = un->n;
+    const float *beta = l->beta + j0;
+    const float *wt = job->wt_rec;
+    float *spk = SNN_ROWS(l->spk, un);
+    float *mem = SNN_ROWS(l->mem, un);
+    float *pre = SNN_ROWS(a->pre, un);
+    int32_t *first = l->first != NULL ? l->first + b * N + j0 : NULL;
+    int32_t *list = un->iwork;
+    float *v = un->work;
     float *m = v + n;
     float *r = m + n;
     float *ti = r + n;
@@ -79,8 +67,8 @@ static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N
         }
     }
     for (int64_t t0 = 0; t0 < T; t0 += tl) {
-        const int64_t len = min64(tl, T - t0);
-        snn_input_tile(in, b, N, T, j0, n, t0, len, ti, list);
+        const int64_t len = snn_min64(tl, T - t0);
+        snn_input_tile(&job->in, b, N, T, j0, n, t0, len, ti, list);
         for (int64_t s = 0; s < len; s++) {
             const int32_t t = (int32_t) (t0 + s);
             const float *cur = ti + s * n;
@@ -92,8 +80,9 @@ static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N
                 for (int64_t j = 0; j < n; j++) {
                     /* U_t = beta V_{t-1} + I_t + R_t */
                     float u = beta[j] * v[j] + cur[j] + r[j];
+                    u = t == 0 ? cur[j] : u; /* U_0 = I_0 */
                     /* s_t = H(U_t - 1); V_t = U_t - s_t (subtractive reset); the membrane reported is U_t */
-                    float sp = u - 1.0f > 0.0f ? 1.0f : 0.0f;
+                    float sp = snn_spike(u - 1.0f, surr);
                     v[j] = u - sp;
                     so[j] = sp;
                     mo[j] = u;
@@ -102,11 +91,13 @@ static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N
             case SNN_LIF_SINGLE:
                 for (int64_t j = 0; j < n; j++) {
                     float u = beta[j] * v[j] + cur[j] + r[j];
-                    /* open_t = 1 - m_{t-1}; s_t = H(U_t - 1) open_t; V_t = U_t open_t; m_t = max(m_{t-1}, s_t) */
+                    u = t == 0 ? cur[j] : u;
+                    /* open_t = 1 - m_{t-1}; s_t = H(U_t - 1) open_t; V_t = U_t open_t; m_t = max(m_{t-1}, s_t),
+                     * NaN when either is (torch.maximum) */
                     float open = 1.0f - m[j];
-                    float sp = (u - 1.0f > 0.0f ? 1.0f : 0.0f) * open;
+                    float sp = snn_spike(u - 1.0f, surr) * open;
                     float vv = u * open;
-                    m[j] = m[j] > sp ? m[j] : sp;
+                    m[j] = m[j] >= sp || m[j] != m[j] ? m[j] : sp;
                     v[j] = vv;
                     so[j] = sp;
                     mo[j] = vv;
@@ -118,6 +109,7 @@ static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N
                 for (int64_t j = 0; j < n; j++) {
                     /* V_t = U_t = beta V_{t-1} + I_t: a leaky integrator */
                     float u = beta[j] * v[j] + cur[j];
+                    u = t == 0 ? cur[j] : u;
                     v[j] = u;
                     mo[j] = u;
                 }
@@ -125,7 +117,9 @@ static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N
             }
             if (wt != NULL && t + 1 < T) {
                 /* R_{t+1} = W_rec sg(s_t) + b_rec (eq. 2.1) */
-                recurrent_input(r, wt, b_rec, n, list, spiking(so, n, list));
+                int nan;
+                const int64_t count = spiking(so, n, list, &nan);
+                snn_recurrent_input(r, wt, l->b_rec, n, list, count, nan);
             }
         }
         snn_store_tile(tm, n, len, mem, T, t0);
@@ -138,57 +132,6 @@ static void lif_forward_unit(int mode, const snn_input *in, int64_t b, int64_t N
     }
 }
 
-SNN_API int32_t snn_lif_forward(int32_t mode, int64_t B, int64_t N, int64_t T,
-        const float *cur, const float *x, int64_t M, const float *w_in, const float *b_in,
-        uint32_t *ev_pos, float *ev_val, int32_t *ev_count, int64_t ev_cap,
-        const float *beta, const float *w_rec, const float *b_rec,
-        float *spk, float *mem, float *pre, int32_t *first, int32_t threads)
-{
-    snn_input in;
-    if (snn_input_init(&in, cur, x, M, N, w_in, b_in, ev_pos, ev_val, ev_count, ev_cap) != 0) {
-        return -1;
-    }
-    float *wt = NULL;
-    if (w_rec != NULL && (wt = snn_transpose(w_rec, N, N)) == NULL) {
-        snn_input_free(&in);
-        return -1;
-    }
-    /* whole samples with recurrence (coupled neurons) or a projected input (scanned once per unit) */
-    const int64_t chunk = w_rec != NULL || cur == NULL ? N : min64(N, SNN_CHUNK);
-    const int64_t per_sample = (N + chunk - 1) / chunk;
-    const int64_t tl = snn_tile_steps(chunk, T);
-    int32_t status = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        float *work = malloc((size_t) forward_work(chunk, tl) * sizeof(float));
-        /* spike lists (chunk) and non-zero input steps (tl) */
-        int32_t *list = malloc((size_t) (chunk > tl ? chunk : tl) * sizeof(int32_t));
-        const int ok = work != NULL && list != NULL;
-        if (!ok) {
-#pragma omp atomic write
-            status = -1;
-        }
-#pragma omp for schedule(static)
-        for (int64_t unit = 0; unit < B * per_sample; unit++) {
-            if (!ok) {
-                continue;
-            }
-            const int64_t b = unit / per_sample;
-            const int64_t j0 = (unit % per_sample) * chunk;
-            const int64_t n = min64(chunk, N - j0);
-            const int64_t off = (b * N + j0) * T;
-            lif_forward_unit(mode, &in, b, N, j0, n, T, tl, beta + j0, wt, b_rec,
-                    spk != NULL ? spk + off : NULL, mem + off, pre != NULL ? pre + off : NULL,
-                    first != NULL ? first + b * N + j0 : NULL, work, list);
-        }
-        free(work);
-        free(list);
-    }
-    free(wt);
-    snn_input_free(&in);
-    return status;
-}
-
 static int64_t backward_work(int64_t n, int64_t tl)
 {
     return 4 * n + 6 * (tl + 1) * n;
@@ -199,14 +142,32 @@ static int64_t backward_work(int64_t n, int64_t tl)
  * dL/dI_t = G_t, dL/dbeta += G_t V_{t-1}, and with recurrence dL/dW_rec[:, i] += G_t for every neuron i that
  * spiked at t-1 and dL/db_rec += G_t (t >= 1).
  */
-static void lif_backward_unit(int mode, int surr, float scale, const snn_input *in, int64_t b, int64_t N,
-        int64_t j0, int64_t n, int64_t T, int64_t tl, const float *beta,
-        const float *spk, const float *mem, const float *pre, const int32_t *first,
-        const float *gs, const float *gm, float *gcur, double *dbeta, double *gwt, double *gb,
-        float *gwt_in, double *gb_in, float *work, int32_t *list)
+static void backward_unit(const snn_job *job, const snn_unit *un)
 {
+    const snn_lif_args *a = job->args;
+    const snn_layer_args *l = &a->layer;
+    const int mode = a->mode;
+    const int surr = l->surrogate;
+    const float scale = l->scale;
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
+    const int64_t tl = job->tile;
+    const int64_t b = un->b;
+    const int64_t j0 = un->j0;
+    const int64_t n = un->n;
+    const float *beta = l->beta + j0;
+    const float *spk = SNN_ROWS(l->spk, un);
+    const float *mem = SNN_ROWS(l->mem, un);
+    const float *pre = SNN_ROWS(a->pre, un);
+    const int32_t *first = l->first != NULL ? l->first + b * N + j0 : NULL;
+    const float *gs = SNN_ROWS(l->g_spk, un);
+    const float *gm = SNN_ROWS(l->g_mem, un);
+    float *gcur = SNN_ROWS(l->grad.cur, un);
+    double *dbeta = un->dbeta;
+    double *gwt = un->gw_rec;
+    int32_t *list = un->iwork;
     const int64_t tn = (tl + 1) * n;
-    float *gnext = work;
+    float *gnext = un->work;
     float *mu = gnext + n;
     float *h = mu + n;
     float *zero = h + n;
@@ -224,7 +185,7 @@ static void lif_backward_unit(int mode, int surr, float scale, const snn_input *
         dbeta[j] = 0.0;
     }
     for (int64_t t0 = (T - 1) / tl * tl; t0 >= 0; t0 -= tl) {
-        const int64_t len = min64(tl, T - t0);
+        const int64_t len = snn_min64(tl, T - t0);
         const int64_t off = t0 > 0 ? 1 : 0; /* the membrane and spike tiles also hold step t0 - 1 */
         snn_load_tile(mem, T, t0 - off, len + off, n, tm);
         if (need_spikes) {
@@ -274,16 +235,16 @@ static void lif_backward_unit(int mode, int surr, float scale, const snn_input *
                     const float shat = p[j] - 1.0f > 0.0f ? 1.0f : 0.0f;
                     /* m_{t-1} = [t > ts], s_t = [t = ts]; torch.maximum(m_{t-1}, s_t) passes its gradient to the
                      * larger input, half to each on a tie: (a, b) = (1, 0) after, (0, 1) at, (1/2, 1/2) before */
-                    const float a = t > ts ? 1.0f : (t == ts ? 0.0f : 0.5f);
-                    const float bc = t > ts ? 0.0f : (t == ts ? 1.0f : 0.5f);
+                    const float ga = t > ts ? 1.0f : (t == ts ? 0.0f : 0.5f);
+                    const float gb = t > ts ? 0.0f : (t == ts ? 1.0f : 0.5f);
                     const float open = t > ts ? 0.0f : 1.0f;
                     /* sigma = dL/ds_t (upstream and through m_t); lambda = dL/dV_t (upstream and via U_{t+1}) */
-                    const float sigma = g_s[j] + mu[j] * bc;
+                    const float sigma = g_s[j] + mu[j] * gb;
                     const float lam = g_m[j] + beta[j] * gnext[j];
                     /* s_t = H(U_t - 1) open_t, V_t = U_t open_t */
                     const float gt = sigma * open * h[j] + lam * open;
                     /* open_t = 1 - m_{t-1}: dL/dm_{t-1} = a mu_t - (sigma H(U_t - 1) + lambda U_t) */
-                    mu[j] = mu[j] * a - (sigma * shat + lam * p[j]);
+                    mu[j] = mu[j] * ga - (sigma * shat + lam * p[j]);
                     gnext[j] = gt;
                     g[j] = gt;
                 }
@@ -311,77 +272,38 @@ static void lif_backward_unit(int mode, int surr, float scale, const snn_input *
             }
             if (gwt != NULL && t > 0) {
                 /* R_t = W_rec s_{t-1} + b_rec: dL/dW_rec[:, i] += G_t for each i with s_{t-1,i} = 1 */
-                const int64_t count = spiking(skp, n, list);
-                for (int64_t p = 0; p < count; p++) {
-                    double *row = gwt + (int64_t) list[p] * n;
-                    for (int64_t j = 0; j < n; j++) {
-                        row[j] += gnext[j];
-                    }
-                }
-                for (int64_t j = 0; j < n; j++) {
-                    gb[j] += gnext[j];
-                }
+                int nan;
+                const int64_t count = spiking(skp, n, list, &nan);
+                snn_recurrent_grad(gwt, un->gb_rec, gnext, n, list, count);
             }
         }
         if (gcur != NULL) {
             snn_store_tile(tgc, n, len, gcur, T, t0);
         }
         /* dL/dI is known for this tile: the projection's gradients */
-        snn_input_grad_tile(in, b, N, T, j0, n, t0, len, tgc, gwt_in, gb_in, list);
+        snn_input_grad_tile(&job->in, b, N, T, j0, n, t0, len, tgc, un->gw_in, un->gb_in, list);
     }
 }
 
-SNN_API int32_t snn_lif_backward(int32_t mode, int32_t surrogate, float scale, int32_t recurrent,
-        int64_t B, int64_t N, int64_t T, const float *x, int64_t M,
-        const uint32_t *ev_pos, const float *ev_val, const int32_t *ev_count, int64_t ev_cap, const float *beta,
-        const float *spk, const float *mem, const float *pre, const int32_t *first,
-        const float *g_spk, const float *g_mem,
-        float *g_cur, float *g_w_in, float *g_b_in, float *g_beta, float *g_w, float *g_b, int32_t threads)
+/* The LIF-specific checks: a known mode, spikes exactly when not integrating, and the single-spike buffers. */
+static int valid(const void *args)
 {
-    snn_input in = {.cur = NULL, .x = x, .wt = NULL, .bias = NULL, .m = M, .ev_pos = (uint32_t *) ev_pos,
-            .ev_val = (float *) ev_val, .ev_count = (int32_t *) ev_count, .ev_cap = ev_cap};
-    const int want_rec = recurrent && (g_w != NULL || g_b != NULL);
-    const int64_t chunk = recurrent || x != NULL ? N : min64(N, SNN_CHUNK);
-    const int64_t per_sample = (N + chunk - 1) / chunk;
-    const int64_t tl = snn_tile_steps(chunk, T);
-    snn_grads acc;
-    if (snn_grads_init(&acc, threads, B, N, want_rec, x != NULL && g_w_in != NULL ? M : 0, g_b_in != NULL) != 0) {
-        return -1;
-    }
-    int32_t status = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        const int tid = omp_get_thread_num();
-        float *work = malloc((size_t) backward_work(chunk, tl) * sizeof(float));
-        /* spike lists (chunk) and non-zero input steps (tl) */
-        int32_t *list = malloc((size_t) (chunk > tl ? chunk : tl) * sizeof(int32_t));
-        const int ok = work != NULL && list != NULL;
-        if (!ok) {
-#pragma omp atomic write
-            status = -1;
-        }
-#pragma omp for schedule(static)
-        for (int64_t unit = 0; unit < B * per_sample; unit++) {
-            if (!ok) {
-                continue;
-            }
-            const int64_t b = unit / per_sample;
-            const int64_t j0 = (unit % per_sample) * chunk;
-            const int64_t n = min64(chunk, N - j0);
-            const int64_t off = (b * N + j0) * T;
-            lif_backward_unit(mode, surrogate, scale, &in, b, N, j0, n, T, tl, beta + j0,
-                    spk != NULL ? spk + off : NULL, mem + off, pre != NULL ? pre + off : NULL,
-                    first != NULL ? first + b * N + j0 : NULL,
-                    g_spk != NULL ? g_spk + off : NULL, g_mem != NULL ? g_mem + off : NULL,
-                    g_cur != NULL ? g_cur + off : NULL, acc.dbeta + b * N + j0, snn_grads_w(&acc, tid),
-                    snn_grads_b(&acc, tid), snn_grads_w_in(&acc, tid), snn_grads_b_in(&acc, tid), work, list);
-        }
-        free(work);
-        free(list);
-    }
-    if (status == 0) {
-        snn_grads_reduce(&acc, g_beta, g_w, g_b, g_w_in, g_b_in);
-    }
-    snn_grads_free(&acc);
-    return status;
+    const snn_lif_args *a = args;
+    const snn_layer_args *l = &a->layer;
+    const int single = a->mode == SNN_LIF_SINGLE;
+    return a->mode >= SNN_LIF_MULTI && a->mode <= SNN_LIF_INTEGRATOR
+            && l->spiking == (a->mode != SNN_LIF_INTEGRATOR) && (!single || (a->pre != NULL && l->first != NULL))
+            && (l->w_rec == NULL || l->spiking);
+}
+
+static const snn_family LIF = {forward_unit, backward_unit, forward_work, backward_work, valid};
+
+SNN_API int32_t snn_lif_forward(const snn_lif_args *a)
+{
+    return snn_call(&LIF, &a->layer, (int64_t) sizeof(*a), a, 1);
+}
+
+SNN_API int32_t snn_lif_backward(const snn_lif_args *a)
+{
+    return snn_call(&LIF, &a->layer, (int64_t) sizeof(*a), a, 0);
 }

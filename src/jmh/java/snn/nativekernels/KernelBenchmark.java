@@ -202,27 +202,41 @@ public final class KernelBenchmark {
         Tensor spk = torch.empty(shape, Tensors.float32(), null);
         Tensor mem = torch.empty(shape, Tensors.float32(), null);
         long blocks = steps % d == 0 ? d : d + 1;
-        Tensor first = torch.empty(new long[] {batch, blocks, hidden},
-                new org.bytedeco.pytorch.TensorOptions().dtype(
-                        new org.bytedeco.pytorch.ScalarTypeOptional(torch.ScalarType.Int)), null);
+        Tensor first = torch.empty(new long[] {batch, blocks, hidden}, NativeCall.int32(), null);
         Tensor gCur = torch.empty(shape, Tensors.float32(), null);
-        KernelLibrary.Grads grads = new KernelLibrary.Grads(gCur, null, null, Tensors.zeros(hidden),
-                Tensors.zeros(hidden, hidden), Tensors.zeros(hidden));
-        KernelLibrary.Input in = KernelLibrary.Input.dense(cur);
-        List<double[]> samples = new ArrayList<>();
-        for (int i = 0; i < warmup + repeats; i++) {
-            long t0 = System.nanoTime();
-            library.dblockForward(batch, hidden, steps, d, in, beta, wRec, bRec, spk, mem, first);
-            long t1 = System.nanoTime();
-            library.dblockBackward(0, 10f, true, true, 0, batch, hidden, steps, d, in, beta, wRec, spk, mem, first,
-                    upstream, null, grads);
-            long t2 = System.nanoTime();
-            if (i >= warmup) {
-                samples.add(new double[] {(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t2 - t0) / 1e6});
+        Tensor gBeta = Tensors.zeros(hidden);
+        Tensor gW = Tensors.zeros(hidden, hidden);
+        Tensor gB = Tensors.zeros(hidden);
+        try (org.bytedeco.javacpp.BytePointer memory = new org.bytedeco.javacpp.BytePointer(
+                KernelAbi.DBLOCK_ARGS.byteSize())) {
+            KernelArgs args = new KernelArgs(KernelAbi.DBLOCK_ARGS,
+                    java.lang.foreign.MemorySegment.ofAddress(memory.address()));
+            args.set("layer.surrogate", KernelAbi.SURR_FAST_SIGMOID).set("layer.scale", 10f)
+                    .set("layer.spiking", true).set("detach", true).set("reduction", KernelAbi.REDUCE_MAX)
+                    .set("layer.threads", KernelLibrary.threads()).set("layer.batch", (long) batch)
+                    .set("layer.neurons", (long) hidden).set("layer.steps", (long) steps).set("blocks", (long) d)
+                    .set("layer.in.cur", cur).set("layer.beta", beta).set("layer.w_rec", wRec)
+                    .set("layer.b_rec", bRec).set("layer.spk", spk).set("layer.mem", mem).set("layer.first", first);
+            Object[] used = {cur, beta, wRec, bRec, spk, mem, first, upstream, gCur, gBeta, gW, gB};
+            List<double[]> samples = new ArrayList<>();
+            for (int i = 0; i < warmup + repeats; i++) {
+                long t0 = System.nanoTime();
+                library.forward(KernelAbi.Family.DBLOCK, args, used);
+                long t1 = System.nanoTime();
+                args.set("layer.g_spk", upstream).set("layer.grad.cur", gCur).set("layer.grad.beta", gBeta)
+                        .set("layer.grad.w_rec", gW).set("layer.grad.b_rec", gB);
+                library.backward(KernelAbi.Family.DBLOCK, args, used);
+                args.set("layer.g_spk", (Tensor) null).set("layer.grad.cur", (Tensor) null)
+                        .set("layer.grad.beta", (Tensor) null).set("layer.grad.w_rec", (Tensor) null)
+                        .set("layer.grad.b_rec", (Tensor) null);
+                long t2 = System.nanoTime();
+                if (i >= warmup) {
+                    samples.add(new double[] {(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t2 - t0) / 1e6});
+                }
             }
+            reportParts("kernels alone F+B: d-block d=" + d + " recurrent, native", samples, "forward", "backward",
+                    "total");
         }
-        reportParts("kernels alone F+B: d-block d=" + d + " recurrent, native", samples, "forward", "backward",
-                "total");
     }
 
     private void dynamicsCase(String name, Supplier<LayerOutput> forward, Tensor current, Tensor upstream) {

@@ -1,7 +1,6 @@
 package snn.nativekernels;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -9,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.ref.Reference;
@@ -16,6 +16,9 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.bytedeco.javacpp.Loader;
@@ -24,13 +27,14 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The compiled kernels ({@code src/main/native}, built by Maven into {@code <build dir>/native/libsnnkernels.so}),
- * bound through the Foreign Function &amp; Memory API. Tensors are passed as the addresses of their (contiguous,
- * float32 or int32, CPU) memory: nothing is copied.
+ * bound through the Foreign Function &amp; Memory API. Every kernel takes one argument struct ({@link KernelAbi});
+ * tensors are passed as the addresses of their (contiguous, float32 or int32, CPU) memory: nothing is copied.
  *
  * <p>The library is looked up in the file named by the system property {@value #PATH_PROPERTY}, else in
  * {@code native/} next to the jar or classes folder this class came from. It is loaded after LibTorch, so its
  * OpenMP runtime ({@code libgomp.so.1}) resolves to the one LibTorch already loaded: the kernels and LibTorch share
- * one thread pool.
+ * one thread pool. Before anything is bound, the library's ABI version, struct layouts and codes are compared with
+ * {@link KernelAbi}'s; a library that differs is refused, and {@link #status()} names the first difference.
  */
 public final class KernelLibrary {
 
@@ -39,9 +43,8 @@ public final class KernelLibrary {
     /** File name of the library. */
     public static final String FILE_NAME = "libsnnkernels.so";
 
-    private static final int ABI_VERSION = 3;
-
-    private record Loaded(KernelLibrary library, String problem) {
+    /** A load attempt: the library, or why there is none. */
+    record Loaded(KernelLibrary library, String problem) {
     }
 
     private static final class Holder {
@@ -49,42 +52,21 @@ public final class KernelLibrary {
     }
 
     private final Path path;
-    private final MethodHandle lifForward;
-    private final MethodHandle lifBackward;
-    private final MethodHandle dblockForward;
-    private final MethodHandle dblockBackward;
+    private final List<KernelAbi.Entry> description;
+    private final Map<KernelAbi.Family, MethodHandle> forward = new EnumMap<>(KernelAbi.Family.class);
+    private final Map<KernelAbi.Family, MethodHandle> backward = new EnumMap<>(KernelAbi.Family.class);
     private final MethodHandle copyPass;
     private final MethodHandle sparseProjection;
 
-    private KernelLibrary(Path path, SymbolLookup symbols) {
+    private KernelLibrary(Path path, SymbolLookup symbols, List<KernelAbi.Entry> description) {
         this.path = path;
+        this.description = description;
         Linker linker = Linker.nativeLinker();
-        lifForward = bind(linker, symbols, "snn_lif_forward", FunctionDescriptor.of(JAVA_INT,
-                JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
-                ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-        lifBackward = bind(linker, symbols, "snn_lif_backward", FunctionDescriptor.of(JAVA_INT,
-                JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
-                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-        dblockForward = bind(linker, symbols, "snn_dblock_forward", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
-                ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-        dblockBackward = bind(linker, symbols, "snn_dblock_backward", FunctionDescriptor.of(JAVA_INT,
-                JAVA_INT, JAVA_FLOAT, JAVA_INT, JAVA_INT,
-                JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
-                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+        FunctionDescriptor kernel = FunctionDescriptor.of(JAVA_INT, ADDRESS);
+        for (KernelAbi.Family f : KernelAbi.Family.values()) {
+            forward.put(f, bind(linker, symbols, f.forward, kernel));
+            backward.put(f, bind(linker, symbols, f.backward, kernel));
+        }
         copyPass = bind(linker, symbols, "snn_copy_pass", FunctionDescriptor.ofVoid(
                 ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
         sparseProjection = bind(linker, symbols, "snn_sparse_projection", FunctionDescriptor.of(JAVA_INT,
@@ -95,7 +77,7 @@ public final class KernelLibrary {
     /**
      * The library, loaded on first use (once per process; a failure is not retried).
      *
-     * @return the bound library, or empty when it was not found, has another kernel ABI version or fails to load
+     * @return the bound library, or empty when it was not found, has another kernel ABI or fails to load
      *         ({@link #status()} says why)
      */
     public static Optional<KernelLibrary> get() {
@@ -113,27 +95,60 @@ public final class KernelLibrary {
         return path;
     }
 
+    /** {@return the library's description of its ABI, as read at load} */
+    List<KernelAbi.Entry> description() {
+        return description;
+    }
+
     private static Loaded load() {
         Optional<Path> candidate = locate();
         if (candidate.isEmpty()) {
             return new Loaded(null, "native kernel library " + FILE_NAME + " not found (set -D" + PATH_PROPERTY
                     + "=FILE, or build with a C compiler so that it lands in native/ next to the jar)");
         }
-        Path file = candidate.get();
+        return open(candidate.get(), KernelAbi.STRUCTS, KernelAbi.CODES);
+    }
+
+    /**
+     * Opens a library file and binds it if its ABI matches the given layouts and codes.
+     *
+     * @param file    the library
+     * @param structs the struct layouts this side writes ({@link KernelAbi#STRUCTS}, or others in tests)
+     * @param codes   the integer codes this side uses
+     * @return the library, or the reason it is refused, naming the first field or code that differs
+     */
+    static Loaded open(Path file, List<StructLayout> structs, Map<String, Integer> codes) {
         try {
             // LibTorch first, so that the kernels bind to LibTorch's OpenMP runtime instead of loading another.
             Loader.load(torch.class);
             SymbolLookup symbols = SymbolLookup.libraryLookup(file, Arena.global());
-            MethodHandle abi = bind(Linker.nativeLinker(), symbols, "snn_abi_version",
-                    FunctionDescriptor.of(JAVA_INT));
-            int version = (int) abi.invokeExact();
-            if (version != ABI_VERSION) {
-                return new Loaded(null, file + " has kernel ABI " + version + ", this build expects " + ABI_VERSION
-                        + " (rebuild with mvn package)");
+            Linker linker = Linker.nativeLinker();
+            int version = (int) bind(linker, symbols, "snn_abi_version", FunctionDescriptor.of(JAVA_INT))
+                    .invokeExact();
+            if (version != KernelAbi.VERSION) {
+                return new Loaded(null, file + " has kernel ABI " + version + ", this build expects "
+                        + KernelAbi.VERSION + " (rebuild with bin/mvn package)");
             }
-            return new Loaded(new KernelLibrary(file, symbols), null);
+            List<KernelAbi.Entry> description = describe(bind(linker, symbols, "snn_abi_describe",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)));
+            Optional<String> mismatch = KernelAbi.mismatch(structs, codes, description);
+            if (mismatch.isPresent()) {
+                return new Loaded(null, file + " does not match this build's kernel ABI " + version + ": "
+                        + mismatch.get() + " (rebuild with bin/mvn package)");
+            }
+            return new Loaded(new KernelLibrary(file, symbols, description), null);
         } catch (Throwable e) {
             return new Loaded(null, "cannot load " + file + ": " + e);
+        }
+    }
+
+    /** Calls {@code snn_abi_describe}, first for the count, then for the entries. */
+    private static List<KernelAbi.Entry> describe(MethodHandle describe) throws Throwable {
+        int count = (int) describe.invokeExact(MemorySegment.NULL, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment table = arena.allocate(KernelAbi.ABI_ENTRY, count);
+            int filled = (int) describe.invokeExact(table, count);
+            return KernelAbi.read(table, Math.min(count, filled));
         }
     }
 
@@ -163,7 +178,7 @@ public final class KernelLibrary {
         return linker.downcallHandle(symbol, fd);
     }
 
-    /** A call of one kernel's method handle, returning the kernel's status (0: success). */
+    /** A call of one kernel's method handle, returning the kernel's status ({@link KernelAbi#OK}: success). */
     @FunctionalInterface
     private interface Downcall {
         int invoke() throws Throwable;
@@ -171,10 +186,9 @@ public final class KernelLibrary {
 
     /**
      * Runs a kernel: fails with {@link IllegalStateException} on a non-zero status or a checked exception, and keeps
-     * {@code used} (the tensors whose addresses the call passes) reachable until the kernel returns. Without that
-     * the JIT may treat a tensor as dead once its address is taken, and the garbage collector may free its memory
-     * while the kernel reads or writes it (a caller's temporary, such as a {@code contiguous()} copy of an upstream
-     * gradient).
+     * {@code used} (the objects that own the memory whose addresses the call passes) reachable until the kernel
+     * returns. Without that the JIT may treat a tensor as dead once its address is taken, and the garbage collector
+     * may free its memory while the kernel reads or writes it.
      */
     private static void run(String kernel, Downcall downcall, Object... used) {
         try {
@@ -195,77 +209,46 @@ public final class KernelLibrary {
         return t == null ? MemorySegment.NULL : MemorySegment.ofAddress(t.data_ptr().address());
     }
 
-    private static int threads() {
+    /** {@return the threads the kernels use: LibTorch's} */
+    static int threads() {
         return Math.max(1, torch.get_num_threads());
     }
 
     private static void check(int status, String kernel) {
-        if (status != 0) {
-            throw new IllegalStateException(kernel + " failed with status " + status
-                    + (status == -1 ? " (out of memory)" : ""));
+        if (status != KernelAbi.OK) {
+            String why = switch (status) {
+                case KernelAbi.ERR_MEMORY -> " (out of memory)";
+                case KernelAbi.ERR_ARGS -> " (inconsistent arguments)";
+                case KernelAbi.ERR_STRUCT_SIZE -> " (argument struct of another size)";
+                default -> "";
+            };
+            throw new IllegalStateException(kernel + " failed with status " + status + why);
         }
     }
 
     /**
-     * The input of a layer kernel: a dense current {@code cur [B, N, T]} (the rest null), or an input
-     * {@code x [B, M, T]} that the kernel projects event by event with {@code w [N, M]} and {@code b [N]}, recording
-     * up to {@code eventCapacity} events per sample in {@code eventPositions} (int32) and {@code eventValues}
-     * ({@code [B, capacity]}) with their count in {@code eventCounts} (int32 {@code [B]}) for the backward pass.
+     * A family's forward pass.
+     *
+     * @param family which kernels
+     * @param args   the filled argument struct
+     * @param used   what owns the memory the struct points to, kept reachable during the call
      */
-    record Input(Tensor cur, Tensor x, Tensor w, Tensor b, Tensor eventPositions, Tensor eventValues,
-            Tensor eventCounts, long eventCapacity) {
-        static Input dense(Tensor cur) {
-            return new Input(cur, null, null, null, null, null, null, 0);
-        }
-
-        long inputs() {
-            return x != null ? x.size(1) : 0;
-        }
+    void forward(KernelAbi.Family family, KernelArgs args, Object... used) {
+        MethodHandle h = forward.get(family);
+        run(family.forward, () -> (int) h.invokeExact(args.segment()), args, used);
     }
 
-    /** Gradient outputs of a backward call; any may be null (not wanted). */
-    record Grads(Tensor current, Tensor inputWeight, Tensor inputBias, Tensor beta, Tensor weight, Tensor bias) {
-    }
-
-    void lifForward(int mode, long b, long n, long t, Input in, Tensor beta, Tensor wRec, Tensor bRec,
-            Tensor spk, Tensor mem, Tensor pre, Tensor first) {
-        run("snn_lif_forward", () -> (int) lifForward.invokeExact(mode, b, n, t, address(in.cur()), address(in.x()),
-                in.inputs(), address(in.w()), address(in.b()), address(in.eventPositions()),
-                address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
-                address(wRec), address(bRec), address(spk), address(mem), address(pre), address(first), threads()),
-                in, beta, wRec, bRec, spk, mem, pre, first);
-    }
-
-    void lifBackward(int mode, int surrogate, float scale, boolean recurrent, long b, long n, long t, Input in,
-            Tensor beta, Tensor spk, Tensor mem, Tensor pre, Tensor first, Tensor gSpk, Tensor gMem, Grads g) {
-        run("snn_lif_backward", () -> (int) lifBackward.invokeExact(mode, surrogate, scale, recurrent ? 1 : 0, b, n,
-                t, address(in.x()), in.inputs(), address(in.eventPositions()), address(in.eventValues()),
-                address(in.eventCounts()), in.eventCapacity(), address(beta), address(spk), address(mem),
-                address(pre), address(first), address(gSpk), address(gMem), address(g.current()),
-                address(g.inputWeight()), address(g.inputBias()), address(g.beta()), address(g.weight()),
-                address(g.bias()), threads()),
-                in, beta, spk, mem, pre, first, gSpk, gMem, g);
-    }
-
-    void dblockForward(long b, long n, long t, long d, Input in, Tensor beta, Tensor wRec, Tensor bRec,
-            Tensor spk, Tensor mem, Tensor first) {
-        run("snn_dblock_forward", () -> (int) dblockForward.invokeExact(b, n, t, d, address(in.cur()),
-                address(in.x()), in.inputs(), address(in.w()), address(in.b()), address(in.eventPositions()),
-                address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
-                address(wRec), address(bRec), address(spk), address(mem), address(first), threads()),
-                in, beta, wRec, bRec, spk, mem, first);
-    }
-
-    void dblockBackward(int surrogate, float scale, boolean recurrent, boolean detach, int reduction, long b, long n,
-            long t, long d, Input in, Tensor beta, Tensor wRec, Tensor spk, Tensor mem, Tensor first, Tensor gSpk,
-            Tensor gMem, Grads g) {
-        run("snn_dblock_backward", () -> (int) dblockBackward.invokeExact(surrogate, scale, recurrent ? 1 : 0,
-                detach ? 1 : 0, reduction, b, n, t, d, address(in.x()), in.inputs(), address(in.eventPositions()),
-                address(in.eventValues()), address(in.eventCounts()), in.eventCapacity(), address(beta),
-                address(wRec), address(spk), address(mem), address(first), address(gSpk), address(gMem),
-                address(g.current()), address(g.inputWeight()), address(g.inputBias()), address(g.beta()),
-                address(g.weight()), address(g.bias()), threads()),
-                in, beta, wRec, spk, mem, first, gSpk, gMem, g);
+    /**
+     * A family's backward pass, on the struct its forward pass filled, with the upstream gradients and gradient
+     * outputs set.
+     *
+     * @param family which kernels
+     * @param args   the argument struct
+     * @param used   what owns the memory the struct points to, kept reachable during the call
+     */
+    void backward(KernelAbi.Family family, KernelArgs args, Object... used) {
+        MethodHandle h = backward.get(family);
+        run(family.backward, () -> (int) h.invokeExact(args.segment()), args, used);
     }
 
     /**
@@ -277,7 +260,7 @@ public final class KernelLibrary {
     public void copyPass(Tensor src, Tensor dst) {
         run("snn_copy_pass", () -> {
             copyPass.invokeExact(address(src), address(dst), src.numel(), threads());
-            return 0;
+            return KernelAbi.OK;
         }, src, dst);
     }
 

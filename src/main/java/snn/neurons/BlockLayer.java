@@ -1,8 +1,5 @@
 package snn.neurons;
 
-import java.util.Optional;
-
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -18,17 +15,9 @@ import snn.runtime.Tensors;
  * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
  * native kernels: docs/native-kernels.md); the results are the same.
  */
-public final class BlockLayer extends Module implements SpikingLayer {
+public final class BlockLayer extends NeuronLayer<DynamicsSpec.DBlock> {
 
     private static final Scalar ONE = Tensors.constant(1.0);
-
-    private final int inputs;
-    private final int neurons;
-    private final boolean spiking;
-    private final Surrogate surrogate;
-    private final Projection input;
-    private final Tensor beta;
-    private final NeuronKernels kernels;
 
     /**
      * A block layer computed with LibTorch ops ({@link NeuronKernels#TORCH}), with input weights drawn from
@@ -46,78 +35,29 @@ public final class BlockLayer extends Module implements SpikingLayer {
     }
 
     /**
-     * As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can.
+     * As above, with the layer (input projection and dynamics) computed by {@code kernels} where they can; for
+     * them a block layer is a d-block layer with a single block and no recurrence ({@link DynamicsSpec.DBlock#block}).
      *
      * @param inputs    presynaptic units
      * @param neurons   neurons in the layer
      * @param spiking   {@code true} for a hidden layer, {@code false} for a readout
      * @param beta      the membrane decay
      * @param surrogate the spike function's pseudo-derivative
-     * @param kernels   who computes the layer; this layer keeps its own {@link NeuronKernels#forLayer()} instance
+     * @param kernels   who computes the layer
      */
     public BlockLayer(int inputs, int neurons, boolean spiking, Beta beta, Surrogate surrogate,
             NeuronKernels kernels) {
-        this.inputs = inputs;
-        this.neurons = neurons;
-        this.spiking = spiking;
-        this.surrogate = surrogate;
-        this.input = register_module("input", new Projection(inputs, neurons, 0));
-        this.beta = beta.register(this, neurons);
-        this.kernels = kernels.forLayer();
-    }
-
-    @Override
-    public LayerOutput forward(Tensor x) {
-        Tensor b = Beta.clamped(beta);
-        Optional<LayerOutput> fused = fused(x, input, b);
-        return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
-    }
-
-    /**
-     * The dynamics alone, on a precomputed current (the input projection skipped).
-     *
-     * @param current the input current I {@code [batch, neurons, time]}, float32
-     * @return the first spikes ({@code null} when not spiking) and the no-reset membrane V~, both
-     *         {@code [batch, neurons, time]}
-     */
-    public LayerOutput run(Tensor current) {
-        Tensor b = Beta.clamped(beta);
-        Optional<LayerOutput> fused = fused(current, null, b);
-        return fused.isPresent() ? fused.get() : dynamics(current, b);
-    }
-
-    /** A block layer is a d-block layer with a single block and no recurrence. */
-    private Optional<LayerOutput> fused(Tensor x, Projection projection, Tensor b) {
-        return kernels.dblock(x, projection, b, 1, spiking, null, true, DBlockLayer.RecurrentInput.MAX, surrogate);
+        super(inputs, neurons, DynamicsSpec.DBlock.block(spiking, surrogate), 0, beta, kernels);
     }
 
     /** The LibTorch ops: the closed-form membrane (a Toeplitz product), cumulative sums for the first spike. */
-    private LayerOutput dynamics(Tensor current, Tensor b) {
+    @Override
+    LayerOutput dynamics(Tensor current, Tensor b) {
         Tensor membrane = Dynamics.noResetMembrane(current, b);
-        if (!spiking) {
+        if (!spiking()) {
             return new LayerOutput(null, membrane);
         }
-        Tensor faulty = surrogate.spike(membrane.sub(ONE));
+        Tensor faulty = spec().surrogate().spike(membrane.sub(ONE));
         return new LayerOutput(Dynamics.firstSpikes(faulty), membrane);
-    }
-
-    @Override
-    public int inputs() {
-        return inputs;
-    }
-
-    @Override
-    public int neurons() {
-        return neurons;
-    }
-
-    @Override
-    public boolean spiking() {
-        return spiking;
-    }
-
-    @Override
-    public Module module() {
-        return this;
     }
 }

@@ -1,8 +1,5 @@
 package snn.neurons;
 
-import java.util.Optional;
-
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -22,7 +19,7 @@ import snn.runtime.Tensors;
  * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
  * native kernels: docs/native-kernels.md); the results are the same.
  */
-public final class DBlockLayer extends Module implements SpikingLayer {
+public final class DBlockLayer extends NeuronLayer<DynamicsSpec.DBlock> {
 
     /** How the previous block's spikes are reduced before the recurrent projection. */
     public enum RecurrentInput {
@@ -33,18 +30,6 @@ public final class DBlockLayer extends Module implements SpikingLayer {
     }
 
     private static final Scalar ONE = Tensors.constant(1.0);
-
-    private final int inputs;
-    private final int neurons;
-    private final int blocks;
-    private final boolean spiking;
-    private final boolean detachRecurrent;
-    private final RecurrentInput recurrentInput;
-    private final Surrogate surrogate;
-    private final Projection input;
-    private final Projection recurrent;
-    private final Tensor beta;
-    private final NeuronKernels kernels;
 
     /**
      * A d-block layer computed with LibTorch ops ({@link NeuronKernels#TORCH}), with input weights drawn from
@@ -80,70 +65,36 @@ public final class DBlockLayer extends Module implements SpikingLayer {
      * @param spiking         false for the readout
      * @param beta            the membrane decay
      * @param surrogate       the spike function's pseudo-derivative
-     * @param kernels         who computes the layer; this layer keeps its own {@link NeuronKernels#forLayer()}
-     *                        instance
+     * @param kernels         who computes the layer
      * @throws IllegalArgumentException when {@code blocks} &lt; 1, or when a non-spiking layer is asked to be
      *                                  recurrent
      */
     public DBlockLayer(int inputs, int neurons, int blocks, boolean recurrent, boolean detachRecurrent,
             RecurrentInput recurrentInput, boolean spiking, Beta beta, Surrogate surrogate, NeuronKernels kernels) {
-        if (blocks < 1) {
-            throw new IllegalArgumentException("d must be >= 1, got " + blocks);
-        }
-        if (recurrent && !spiking) {
-            throw new IllegalArgumentException("a non-spiking d-block layer cannot be recurrent");
-        }
-        this.inputs = inputs;
-        this.neurons = neurons;
-        this.blocks = blocks;
-        this.spiking = spiking;
-        this.detachRecurrent = detachRecurrent;
-        this.recurrentInput = recurrentInput;
-        this.surrogate = surrogate;
-        this.input = register_module("input", new Projection(inputs, neurons, 0));
-        this.recurrent = recurrent ? register_module("recurrent", new Projection(neurons, neurons, 0)) : null;
-        this.beta = beta.register(this, neurons);
-        this.kernels = kernels.forLayer();
+        super(inputs, neurons,
+                new DynamicsSpec.DBlock(blocks, spiking, recurrent, detachRecurrent, recurrentInput, surrogate), 0,
+                beta, kernels);
     }
 
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException when the input has fewer than d time steps
+     * @throws IllegalArgumentException when there are fewer than d time steps
      */
     @Override
-    public LayerOutput forward(Tensor x) {
-        checkSteps(x.size(2));
-        Tensor b = Beta.clamped(beta);
-        Optional<LayerOutput> fused = kernels.dblock(x, input, b, blocks, spiking, recurrent, detachRecurrent,
-                recurrentInput, surrogate);
-        return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
-    }
-
-    /**
-     * The dynamics alone, on a precomputed current (the input projection skipped).
-     *
-     * @param current the input current I {@code [batch, neurons, time]}, float32, with time &ge; d
-     * @return the spikes, at most one per neuron and block ({@code null} when not spiking), and the per-block
-     *         no-reset membrane, both {@code [batch, neurons, time]}
-     * @throws IllegalArgumentException when the current has fewer than d time steps
-     */
-    public LayerOutput run(Tensor current) {
-        checkSteps(current.size(2));
-        Tensor b = Beta.clamped(beta);
-        Optional<LayerOutput> fused = kernels.dblock(current, null, b, blocks, spiking, recurrent, detachRecurrent,
-                recurrentInput, surrogate);
-        return fused.isPresent() ? fused.get() : dynamics(current, b);
-    }
-
-    private void checkSteps(long t) {
-        if (t < blocks) {
-            throw new IllegalArgumentException("d = " + blocks + " blocks need at least as many time steps, got " + t);
+    void checkSteps(long t) {
+        if (t < spec().blocks()) {
+            throw new IllegalArgumentException("d = " + spec().blocks() + " blocks need at least as many time steps,"
+                    + " got " + t);
         }
     }
 
     /** The LibTorch ops: all blocks' convolutions batched, then block by block for the recurrence. */
-    private LayerOutput dynamics(Tensor current, Tensor b) {
+    @Override
+    LayerOutput dynamics(Tensor current, Tensor b) {
+        int blocks = spec().blocks();
+        Surrogate surrogate = spec().surrogate();
+        Projection recurrent = recurrentProjection();
         long batch = current.size(0);
         long n = current.size(1);
         long t = current.size(2);
@@ -157,7 +108,7 @@ public final class DBlockLayer extends Module implements SpikingLayer {
                 .permute(0, 2, 1, 3);
         Tensor restMembrane = rest > 0 ? Dynamics.noResetMembrane(current.narrow(2, blocks * len, rest), b) : null;
 
-        if (!spiking) {
+        if (!spiking()) {
             return new LayerOutput(null, joinTime(regularMembrane.reshape(batch, n, blocks * len), restMembrane));
         }
         if (recurrent == null) {
@@ -187,8 +138,8 @@ public final class DBlockLayer extends Module implements SpikingLayer {
             Tensor s = Dynamics.firstSpikes(surrogate.spike(v.sub(ONE)));
             spikeBlocks.push_back(s);
             membraneBlocks.push_back(v);
-            Tensor fired = recurrentInput == RecurrentInput.MAX ? s.amax(new long[] {2}, false) : s.sum(2);
-            injected = recurrent.step(detachRecurrent ? fired.detach() : fired);
+            Tensor fired = spec().reduction() == RecurrentInput.MAX ? s.amax(new long[] {2}, false) : s.sum(2);
+            injected = recurrent.step(spec().detach() ? fired.detach() : fired);
         }
         return new LayerOutput(torch.cat(spikeBlocks, 2), torch.cat(membraneBlocks, 2));
     }
@@ -201,33 +152,8 @@ public final class DBlockLayer extends Module implements SpikingLayer {
         return torch.cat(parts, 2);
     }
 
-    @Override
-    public int inputs() {
-        return inputs;
-    }
-
-    @Override
-    public int neurons() {
-        return neurons;
-    }
-
-    @Override
-    public boolean spiking() {
-        return spiking;
-    }
-
-    @Override
-    public Module module() {
-        return this;
-    }
-
     /** {@return d, the number of regular blocks (one more block follows when d does not divide the steps)} */
     public int blocks() {
-        return blocks;
-    }
-
-    /** {@return whether block k+1 receives the recurrent current W_rec a_k + b_rec} */
-    public boolean recurrent() {
-        return recurrent != null;
+        return spec().blocks();
     }
 }

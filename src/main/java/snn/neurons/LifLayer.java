@@ -1,8 +1,5 @@
 package snn.neurons;
 
-import java.util.Optional;
-
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -18,9 +15,10 @@ import snn.runtime.Tensors;
  * U_t - 1 &gt; 0. What V_t is depends on the {@link Mode}.
  *
  * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
- * native kernels: docs/native-kernels.md); the results are the same.
+ * native kernels: docs/native-kernels.md); the results are the same. {@link #run} runs the dynamics on a
+ * precomputed current.
  */
-public final class LifLayer extends Module implements SpikingLayer {
+public final class LifLayer extends NeuronLayer<DynamicsSpec.Lif> {
 
     /** How spikes and the carried membrane are formed (table 2.2). */
     public enum Mode {
@@ -33,15 +31,6 @@ public final class LifLayer extends Module implements SpikingLayer {
     }
 
     private static final Scalar ONE = Tensors.constant(1.0);
-
-    private final int inputs;
-    private final int neurons;
-    private final Mode mode;
-    private final Surrogate surrogate;
-    private final Projection input;
-    private final Projection recurrent;
-    private final Tensor beta;
-    private final NeuronKernels kernels;
 
     /**
      * A LIF layer computed with LibTorch ops ({@link NeuronKernels#TORCH}), with input weights drawn from
@@ -69,49 +58,21 @@ public final class LifLayer extends Module implements SpikingLayer {
      * @param recurrent adds W_rec sg(s_{t-1}) + b_rec; not allowed for {@link Mode#INTEGRATOR}
      * @param beta      the membrane decay
      * @param surrogate the spike function's pseudo-derivative
-     * @param kernels   who computes the layer; this layer keeps its own {@link NeuronKernels#forLayer()} instance
+     * @param kernels   who computes the layer
      * @throws IllegalArgumentException when {@code recurrent} is asked of an {@link Mode#INTEGRATOR} layer
      */
     public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate,
             NeuronKernels kernels) {
-        if (recurrent && mode == Mode.INTEGRATOR) {
-            throw new IllegalArgumentException("an integrator layer cannot be recurrent");
-        }
-        this.inputs = inputs;
-        this.neurons = neurons;
-        this.mode = mode;
-        this.surrogate = surrogate;
-        this.input = register_module("input", new Projection(inputs, neurons, 0));
-        this.recurrent = recurrent
-                ? register_module("recurrent", new Projection(neurons, neurons, 1 / Math.sqrt(neurons)))
-                : null;
-        this.beta = beta.register(this, neurons);
-        this.kernels = kernels.forLayer();
-    }
-
-    @Override
-    public LayerOutput forward(Tensor x) {
-        Tensor b = Beta.clamped(beta);
-        Optional<LayerOutput> fused = kernels.lif(x, input, b, mode, recurrent, surrogate);
-        return fused.isPresent() ? fused.get() : dynamics(input.overTime(x), b);
-    }
-
-    /**
-     * The dynamics alone, on a precomputed current (the input projection skipped; the recurrence, if any, still
-     * runs).
-     *
-     * @param current the input current I {@code [batch, neurons, time]}, float32
-     * @return the spikes ({@code null} for an integrator) and the membrane the {@link Mode} reports, both
-     *         {@code [batch, neurons, time]}
-     */
-    public LayerOutput run(Tensor current) {
-        Tensor b = Beta.clamped(beta);
-        Optional<LayerOutput> fused = kernels.lif(current, null, b, mode, recurrent, surrogate);
-        return fused.isPresent() ? fused.get() : dynamics(current, b);
+        super(inputs, neurons, new DynamicsSpec.Lif(mode, recurrent, surrogate), 1 / Math.sqrt(neurons), beta,
+                kernels);
     }
 
     /** The LibTorch ops: one step at a time. */
-    private LayerOutput dynamics(Tensor current, Tensor b) {
+    @Override
+    LayerOutput dynamics(Tensor current, Tensor b) {
+        Mode mode = spec().mode();
+        Surrogate surrogate = spec().surrogate();
+        Projection recurrent = recurrentProjection();
         TensorVector steps = current.unbind(2);
         int t = (int) steps.size();
         TensorVector spikes = new TensorVector();
@@ -150,33 +111,8 @@ public final class LifLayer extends Module implements SpikingLayer {
         return new LayerOutput(mode == Mode.INTEGRATOR ? null : torch.stack(spikes, 2), membrane);
     }
 
-    @Override
-    public int inputs() {
-        return inputs;
-    }
-
-    @Override
-    public int neurons() {
-        return neurons;
-    }
-
-    @Override
-    public boolean spiking() {
-        return mode != Mode.INTEGRATOR;
-    }
-
-    @Override
-    public Module module() {
-        return this;
-    }
-
     /** {@return how spikes and the carried membrane are formed} */
     public Mode mode() {
-        return mode;
-    }
-
-    /** {@return whether the layer adds the recurrent input W_rec sg(s_{t-1}) + b_rec from step 1 on} */
-    public boolean recurrent() {
-        return recurrent != null;
+        return spec().mode();
     }
 }

@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.Tensor;
  * A layer of neurons fed through a learnable linear projection: input {@code [batch, inputs, time]} to
  * currents {@code I = W x + b} at every step, then neuron dynamics over time.
  */
-public sealed interface SpikingLayer permits LifLayer, BlockLayer, DBlockLayer {
+public sealed interface SpikingLayer permits NeuronLayer {
 
     /**
      * Runs the layer over a whole input sequence: projects every step's input to a current, then runs the neuron

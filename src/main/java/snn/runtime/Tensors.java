@@ -121,6 +121,18 @@ public final class Tensors {
     }
 
     /**
+     * A float32 tensor filled with one value.
+     *
+     * @param device where it lives
+     * @param value  the value of every element
+     * @param shape  the tensor's shape (none for a scalar tensor)
+     * @return a new tensor of {@code shape} filled with {@code value}
+     */
+    public static Tensor full(Device device, double value, long... shape) {
+        return torch.full(shape, scalar(value), options(torch.ScalarType.Float, device));
+    }
+
+    /**
      * The sequence 0, 1, ..., n - 1 on the device of {@code like}, e.g. the time steps of a sequence.
      *
      * @param n    how many values

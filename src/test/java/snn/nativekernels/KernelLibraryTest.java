@@ -48,9 +48,9 @@ class KernelLibraryTest {
 
     @Test
     void surrogatesMapToTheKernelCodes() {
-        assertEquals(0, NativeKernels.surrogateKind(new Surrogate.FastSigmoid(10)));
-        assertEquals(1, NativeKernels.surrogateKind(new Surrogate.Arctan(2)));
-        assertEquals(2, NativeKernels.surrogateKind(new Surrogate.Triangle(1)));
+        assertEquals(KernelAbi.SURR_FAST_SIGMOID, NativeKernels.surrogateKind(new Surrogate.FastSigmoid(10)));
+        assertEquals(KernelAbi.SURR_ARCTAN, NativeKernels.surrogateKind(new Surrogate.Arctan(2)));
+        assertEquals(KernelAbi.SURR_TRIANGLE, NativeKernels.surrogateKind(new Surrogate.Triangle(1)));
         assertEquals(2.5f, NativeKernels.surrogateScale(new Surrogate.Arctan(2.5)));
     }
 

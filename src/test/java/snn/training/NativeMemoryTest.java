@@ -10,14 +10,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.SyntheticSpikes;
 
-/** 2,000 training steps keep resident memory flat: every step's native tensors are freed by its PointerScope. */
+/**
+ * 2,000 training steps keep resident memory flat on both kernel paths: every step's native tensors are freed by its
+ * PointerScope, and the native kernels' state of each step (hooks, saved buffers) is released once its graph is gone.
+ */
 class NativeMemoryTest {
 
     /** glibc's malloc_trim(0): returns cached free pages to the system, so RSS shows memory in use. */
@@ -46,13 +50,14 @@ class NativeMemoryTest {
         throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
-    @Test
-    void residentMemoryStaysFlatOverTwoThousandSteps(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "torch"})
+    void residentMemoryStaysFlatOverTwoThousandSteps(String kernels, @TempDir Path dir) throws Exception {
         ExperimentConfig c = ConfigLoader.parse("""
                 {"name": "mem", "data": {"synthetic": {"classes": 4, "channels": 32, "t_len": 40,
                  "train_samples": 1600, "test_samples": 16}},
-                 "model": {"kind": "dblock", "d": 4, "hidden": [32], "recurrent": true},
-                 "training": {"epochs": 10, "batch_size": 8}}""", List.of(), "test");
+                 "model": {"kind": "dblock", "d": 4, "hidden": [32], "recurrent": true, "kernels": "%s"},
+                 "training": {"epochs": 10, "batch_size": 8}}""".formatted(kernels), List.of(), "test");
         List<long[]> samples = new CopyOnWriteArrayList<>();
         long start = System.nanoTime();
         Thread sampler = Thread.ofPlatform().daemon().start(() -> {
@@ -66,8 +71,9 @@ class NativeMemoryTest {
                 }
             }
         });
-        new Trainer(c, SyntheticSpikes.splits(c.data().synthetic(), 1), new PrintStream(new ByteArrayOutputStream()))
-                .fit(dir);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Trainer(c, SyntheticSpikes.splits(c.data().synthetic(), 1), new PrintStream(log, true,
+                java.nio.charset.StandardCharsets.UTF_8)).fit(dir);
         sampler.interrupt();
         sampler.join();
         long total = System.nanoTime() - start;
@@ -78,8 +84,10 @@ class NativeMemoryTest {
                 .mapToLong(s -> s[1]).max().orElseThrow();
         long peakLater = samples.stream().filter(s -> s[0] >= total / 2).mapToLong(s -> s[1]).max().orElseThrow();
         long growth = peakLater - afterWarmUp;
-        System.out.printf("native memory: %d steps, RSS after warm-up %.1f MB, peak after %.1f MB, growth %.1f MB%n",
-                2000, afterWarmUp / 1e6, peakLater / 1e6, growth / 1e6);
+        System.out.printf("native memory (%s kernels): %d steps, RSS after warm-up %.1f MB, peak after %.1f MB,"
+                + " growth %.1f MB%n", kernels, 2000, afterWarmUp / 1e6, peakLater / 1e6, growth / 1e6);
+        String expected = kernels.equals("native") ? "kernels: native kernels" : "kernels: LibTorch ops";
+        assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains(expected), "ran on " + kernels);
         assertTrue(growth < 50_000_000, "resident memory grew by " + growth / 1_000_000 + " MB over the run");
     }
 }

@@ -13,17 +13,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.core.TrainingException;
 import snn.data.DatasetSplits;
 import snn.data.SpikeDataset;
 import snn.data.SyntheticSpikes;
-import snn.core.TrainingException;
+import snn.nativekernels.KernelLibrary;
+import snn.nativekernels.NativeKernels;
+import snn.runtime.Device;
 
-/** A NaN loss never trains on silently: it stops the run with a pointer to the last good state, or is skipped. */
+/**
+ * A NaN loss never trains on silently: it stops the run with a pointer to the last good state, or is skipped. On
+ * both kernel paths: a NaN input makes the spikes and so the loss NaN (the native kernels report a NaN spike for a
+ * non-finite membrane where LibTorch's surrogate trick gives one, docs/native-kernels.md).
+ */
 class NonFiniteLossTest {
 
     /** Sample {@code poisoned} carries a NaN from epoch {@code fromEpoch} on (detected by its seed). */
@@ -41,18 +49,17 @@ class NonFiniteLossTest {
         }
     }
 
-    /**
-     * On LibTorch ops, a NaN input makes the surrogate spikes and the loss NaN. (The native kernels' spikes are
-     * H(u - 1), which is 0 for a NaN membrane, so the loss stays finite while the gradients turn NaN; the kernels are
-     * to report non-finite spikes as the LibTorch path does.)
-     */
-    static ExperimentConfig config(String policy) {
-        return ConfigLoader.parse("""
+    /** A block network on the given kernels ("torch" or "native", which the build provides wherever gcc exists). */
+    static ExperimentConfig config(String policy, String kernels) {
+        ExperimentConfig c = ConfigLoader.parse("""
                 {"name": "nan", "data": {"synthetic": {"classes": 3, "channels": 16, "t_len": 20,
                  "train_samples": 64, "test_samples": 16}},
-                 "model": {"kind": "block", "hidden": [8], "kernels": "torch"},
-                 "training": {"epochs": 2, "batch_size": 16, "on_non_finite_loss": "%s"}}""".formatted(policy),
-                List.of(), "test");
+                 "model": {"kind": "block", "hidden": [8], "kernels": "%s"},
+                 "training": {"epochs": 2, "batch_size": 16, "on_non_finite_loss": "%s"}}""".formatted(kernels,
+                policy), List.of(), "test");
+        assertEquals(kernels.equals("native"), NativeKernels.choose(c.model().kernels(), Device.CPU).isNative(),
+                "kernels " + kernels + ": " + KernelLibrary.status());
+        return c;
     }
 
     static DatasetSplits poisoned(ExperimentConfig c) {
@@ -60,9 +67,10 @@ class NonFiniteLossTest {
         return new DatasetSplits(new Poisoned(clean.train(), 5), null, clean.test());
     }
 
-    @Test
-    void stopNamesEpochBatchAndWhatToDo(@TempDir Path dir) {
-        ExperimentConfig c = config("stop");
+    @ParameterizedTest
+    @ValueSource(strings = {"torch", "native"})
+    void stopNamesEpochBatchAndWhatToDo(String kernels, @TempDir Path dir) {
+        ExperimentConfig c = config("stop", kernels);
         TrainingException e = assertThrows(TrainingException.class,
                 () -> new Trainer(c, poisoned(c), new PrintStream(new ByteArrayOutputStream())).fit(dir));
         assertTrue(e.getMessage().contains("epoch 1, batch") && e.getMessage().contains("NaN"), e.getMessage());
@@ -70,9 +78,10 @@ class NonFiniteLossTest {
         assertFalse(Files.exists(dir.resolve("summary.json")), "no summary for a failed run");
     }
 
-    @Test
-    void skipLeavesThePoisonedBatchOutAndCountsIt(@TempDir Path dir) throws Exception {
-        ExperimentConfig c = config("skip");
+    @ParameterizedTest
+    @ValueSource(strings = {"torch", "native"})
+    void skipLeavesThePoisonedBatchOutAndCountsIt(String kernels, @TempDir Path dir) throws Exception {
+        ExperimentConfig c = config("skip", kernels);
         TrainingResult r = new Trainer(c, poisoned(c), new PrintStream(new ByteArrayOutputStream())).fit(dir);
         for (EpochMetrics m : r.history()) {
             assertEquals(1, m.skippedBatches(), "one of 4 batches holds the poisoned sample");
