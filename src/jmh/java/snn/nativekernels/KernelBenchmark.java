@@ -308,7 +308,7 @@ public final class KernelBenchmark {
 
     private ModelConfig config(ModelConfig.Kind kind, Integer blocks, ModelConfig.Kernels kernels) {
         return new ModelConfig(kind, List.of(hidden), kind != ModelConfig.Kind.BLOCK, false, blocks, true,
-                ModelConfig.RecurrentInput.MAX, ModelConfig.Readout.SUM, 10.0, 20.0, true, true,
+                DBlockLayer.RecurrentInput.MAX, ModelConfig.Readout.SUM, 10.0, 20.0, true, true,
                 SurrogateConfig.DEFAULT, kernels);
     }
 

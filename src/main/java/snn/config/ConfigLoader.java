@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -29,6 +30,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.core.ConfigException.ConfigError;
 import snn.core.ConfigException;
+import snn.neurons.DBlockLayer.RecurrentInput;
 
 /**
  * Reads JSON configs (experiments, benchmarks): snake_case keys, {@code --set path=value} overrides, strict binding
@@ -39,9 +41,16 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** The JSON names of {@link RecurrentInput}, the layer's own enum (the neuron layers know nothing of JSON). */
+    private enum RecurrentInputNames {
+        @JsonProperty("max") MAX,
+        @JsonProperty("sum") SUM
+    }
+
     /** {@return a new JSON mapper for configs and result files: snake_case, strict, pretty-printed} */
     public static ObjectMapper mapper() {
         return new ObjectMapper()
+                .addMixIn(RecurrentInput.class, RecurrentInputNames.class)
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

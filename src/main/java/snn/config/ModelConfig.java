@@ -4,6 +4,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import snn.neurons.DBlockLayer.RecurrentInput;
+
 /**
  * The network: hidden layers of one neuron kind, then a non-spiking leaky-integrator readout.
  *
@@ -259,14 +261,6 @@ public record ModelConfig(
         @JsonProperty("sum") SUM,
         /** Logits are the readout membrane's maximum over time. */
         @JsonProperty("max") MAX
-    }
-
-    /** Reduction of a block's spikes fed to the next block. */
-    public enum RecurrentInput {
-        /** Whether each neuron spiked in the previous block (0 or 1). */
-        @JsonProperty("max") MAX,
-        /** How many times each neuron spiked in the previous block. */
-        @JsonProperty("sum") SUM
     }
 
     /** Which implementation computes the neuron dynamics. */

@@ -79,8 +79,7 @@ public final class SpikingNetwork extends Module {
                     spiking && c.recurrent(), beta, surrogate, kernels);
             case BLOCK -> new BlockLayer(in, n, spiking, beta, surrogate, kernels);
             case DBLOCK -> new DBlockLayer(in, n, c.d(), spiking && c.recurrent(), c.detachRecurrent(),
-                    c.recurrentInput() == ModelConfig.RecurrentInput.MAX ? DBlockLayer.RecurrentInput.MAX
-                            : DBlockLayer.RecurrentInput.SUM,
+                    c.recurrentInput(),
                     spiking, beta, surrogate, kernels);
         };
     }

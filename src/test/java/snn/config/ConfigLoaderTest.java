@@ -184,6 +184,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theRecurrentInputIsTheLayersOwnEnumUnderItsJsonNames() throws Exception {
+        ExperimentConfig c = ConfigLoader.parse(VALID, List.of("model.recurrent_input=sum"), "inline");
+        assertEquals(snn.neurons.DBlockLayer.RecurrentInput.SUM, c.model().recurrentInput());
+        assertTrue(ConfigLoader.mapper().writeValueAsString(c).contains("\"recurrent_input\" : \"sum\""));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(VALID, List.of("model.recurrent_input=avg"), "inline"));
+        assertTrue(e.getMessage().contains("model.recurrent_input") && e.getMessage().contains("\"max\", \"sum\""),
+                e.getMessage());
+    }
+
+    @Test
     void malformedOverrideIsAnError() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse(VALID, List.of("training.epochs"), "inline"));

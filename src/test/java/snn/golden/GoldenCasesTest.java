@@ -170,7 +170,7 @@ class GoldenCasesTest {
         };
         ModelConfig config = new ModelConfig(kind, hidden, recurrent, singleSpike,
                 kind == ModelConfig.Kind.DBLOCK ? spec.get("d").asInt() : null,
-                spec.path("detach").asBoolean(true), ModelConfig.RecurrentInput.MAX, readout, 10.0, 20.0,
+                spec.path("detach").asBoolean(true), DBlockLayer.RecurrentInput.MAX, readout, 10.0, 20.0,
                 spec.get("heterogeneous_beta").asBoolean(), spec.get("beta_requires_grad").asBoolean(),
                 new SurrogateConfig(SurrogateConfig.Kind.FAST_SIGMOID, spec.get("surrogate_scale").asDouble()),
                 kernels);

@@ -25,6 +25,7 @@ import snn.data.SyntheticSpikes;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.neurons.DBlockLayer;
 import snn.neurons.LayerOutput;
 import snn.training.Evaluator;
 
@@ -105,7 +106,7 @@ class DevicePlacementTest {
     void blockAndDBlockNetworksRunForwardOnTheRunsDevice() {
         for (ModelConfig model : List.of(onMetaKernels(ModelConfig.block()).build(),
                 onMetaKernels(ModelConfig.dblock(4)).recurrent(true).build(),
-                onMetaKernels(ModelConfig.dblock(3)).recurrent(true).recurrentInput(ModelConfig.RecurrentInput.SUM)
+                onMetaKernels(ModelConfig.dblock(3)).recurrent(true).recurrentInput(DBlockLayer.RecurrentInput.SUM)
                         .build())) {
             try (PointerScope scope = new PointerScope()) {
                 SpikingNetwork net = new SpikingNetwork(model, 8, 4);
