@@ -26,10 +26,10 @@ import snn.runtime.TorchRuntime;
  * {@link WorkerOutput}), and waits for them.
  *
  * <p>When a worker fails, the others stop by themselves with an error naming it (at once when its connections
- * closed, else within the group's timeout); the launcher waits that long for them and then ends any worker still
- * running (SIGTERM, then SIGKILL after {@link #STOP_GRACE}). SIGINT or SIGTERM to the launcher ends all workers the
- * same way. A worker whose launcher died outright notices and stops by itself (the command the caller gives is
- * expected to start a JVM that watches its parent, as {@code snn.launcher.Launcher}'s re-launched JVMs do).
+ * closed, else within the group's timeout); the launcher waits that long for them and then kills any worker still
+ * running, which is hung. SIGINT or SIGTERM to the launcher ends all workers (SIGTERM, then SIGKILL after
+ * {@link #STOP_GRACE}). A worker whose launcher died outright notices and stops by itself (the command the caller
+ * gives is expected to start a JVM that watches its parent, as {@code snn.launcher.Launcher}'s re-launched JVMs do).
  *
  * <p><b>Native memory.</b> The launcher owns the store from {@link #host} to {@link #close()}.
  */
@@ -80,8 +80,9 @@ public final class LocalWorkers implements AutoCloseable {
      *
      * @param status the launcher's exit status: 0 when every worker succeeded, else the exit status of the first
      *               worker that failed (128 + the signal's number when a signal ended it)
-     * @param failed a sentence about the first worker that failed, e.g. {@code worker rank 1 (pid 4242) was killed
-     *               by signal 9 (SIGKILL)}; empty when none did
+     * @param failed a sentence about the worker at fault: one that hung and had to be killed, else the first that
+     *               failed, e.g. {@code worker rank 1 (pid 4242) was killed by signal 9 (SIGKILL)}; empty when none
+     *               did
      */
     public record Outcome(int status, String failed) {
     }
@@ -147,9 +148,15 @@ public final class LocalWorkers implements AutoCloseable {
         }
     }
 
-    /** Waits for every worker; after the first failure, gives the others the timeout to stop, then stops them. */
+    /**
+     * Waits for every worker. After the first failure the others get the group's timeout (and the time to name the
+     * rank at fault) to stop by themselves; a worker still running then is hung, and is killed.
+     */
     private Outcome supervise(List<Process> workers) throws InterruptedException {
+        Duration grace = timeout.plus(ProcessGroup.DIAGNOSIS_LIMIT);
         Outcome first = null;
+        String hung = null;
+        int firstRank = -1;
         long deadline = Long.MAX_VALUE;
         while (true) {
             boolean running = false;
@@ -158,23 +165,36 @@ public final class LocalWorkers implements AutoCloseable {
                 if (p.isAlive()) {
                     running = true;
                 } else if (first == null && p.exitValue() != 0) {
-                    first = new Outcome(p.exitValue(), "worker rank " + r + " (pid " + p.pid() + ") "
-                            + describe(p.exitValue()));
-                    deadline = System.nanoTime() + timeout.toNanos() + ProcessGroup.DIAGNOSIS_LIMIT.toNanos();
+                    first = new Outcome(p.exitValue(), worker(r, p) + " " + describe(p.exitValue()));
+                    firstRank = r;
+                    deadline = System.nanoTime() + grace.toNanos();
                     line(err, "snn: " + first.failed() + "; the other workers stop within "
-                            + ProcessGroup.seconds(timeout.plus(ProcessGroup.DIAGNOSIS_LIMIT)));
+                            + ProcessGroup.seconds(grace));
                 }
             }
             if (!running) {
-                return first != null ? first : new Outcome(0, "");
+                // A worker that had to be killed is the one at fault, not the first that reported it.
+                return first == null ? new Outcome(0, "") : hung == null ? first : new Outcome(first.status(), hung);
             }
-            if (System.nanoTime() > deadline) {
-                line(err, "snn: stopping the workers still running " + ProcessGroup.seconds(timeout) + " after "
-                        + first.failed().replaceFirst(" \\(pid.*", "") + " failed");
-                stop(workers);
+            if (System.nanoTime() > deadline && hung == null) {
+                List<String> still = new ArrayList<>();
+                for (int r = 0; r < workers.size(); r++) {
+                    if (workers.get(r).isAlive()) {
+                        still.add(worker(r, workers.get(r)));
+                        workers.get(r).destroyForcibly();
+                    }
+                }
+                hung = String.join(", ", still) + " hung: " + (still.size() == 1 ? "it" : "they")
+                        + " did not stop within " + ProcessGroup.seconds(grace) + " after worker rank " + firstRank
+                        + " failed, and " + (still.size() == 1 ? "was" : "were") + " killed";
+                line(err, "snn: " + hung);
             }
             Thread.sleep(100);
         }
+    }
+
+    private static String worker(int rank, Process p) {
+        return "worker rank " + rank + " (pid " + p.pid() + ")";
     }
 
     /** Hosts the launcher's store on {@code port} (0: a free one). */

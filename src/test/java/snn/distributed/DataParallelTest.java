@@ -55,8 +55,8 @@ import snn.training.Evaluator;
  */
 class DataParallelTest {
 
-    static final DatasetSplits DATA = SyntheticSpikes.splits(
-            SyntheticConfig.builder().classes(4).channels(40).tLen(30).samples(64, 40).noise(2.0, 0.1, 0.05).build(), 11);
+    static final DatasetSplits DATA = SyntheticSpikes.splits(SyntheticConfig.builder().classes(4).channels(40).tLen(30)
+            .samples(64, 40).noise(2.0, 0.1, 0.05).build(), 11);
     static final ModelConfig MODEL = ModelConfig.dblock(3).hidden(32).recurrent(true).build();
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 

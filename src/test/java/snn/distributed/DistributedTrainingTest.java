@@ -273,6 +273,8 @@ class DistributedTrainingTest {
         String out = waitFor(launcher, log, 60);
         assertEquals(3, launcher.exitValue(), out);
         assertTrue(out.contains("the gradient all-reduce failed: Timed out waiting 6000ms"), out);
+        assertTrue(out.contains("snn: distributed training failed: worker rank 1 (pid " + pids[1] + ") hung: it did not"
+                + " stop within 12 s after worker rank 0 failed, and was killed."), out);
         assertFalse(ProcessHandle.of(pids[1]).map(ProcessHandle::isAlive).orElse(false), "the launcher ended it");
     }
 
