@@ -77,6 +77,9 @@ public final class ProcessGroup implements AutoCloseable {
     /** The longest a failed collective spends finding the rank at fault before it reports without one. */
     static final Duration DIAGNOSIS_LIMIT = Duration.ofSeconds(6);
 
+    /** How long a failing rank that hosts the store keeps it up for the others to read its failure. */
+    static final Duration LINGER = Duration.ofSeconds(2);
+
     private static final String FAILURES = "failures";
     private static final ObjectMapper JSON = ConfigLoader.mapper();
     private static final ProcessGroup SINGLE = new ProcessGroup(DistributedEnv.SINGLE, Duration.ZERO, List.of(),
@@ -244,16 +247,10 @@ public final class ProcessGroup implements AutoCloseable {
         if (size() == 1) {
             return values;
         }
-        try (PointerScope scope = new PointerScope()) {
-            Tensor t = cpuTensor(torch.ScalarType.Double, values.length);
-            MemorySegment.copy(values, 0, memory(t), ValueLayout.JAVA_DOUBLE, 0, values.length);
-            Tensor onDevice = toDevice(t);
-            allReduceSum(onDevice, operation);
-            Tensor back = onDevice.cpu();
-            double[] out = new double[values.length];
-            MemorySegment.copy(memory(back), ValueLayout.JAVA_DOUBLE, 0, out, 0, out.length);
-            return out;
-        }
+        double[] out = new double[values.length];
+        reduce(MemorySegment.ofArray(values), MemorySegment.ofArray(out), values.length, torch.ScalarType.Double,
+                ReduceOp.RedOpType.SUM, operation);
+        return out;
     }
 
     /**
@@ -268,14 +265,21 @@ public final class ProcessGroup implements AutoCloseable {
         if (size() == 1) {
             return values;
         }
+        long[] out = new long[values.length];
+        reduce(MemorySegment.ofArray(values), MemorySegment.ofArray(out), values.length, torch.ScalarType.Long,
+                ReduceOp.RedOpType.MAX, operation);
+        return out;
+    }
+
+    /** Reduces {@code n} numbers of {@code type} from {@code in} over the ranks into {@code out}, through a tensor. */
+    private void reduce(MemorySegment in, MemorySegment out, int n, torch.ScalarType type, ReduceOp.RedOpType op,
+            String operation) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor t = cpuTensor(torch.ScalarType.Long, values.length);
-            MemorySegment.copy(values, 0, memory(t), ValueLayout.JAVA_LONG, 0, values.length);
+            Tensor t = cpuTensor(type, n);
+            MemorySegment.copy(in, 0, memory(t), 0, in.byteSize());
             Tensor onDevice = toDevice(t);
-            allReduceMax(onDevice, operation);
-            long[] out = new long[values.length];
-            MemorySegment.copy(memory(onDevice.cpu()), ValueLayout.JAVA_LONG, 0, out, 0, out.length);
-            return out;
+            allReduce(onDevice, op, operation);
+            MemorySegment.copy(memory(onDevice.cpu()), 0, out, 0, out.byteSize());
         }
     }
 
@@ -381,6 +385,15 @@ public final class ProcessGroup implements AutoCloseable {
             throw new DistributedException("rank " + rank() + " cannot read another rank's " + what + ": "
                     + e.getMessage(), e);
         }
+        // Rank 0 may host the store and end at once on a mismatch: it waits until every rank has read all it needs.
+        List<String> done = new ArrayList<>();
+        for (int r = 0; r < size(); r++) {
+            done.add(prefix + "read/" + r);
+        }
+        set(done.get(rank()), "");
+        if (leads()) {
+            await(done, "to compare their " + what);
+        }
         if (!problems.isEmpty()) {
             throw new DistributedException("the ranks were started with different " + what + "s (values shown as rank"
                     + " 0 -> rank r): " + String.join("; ", problems) + ". Start every rank with the same config, --set"
@@ -413,6 +426,10 @@ public final class ProcessGroup implements AutoCloseable {
      * Tells the other ranks that this one is stopping because of {@code failure}, so that they stop at once and name
      * it instead of waiting for the timeout. Best effort: nothing happens when the store is gone.
      *
+     * <p>When this rank hosts the store (rank 0 without a launcher's store), the store ends with this process, and the
+     * others could not read the failure: so this rank first closes its collective connections, which makes the
+     * others' pending collective fail at once, and keeps the store up for {@link #LINGER} while they read it.
+     *
      * @param failure why this rank stops
      */
     public void fail(Throwable failure) {
@@ -423,6 +440,17 @@ public final class ProcessGroup implements AutoCloseable {
             String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
             set("failed/" + rank(), message);
             store.add(FAILURES, 1);
+            if (leads() && !env.agentStore()) {
+                if (backend != null && !broken) {
+                    owned.remove(backend);
+                    backend.releaseReference();
+                    backend = null;
+                }
+                broken = true;
+                Thread.sleep(LINGER.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException ignored) {
             // the store is gone; the others learn of this rank's end from its closed connections
         }
@@ -474,11 +502,19 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
-     * The backend, connected on first use (a collective itself: every rank connects at the same point). It and the
-     * objects it points to are owned by the group, even when a {@code PointerScope} is open around this call.
+     * The backend, connected on first use (a collective itself: every rank connects at the same point, after all have
+     * said so through the store, where a rank that failed before it is seen at once). It and the objects it points to
+     * are owned by the group, even when a {@code PointerScope} is open around this call.
      */
     private Backend backend() {
         if (backend == null) {
+            // Connecting waits on the store without looking for failures: first make sure every rank is here.
+            List<String> here = new ArrayList<>();
+            for (int r = 0; r < size(); r++) {
+                here.add("connect/" + r);
+            }
+            set(here.get(rank()), "");
+            await(here, "to connect their collectives");
             device = TorchRuntime.ensureInitialised().device();
             Store collectiveStore = own(new PrefixStore(backendFor(device), store));
             try {

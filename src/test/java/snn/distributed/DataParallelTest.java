@@ -232,6 +232,25 @@ class DataParallelTest {
     }
 
     @Test
+    void rankZeroFailingOnItsOwnIsNamedByTheOthersInTheMiddleOfACollective() throws Exception {
+        // Rank 0 hosts the store, which ends with it: it closes its collectives first and keeps the store up for the
+        // others to read why.
+        long start = System.nanoTime();
+        List<String> messages = onRanks(2, TIMEOUT, g -> {
+            g.barrier("the start");
+            if (g.leads()) {
+                g.fail(new TrainingException("cannot write results/x/metrics.csv: no space left on the device"));
+                return "";
+            }
+            return assertThrows(DistributedException.class,
+                    () -> g.allReduceSum(Tensors.zeros(1000), "the gradient all-reduce")).getMessage();
+        });
+        assertTrue(messages.get(1).startsWith("rank 1 stops: rank 0 failed: cannot write results/x/metrics.csv: no"
+                + " space left on the device at start-up (the gradient all-reduce failed: "), messages.get(1));
+        assertTrue(System.nanoTime() - start < TIMEOUT.toNanos() / 2, "without waiting for the timeout");
+    }
+
+    @Test
     void aRankThatNeverJoinsIsNamedAfterTheTimeout() {
         DistributedException e = assertThrows(DistributedException.class, () -> ProcessGroup.join(
                 new DistributedEnv(0, 3, 0, 3, "127.0.0.1", freePort(), false, 0), Duration.ofSeconds(2)));

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -18,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -33,8 +32,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.data.CrashingDataset;
 import snn.data.DatasetSplits;
-import snn.data.SpikeDataset;
 import snn.data.SyntheticSpikes;
 import snn.launcher.Launcher;
 import snn.training.EpochMetrics;
@@ -108,6 +107,20 @@ class DistributedTrainingTest {
         Process p = pb.start();
         started.add(p);
         return p;
+    }
+
+    /**
+     * Starts one rank per log, by hand as torchrun or srun would (rank 0 hosting the store on a free port), rank r
+     * with {@code args.apply(r)}.
+     */
+    List<Process> byHand(List<Path> logs, int restartCount, IntFunction<List<String>> args) throws IOException {
+        int port = freePort();
+        List<Process> ranks = new ArrayList<>();
+        for (int r = 0; r < logs.size(); r++) {
+            ranks.add(snn(logs.get(r), new DistributedEnv(r, logs.size(), r, logs.size(), "127.0.0.1", port, false,
+                    restartCount).variables(), args.apply(r)));
+        }
+        return ranks;
     }
 
     static List<String> with(List<String> base, String... more) {
@@ -209,22 +222,6 @@ class DistributedTrainingTest {
         assertEquals(1, manifest.get("resumes").get(0).get("world_size").asInt());
     }
 
-    /** A training split that fails after {@code limit} samples were written: a crash in the middle of an epoch. */
-    record Crashing(SpikeDataset inner, int limit, AtomicInteger written) implements SpikeDataset {
-        @Override public int size() { return inner.size(); }
-        @Override public int channels() { return inner.channels(); }
-        @Override public int timeSteps() { return inner.timeSteps(); }
-        @Override public int classes() { return inner.classes(); }
-        @Override public int label(int i) { return inner.label(i); }
-        @Override public String name() { return inner.name(); }
-        @Override public void writeSample(int i, MemorySegment dst) {
-            if (written.incrementAndGet() > limit) {
-                throw new IllegalStateException("simulated crash");
-            }
-            inner.writeSample(i, dst);
-        }
-    }
-
     @Test
     void aRestartedWorkerGroupResumesItsRun(@TempDir Path dir) throws Exception {
         // The first attempt (here trained in this JVM) stopped in the middle of epoch 2, as when a launcher such as
@@ -232,18 +229,12 @@ class DistributedTrainingTest {
         Path run = dir.resolve("run");
         ExperimentConfig config = ConfigLoader.load(Path.of(QUICKSTART.get(1)), overrides());
         DatasetSplits data = SyntheticSpikes.splits(config.data().synthetic(), config.seed());
-        DatasetSplits crashing = new DatasetSplits(new Crashing(data.train(), 3000, new AtomicInteger()), null,
+        DatasetSplits crashing = new DatasetSplits(new CrashingDataset(data.train(), 3000), null,
                 data.test());
         assertThrows(IllegalStateException.class,
                 () -> new Trainer(config, crashing, new PrintStream(new ByteArrayOutputStream())).fit(run));
-        int port = freePort();
-        List<Process> ranks = new ArrayList<>();
-        List<Path> logs = new ArrayList<>();
-        for (int r = 0; r < 2; r++) {
-            Map<String, String> env = new DistributedEnv(r, 2, r, 2, "127.0.0.1", port, false, 1).variables();
-            logs.add(dir.resolve("rank" + r + ".txt"));
-            ranks.add(snn(logs.get(r), env, with(QUICKSTART, "--out", run.toString(), "--timeout", "60")));
-        }
+        List<Path> logs = List.of(dir.resolve("rank0.txt"), dir.resolve("rank1.txt"));
+        List<Process> ranks = byHand(logs, 1, r -> with(QUICKSTART, "--out", run.toString(), "--timeout", "60"));
         for (int r = 0; r < 2; r++) {
             String out = waitFor(ranks.get(r), logs.get(r), 240);
             assertEquals(0, ranks.get(r).exitValue(), out);
@@ -280,15 +271,9 @@ class DistributedTrainingTest {
 
     @Test
     void ranksStartedWithDifferentConfigsStopWithOneClearMessage(@TempDir Path dir) throws Exception {
-        int port = freePort();
-        List<Process> ranks = new ArrayList<>();
-        List<Path> logs = new ArrayList<>();
-        for (int r = 0; r < 2; r++) {
-            Map<String, String> env = new DistributedEnv(r, 2, r, 2, "127.0.0.1", port, false, 0).variables();
-            logs.add(dir.resolve("rank" + r + ".txt"));
-            ranks.add(snn(logs.get(r), env, with(QUICKSTART, "--out", dir.resolve("run").toString(), "--timeout",
-                    "60", "--set", "training.lr=" + (r == 0 ? "0.001" : "0.002"))));
-        }
+        List<Path> logs = List.of(dir.resolve("rank0.txt"), dir.resolve("rank1.txt"));
+        List<Process> ranks = byHand(logs, 0, r -> with(QUICKSTART, "--out", dir.resolve("run").toString(),
+                "--timeout", "60", "--set", "training.lr=" + (r == 0 ? "0.001" : "0.002")));
         for (int r = 0; r < 2; r++) {
             String out = waitFor(ranks.get(r), logs.get(r), 120);
             assertEquals(3, ranks.get(r).exitValue(), out);
