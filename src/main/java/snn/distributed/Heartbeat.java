@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.Store;
  * <p>It runs on a daemon thread with a store connection of its own, so that a long wait on the main connection never
  * delays a beat. It stops silently when the store is gone (the process hosting it ended).
  */
-final class Heartbeat implements AutoCloseable {
+final class Heartbeat {
 
     /** The time between beats. */
     static final Duration PERIOD = Duration.ofSeconds(1);
@@ -81,9 +81,13 @@ final class Heartbeat implements AutoCloseable {
         }
     }
 
-    /** Stops beating and waits (briefly) for the thread to end. */
-    @Override
-    public void close() {
+    /**
+     * Stops beating and waits (briefly) for the thread to end.
+     *
+     * @return whether the thread ended; if not, it may still be inside a call on its store, which must then not be
+     *         freed
+     */
+    boolean close() {
         stopped = true;
         thread.interrupt();
         try {
@@ -91,5 +95,6 @@ final class Heartbeat implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return !thread.isAlive();
     }
 }

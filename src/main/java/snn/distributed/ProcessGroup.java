@@ -61,11 +61,13 @@ import snn.runtime.TorchRuntime;
  * or was stopped), else one that is alive but behind (a hang). Waits on the store also stop as soon as another rank
  * reports a failure.
  *
- * <p><b>Native memory.</b> The group owns its store connections, its backend and the objects c10d keeps pointers to
- * (store views, options, Gloo's device): each is held with a reference of its own from its creation, whatever
- * {@code PointerScope} is open then, and {@link #close()} releases them. A group whose collective failed keeps them
- * (c10d cannot tear a broken group down reliably): the process is about to end. Tensors made for an operation are
- * freed when it returns.
+ * <p><b>Native memory.</b> The group owns its two store connections (its own and its heartbeat's), the backend, and
+ * the backend's options and device: each is held with a reference of its own from its creation, whatever
+ * {@code PointerScope} is open then, and {@link #close()} releases them. The backend has a third store connection,
+ * which it owns itself: c10d takes stores made from Java over through intrusive pointers (see {@code handOver}), so
+ * it is freed with the backend and never from Java. A group whose collective failed keeps everything (c10d cannot
+ * tear a broken group down reliably): the process is about to end. Tensors made for an operation are freed when it
+ * returns.
  *
  * <p>Operations are called from one thread (the training thread), in the same order on every rank.
  */
@@ -127,7 +129,8 @@ public final class ProcessGroup implements AutoCloseable {
         }
         TorchRuntime.ensureInitialised();
         List<Pointer> owned = new ArrayList<>();
-        Store store = connect(env, timeout, env.rank() == 0 && !env.agentStore(), owned);
+        Store store = connect(env, timeout, env.rank() == 0 && !env.agentStore());
+        owned.add(store.retainReference());
         ProcessGroup group = new ProcessGroup(env, timeout, owned, store);
         try {
             group.set("join/" + env.rank(), localHost());
@@ -141,7 +144,7 @@ public final class ProcessGroup implements AutoCloseable {
                 hosts.add(group.get(k));
             }
             group.hosts = List.copyOf(hosts);
-            group.heartbeat = new Heartbeat(connect(env, timeout, false, owned), env.rank());
+            group.heartbeat = new Heartbeat(group.own(connect(env, timeout, false)), env.rank());
             return group;
         } catch (RuntimeException e) {
             owned.forEach(Pointer::releaseReference);
@@ -463,8 +466,9 @@ public final class ProcessGroup implements AutoCloseable {
             return;
         }
         closed = true;
-        heartbeat.close();
-        if (!broken) {
+        boolean stopped = heartbeat.close();
+        // After a failed collective, or while the heartbeat may still be inside a store call, nothing is freed.
+        if (!broken && stopped) {
             for (int i = owned.size() - 1; i >= 0; i--) {
                 owned.get(i).releaseReference();
             }
@@ -516,8 +520,11 @@ public final class ProcessGroup implements AutoCloseable {
             set(here.get(rank()), "");
             await(here, "to connect their collectives");
             device = TorchRuntime.ensureInitialised().device();
-            Store collectiveStore = own(new PrefixStore(backendFor(device), store));
             try {
+                // A store connection of the backend's own: the backend takes it over (see handOver).
+                Store connection = connect(env, timeout, false);
+                Store collectiveStore = new PrefixStore(backendFor(device), connection);
+                handOver(connection);
                 if (device == Device.CUDA) {
                     backend = own(new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(collectiveStore, rank(), size()));
                     backend.setTimeout(milliseconds(timeout));
@@ -526,6 +533,7 @@ public final class ProcessGroup implements AutoCloseable {
                     options.devices(own(new GlooDeviceVector(own(glooDevice()))));
                     backend = own(new ProcessGroupGloo(collectiveStore, rank(), size(), options));
                 }
+                handOver(collectiveStore);
             } catch (RuntimeException e) {
                 broken = true;
                 throw new DistributedException("rank " + rank() + " cannot connect the " + (device == Device.CUDA
@@ -566,10 +574,23 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
-     * A new connection to the store {@code env} names: its server (rank 0, when {@code server}) or a client. The
-     * objects made are held (a reference each) and added to {@code owned}, the store to use last.
+     * Gives up Java's ownership of a store that was just passed to a c10d constructor. c10d takes its stores through
+     * intrusive pointers, and one made with {@code new} from Java (as {@code TCPStore} and {@code PrefixStore} are) is
+     * then owned by that c10d object alone, which frees it with itself: freeing it from Java too would free it twice.
+     * Objects c10d makes itself ({@code ProcessGroupGloo}, its options) are reference-counted and stay Java's to
+     * release. So Java keeps a reference it never releases (an enclosing {@code PointerScope} cannot free it) and
+     * takes the object away from the garbage collector.
      */
-    static Store connect(DistributedEnv env, Duration timeout, boolean server, List<Pointer> owned) {
+    private static void handOver(Pointer p) {
+        p.retainReference();
+        p.deallocate(false);
+    }
+
+    /**
+     * A new connection to the store {@code env} names: its server (rank 0, when {@code server}) or a client, under
+     * the launcher's prefix when the launcher hosts it. The caller owns it (and, through it, the TCP connection).
+     */
+    static Store connect(DistributedEnv env, Duration timeout, boolean server) {
         TCPStoreOptions options = new TCPStoreOptions();
         options.port((short) env.masterPort()); // ports above 32767 pass through the cast unchanged
         options.isServer(server);
@@ -578,14 +599,11 @@ public final class ProcessGroup implements AutoCloseable {
         String where = env.masterAddr() + ":" + env.masterPort();
         try {
             TCPStore tcp = new TCPStore(env.masterAddr(), options);
-            tcp.retainReference();
-            owned.add(tcp);
             if (!env.agentStore()) {
                 return tcp;
             }
             Store view = new PrefixStore("/worker/attempt_" + env.restartCount(), tcp);
-            view.retainReference();
-            owned.add(view);
+            handOver(tcp);
             return view;
         } catch (RuntimeException e) {
             String c10d = C10dMessages.of(e);
