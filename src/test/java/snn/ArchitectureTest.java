@@ -36,8 +36,8 @@ class ArchitectureTest {
 
     /** Top to bottom. A package may depend on the packages after it, never on those before it. */
     static final List<String> LAYERS = List.of(
-            "cli", "launcher", "api", "plots", "bench", "training", "interop", "models", "nativekernels", "data",
-            "config", "neurons", "runtime", "io", "core");
+            "cli", "launcher", "api", "plots", "bench", "training", "distributed", "interop", "models", "nativekernels",
+            "data", "config", "neurons", "runtime", "io", "core");
 
     private static JavaClasses classes;
 

@@ -13,6 +13,7 @@ import snn.core.BenchException;
 import snn.core.ConfigException;
 import snn.core.DatasetException;
 import snn.core.DeviceUnavailableException;
+import snn.core.DistributedException;
 import snn.core.DownloadException;
 import snn.core.InteropException;
 import snn.core.SnnException;
@@ -44,7 +45,7 @@ public final class Main implements Callable<Integer> {
 
     /**
      * Runs the CLI on the process's standard streams and exits with its status: 0 on success, 1 for an internal
-     * error, 2 for a user error (bad config, missing data) or bad usage.
+     * error, 2 for a user error (bad config, missing data) or bad usage, 3 for a failed distributed run.
      *
      * @param args the command line, e.g. {@code train --config configs/quickstart.json}
      */
@@ -76,8 +77,15 @@ public final class Main implements Callable<Integer> {
     static final int USER_ERROR = 2;
 
     /**
-     * The exit status of each kind of library failure. All are the user's to act on (status 2, like bad usage);
-     * the exhaustive switch makes a new kind of failure decide its status here.
+     * Exit status of a distributed run that could not start or go on (a rank died or hung, the store's port is in
+     * use, ranks started differently): distinct from a bad config, so that scripts can tell a run worth resuming.
+     */
+    static final int DISTRIBUTED_FAILURE = 3;
+
+    /**
+     * The exit status of each kind of library failure. All are the user's to act on: status 2, like bad usage, or
+     * {@value #DISTRIBUTED_FAILURE} for a distributed run that failed; the exhaustive switch makes a new kind of
+     * failure decide its status here.
      */
     static int exitStatus(SnnException e) {
         return switch (e) {
@@ -88,6 +96,7 @@ public final class Main implements Callable<Integer> {
             case TrainingException t -> USER_ERROR;
             case BenchException b -> USER_ERROR;
             case DeviceUnavailableException d -> USER_ERROR;
+            case DistributedException d -> DISTRIBUTED_FAILURE;
         };
     }
 

@@ -1,6 +1,8 @@
 package snn.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -9,12 +11,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 import snn.api.Snn;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.core.DistributedException;
 import snn.core.TrainingException;
 import snn.data.DatasetSplits;
+import snn.distributed.Distributed;
+import snn.distributed.DistributedEnv;
+import snn.distributed.ProcessGroup;
 import snn.training.DryRun;
 import snn.training.RunFolder;
 
@@ -54,6 +61,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print shapes, a memory estimate and steps per epoch; do not train.")
     boolean dryRun;
 
+    @Option(names = "--nproc", paramLabel = "N", description = "Train data-parallel in N worker processes on this"
+            + " machine, as torchrun --nproc-per-node N does (default: this process alone). Leave it out under a"
+            + " launcher that sets RANK and WORLD_SIZE itself (torchrun, srun): see docs/distributed.md.")
+    Integer nproc;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300", description = "Distributed runs: how"
+            + " long a rank waits for the others (to join, to reach the same step) before it stops with an error"
+            + " naming the missing rank (default: ${DEFAULT-VALUE}).")
+    int timeout;
+
     @Override
     public Integer call() {
         if (kernels != null) {
@@ -65,10 +82,61 @@ final class TrainCommand implements Callable<Integer> {
         if ((config == null) == (resume == null)) {
             throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");
         }
+        if (timeout < 1) {
+            throw new DistributedException("--timeout expects at least 1 second, got " + timeout);
+        }
+        if (nproc != null && nproc < 1) {
+            throw new DistributedException("--nproc expects at least 1 process, got " + nproc);
+        }
+        if (nproc != null && nproc > 1 && !dryRun) {
+            return WorkerLaunch.run(this, nproc);
+        }
+        DistributedEnv env = DistributedEnv.fromEnvironment();
+        if (!env.distributed()) {
+            return train(ProcessGroup.single(), resume);
+        }
+        ProcessGroup group = Distributed.init(env, Duration.ofSeconds(timeout));
+        try {
+            return train(group, restarted(group, env) ? out : resume);
+        } catch (RuntimeException e) {
+            group.fail(e);
+            throw e;
+        } finally {
+            Distributed.shutdown();
+        }
+    }
+
+    /**
+     * Whether this is a worker group that a launcher restarted ({@code TORCHELASTIC_RESTART_COUNT} &gt; 0, as
+     * {@code torchrun --max-restarts} does with the same arguments) for a run whose {@code --out} folder holds a
+     * training state: then it resumes that run rather than starting it again. Rank 0, which wrote the folder, decides.
+     */
+    private boolean restarted(ProcessGroup group, DistributedEnv env) {
+        if (env.restartCount() == 0 || resume != null || out == null) {
+            return false;
+        }
+        boolean resumable = group.leads() && Files.isRegularFile(new RunFolder(out).state());
+        return Boolean.parseBoolean(group.fromRankZero("restart_resumes", group.leads() ? Boolean.toString(resumable)
+                : null));
+    }
+
+    /**
+     * Trains as rank {@code group.rank()}: rank 0 reads and claims the run folder, the others get what they need.
+     *
+     * @param resume the run to resume, or null for a new run
+     */
+    private Integer train(ProcessGroup group, Path resume) {
+        boolean lead = group.leads();
         if (resume != null) {
-            RunFolder run = RunFolder.open(resume);
-            ExperimentConfig saved = ConfigLoader.load(run.file(RunFolder.CONFIG), overrides);
-            Snn.training(saved).resume(run.dir());
+            ExperimentConfig saved = lead ? ConfigLoader.load(RunFolder.open(resume).file(RunFolder.CONFIG), overrides)
+                    : null;
+            if (!lead) {
+                saved = ConfigLoader.parse(group.fromRankZero("config", null), List.of(),
+                        "rank 0's " + resume.resolve(RunFolder.CONFIG));
+            } else if (group.size() > 1) {
+                group.fromRankZero("config", json(saved));
+            }
+            Snn.training(saved).resume(resume);
             return 0;
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
@@ -77,13 +145,30 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         DatasetSplits data = DataSources.open(experiment);
+        Path dir = Path.of(group.fromRankZero("run_dir", lead ? claim(experiment).dir().toString() : null));
+        Snn.training(experiment).data(data).fit(dir);
+        return 0;
+    }
+
+    /**
+     * The folder of a new run of {@code experiment}, as the options ask for it: {@code --out}, or the experiment's
+     * name under its results folder, numbered when that holds an earlier run, or replaced with {@code --force}.
+     */
+    RunFolder claim(ExperimentConfig experiment) {
         Path named = Path.of(experiment.resultsDir(), experiment.name());
         RunFolder run = out != null ? RunFolder.overwrite(out, force)
                 : force ? RunFolder.overwrite(named, true)
                 : RunFolder.claim(Path.of(experiment.resultsDir()), experiment.name());
         System.out.println("run folder: " + run.dir() + (run.dir().equals(named) || out != null ? ""
                 : " (" + named + " holds an earlier run)"));
-        Snn.training(experiment).data(data).fit(run.dir());
-        return 0;
+        return run;
+    }
+
+    private static String json(ExperimentConfig config) {
+        try {
+            return ConfigLoader.mapper().writeValueAsString(config);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a validated config that is not JSON: " + e.getMessage(), e);
+        }
     }
 }

@@ -10,7 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -57,6 +60,34 @@ public final class ConfigLoader {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    /**
+     * Every leaf that differs between two JSON trees (two configs, or any two JSON documents of the same shape).
+     *
+     * @param was the first tree
+     * @param now the second tree
+     * @return by dotted path ({@code training.epochs}), in path order: {@code "old -> new"}, where a value missing on
+     *         one side is {@code (absent)}; empty when the trees are equal
+     */
+    public static Map<String, String> differences(JsonNode was, JsonNode now) {
+        Map<String, String> out = new TreeMap<>();
+        differences("", was, now, out);
+        return out;
+    }
+
+    private static void differences(String path, JsonNode was, JsonNode now, Map<String, String> out) {
+        if (was != null && now != null && was.isObject() && now.isObject()) {
+            Set<String> names = new TreeSet<>();
+            was.fieldNames().forEachRemaining(names::add);
+            now.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                differences(path.isEmpty() ? name : path + "." + name, was.get(name), now.get(name), out);
+            }
+        } else if (!Objects.equals(was, now)) {
+            out.put(path, (was == null ? "(absent)" : was.toString()) + " -> " + (now == null ? "(absent)"
+                    : now.toString()));
+        }
     }
 
     /**

@@ -10,7 +10,8 @@ package snn.core;
  * makes every such switch (the command line's exit codes among them) decide what it means.
  */
 public abstract sealed class SnnException extends RuntimeException permits ConfigException, DatasetException,
-        DownloadException, InteropException, TrainingException, BenchException, DeviceUnavailableException {
+        DownloadException, InteropException, TrainingException, BenchException, DeviceUnavailableException,
+        DistributedException {
 
     private static final long serialVersionUID = 1L;
 

@@ -27,6 +27,9 @@ import snn.runtime.Tensors;
  * (two buffers, so a background thread fills the next batch while the current one trains), in an order shuffled
  * per epoch from the run's seed. The last partial batch is kept, as in the papers.
  *
+ * <p>In data-parallel training each process batches the same epoch order and takes its {@link Share} of every
+ * batch, so that the processes together see exactly the batches a single process would.
+ *
  * <p>Only one epoch may be iterated at a time, and a batch is valid until the next one is requested or the loader
  * is closed. A loader is used from one thread (besides its own prefetch thread).
  *
@@ -43,6 +46,10 @@ public final class BatchLoader implements AutoCloseable {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final SpikeDataset dataset;
+    /** Samples per batch of the epoch order, before the share is taken. */
+    private final int globalBatch;
+    private final Share share;
+    /** Rows of each batch buffer: the largest share of a batch this loader hands out. */
     private final int batchSize;
     private final boolean shuffle;
     private final boolean training;
@@ -65,8 +72,26 @@ public final class BatchLoader implements AutoCloseable {
      * @param seed      the run's seed, for the order and the augmentation
      */
     public BatchLoader(SpikeDataset dataset, int batchSize, boolean shuffle, boolean training, long seed) {
+        this(dataset, batchSize, shuffle, training, seed, Share.WHOLE);
+    }
+
+    /**
+     * As {@link #BatchLoader(SpikeDataset, int, boolean, boolean, long)}, handing out only {@code share} of every
+     * batch; the buffers hold the largest such share.
+     *
+     * @param dataset   the samples to batch
+     * @param batchSize samples per batch before the share is taken (at most the dataset's size)
+     * @param shuffle   reshuffle the order every epoch (from {@code seed} and the epoch number)
+     * @param training  pass each sample a random generator for augmentation (seeded by seed, epoch and index)
+     * @param seed      the run's seed, for the order and the augmentation
+     * @param share     which part of every batch this loader hands out
+     */
+    public BatchLoader(SpikeDataset dataset, int batchSize, boolean shuffle, boolean training, long seed,
+            Share share) {
         this.dataset = dataset;
-        this.batchSize = Math.min(batchSize, Math.max(1, dataset.size()));
+        this.globalBatch = Math.min(batchSize, Math.max(1, dataset.size()));
+        this.share = share;
+        this.batchSize = share.capacity(globalBatch);
         this.shuffle = shuffle;
         this.training = training;
         this.seed = seed;
@@ -85,7 +110,7 @@ public final class BatchLoader implements AutoCloseable {
 
     /** {@return the number of batches per epoch, the last one possibly partial} */
     public int batchesPerEpoch() {
-        return (dataset.size() + batchSize - 1) / batchSize;
+        return (dataset.size() + globalBatch - 1) / globalBatch;
     }
 
     /** {@return the dataset this loader batches} */
@@ -121,7 +146,8 @@ public final class BatchLoader implements AutoCloseable {
      * The batches of an epoch, prefetched one ahead on a background thread.
      *
      * @param epoch the epoch number, which picks the order and the augmentation
-     * @return the batches in order; each is valid until the next call to {@code next()}
+     * @return the batches in order (this loader's share of each); each is valid until the next call to
+     *         {@code next()}
      */
     public Iterator<Batch> epoch(int epoch) {
         checkOpen();
@@ -138,8 +164,8 @@ public final class BatchLoader implements AutoCloseable {
             }
 
             private int[] indices(int b) {
-                int from = b * batchSize;
-                return Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+                int from = b * globalBatch;
+                return share.of(Arrays.copyOfRange(order, from, Math.min(order.length, from + globalBatch)));
             }
 
             @Override
@@ -242,6 +268,54 @@ public final class BatchLoader implements AutoCloseable {
     private void checkOpen() {
         if (closing) {
             throw new IllegalStateException("the batch loader of " + dataset.name() + " is closed");
+        }
+    }
+
+    /**
+     * Which part of every batch a loader hands out. With {@code count} processes training data-parallel, process
+     * {@code index} takes the {@code index}-th of {@code count} contiguous slices of each batch's samples: the
+     * slices' sizes differ by at most one, and a slice is empty when a batch has fewer samples than processes.
+     *
+     * @param index this part, from 0 to {@code count - 1}
+     * @param count the number of parts, at least 1
+     */
+    public record Share(int index, int count) {
+
+        /** The whole batch: a single process. */
+        public static final Share WHOLE = new Share(0, 1);
+
+        /**
+         * Checks the numbers.
+         *
+         * @throws IllegalArgumentException unless {@code 0 <= index < count}
+         */
+        public Share {
+            if (count < 1 || index < 0 || index >= count) {
+                throw new IllegalArgumentException("expected 0 <= index < count, got index " + index + ", count "
+                        + count);
+            }
+        }
+
+        /**
+         * The largest slice this share takes of a batch.
+         *
+         * @param batchSize the batch's samples
+         * @return {@code ceil(batchSize / count)}
+         */
+        public int capacity(int batchSize) {
+            return (batchSize + count - 1) / count;
+        }
+
+        /**
+         * This share's slice of a batch.
+         *
+         * @param batch the batch's dataset indices, in batch order
+         * @return samples {@code floor(n * index / count)} (inclusive) to {@code floor(n * (index + 1) / count)}
+         *         (exclusive) of the {@code n} in {@code batch}
+         */
+        public int[] of(int[] batch) {
+            long n = batch.length;
+            return Arrays.copyOfRange(batch, (int) (n * index / count), (int) (n * (index + 1) / count));
         }
     }
 

@@ -96,6 +96,22 @@ public final class Launcher {
         return Collections.unmodifiableList(flags);
     }
 
+    /**
+     * The command that runs snn in a new JVM like this one, e.g. a worker of a data-parallel run: this JVM's
+     * {@code java} with the flags snn needs ({@link #jvmFlags}), this JVM's other options (heap size, system
+     * properties), its class path, and this launcher as the main class, marked as re-launched, so that the new JVM
+     * runs the command line at once and stops by itself if this process dies without stopping it.
+     *
+     * @param args the snn command line, e.g. {@code train --config configs/quickstart.json}
+     * @return the command, ready for a {@link ProcessBuilder}
+     */
+    public static List<String> sameJvmCommand(List<String> args) {
+        Jdk self = new Jdk(Paths.get(System.getProperty("java.home")),
+                Jdk.feature(System.getProperty("java.specification.version")));
+        return childCommand(self, forwardableOptions(inputArguments(), System.getenv()),
+                System.getProperty("java.class.path"), args.toArray(new String[0]));
+    }
+
     /** Whether snn runs in this JVM without restricted-method or {@code sun.misc.Unsafe} warnings. */
     private static boolean runsCleanly(int feature) {
         return nativeAccessEnabled()

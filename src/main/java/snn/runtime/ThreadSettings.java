@@ -27,7 +27,18 @@ public record ThreadSettings(int torchThreads, int blasThreads) {
      * @return the available processors for libtorch, 1 for OpenBLAS
      */
     public static ThreadSettings defaults() {
+        return sharedBy(1);
+    }
+
+    /**
+     * The defaults for one of {@code processes} processes training on this machine at once (data-parallel workers):
+     * the cores split evenly between them, so that their pools do not oversubscribe the machine.
+     *
+     * @param processes the processes on this machine, at least 1
+     * @return {@code max(1, cores / processes)} threads for libtorch, 1 for OpenBLAS
+     */
+    public static ThreadSettings sharedBy(int processes) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new ThreadSettings(cores, 1);
+        return new ThreadSettings(Math.max(1, cores / Math.max(1, processes)), 1);
     }
 }

@@ -8,10 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -191,8 +188,8 @@ public record RunFolder(Path dir) {
         try {
             if (Files.isRegularFile(file(CONFIG))) {
                 // The config as config.json would hold it, parsed the same way, so that 5 and 5L compare equal.
-                configChanges("", JSON.readTree(file(CONFIG).toFile()), JSON.readTree(JSON.writeValueAsString(config)),
-                        changes);
+                changes.putAll(ConfigLoader.differences(JSON.readTree(file(CONFIG).toFile()),
+                        JSON.readTree(JSON.writeValueAsString(config))));
             }
         } catch (IOException e) {
             changes.put("(" + CONFIG + ")", "unreadable: " + e.getMessage());
@@ -291,21 +288,6 @@ public record RunFolder(Path dir) {
             AtomicFiles.writeString(file, text);
         } catch (IOException e) {
             throw new TrainingException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Adds to {@code out} each leaf that differs between two JSON trees, as "path": "old -> new". */
-    private static void configChanges(String path, JsonNode was, JsonNode now, Map<String, String> out) {
-        if (was != null && now != null && was.isObject() && now.isObject()) {
-            Set<String> names = new TreeSet<>();
-            was.fieldNames().forEachRemaining(names::add);
-            now.fieldNames().forEachRemaining(names::add);
-            for (String name : names) {
-                configChanges(path.isEmpty() ? name : path + "." + name, was.get(name), now.get(name), out);
-            }
-        } else if (!Objects.equals(was, now)) {
-            out.put(path, (was == null ? "(absent)" : was.toString()) + " -> " + (now == null ? "(absent)"
-                    : now.toString()));
         }
     }
 

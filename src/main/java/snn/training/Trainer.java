@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -28,20 +29,28 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.config.TrainingConfig;
+import snn.core.DistributedException;
 import snn.core.TrainingException;
 import snn.data.Batch;
 import snn.data.BatchLoader;
 import snn.data.DatasetSplits;
+import snn.data.SpikeDataset;
+import snn.distributed.DataParallel;
+import snn.distributed.Distributed;
+import snn.distributed.ProcessGroup;
 import snn.interop.Checkpoints;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.neurons.Initialisation;
+import snn.runtime.BuildInfo;
 import snn.runtime.Device;
 import snn.runtime.MachineInfo;
 import snn.runtime.Tensors;
@@ -56,6 +65,11 @@ import snn.runtime.TorchRuntime;
  * <p>Writes {@code config.json}, {@code manifest.json}, {@code metrics.csv} (after every epoch), {@code model.pt}
  * (the selected model, whenever it changes), {@code training-state.pt} (for {@code --resume}) and
  * {@code summary.json} to the run folder, each atomically.
+ *
+ * <p><b>Data-parallel.</b> When this process joined a run of several ({@link Distributed#init}), every rank trains the
+ * same network on its share of every batch ({@link BatchLoader.Share}), gradients are averaged over the ranks once
+ * per step ({@link DataParallel}), and evaluations add up the ranks' counts, so that every rank takes the steps and
+ * decisions a single process would. Rank 0 alone writes the run folder, prints progress and calls the listeners.
  */
 public final class Trainer {
 
@@ -64,7 +78,7 @@ public final class Trainer {
     private final ExperimentConfig config;
     private final DatasetSplits data;
     private final PrintStream log;
-    private final Progress progress;
+    private Progress progress;
     private final List<TrainingListener> listeners;
 
     /**
@@ -98,9 +112,12 @@ public final class Trainer {
         return new Trainer(config, data, log, all);
     }
 
-    /** Initialises the runtime from the config's runtime section (threads, device) and seeds libtorch. */
+    /**
+     * Initialises the runtime from the config's runtime section (threads, device) and seeds libtorch. The default
+     * threads split the cores between the processes of a data-parallel run on this machine.
+     */
     static void initRuntime(ExperimentConfig config) {
-        ThreadSettings defaults = ThreadSettings.defaults();
+        ThreadSettings defaults = ThreadSettings.sharedBy(Distributed.group().localSize());
         ThreadSettings threads = new ThreadSettings(
                 config.runtime().torchThreads() != null ? config.runtime().torchThreads() : defaults.torchThreads(),
                 config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
@@ -133,8 +150,12 @@ public final class Trainer {
     }
 
     private TrainingResult run(Path runDir, boolean resume) {
+        ProcessGroup group = Distributed.group();
+        boolean lead = group.leads();
+        progress = new Progress(lead ? log : new PrintStream(OutputStream.nullOutputStream()));
         RunFolder run = new RunFolder(runDir);
         initRuntime(config);
+        group.agree("run", runFacts());
         SpikingNetwork net = Initialisation.seeded(config.seed(),
                 () -> new SpikingNetwork(config.model(), data.train().channels(), data.train().classes()));
         TrainingConfig t = config.training();
@@ -148,7 +169,13 @@ public final class Trainer {
         int firstEpoch = 1;
         List<EpochMetrics> history = new ArrayList<>();
         if (resume) {
-            TrainingState.Progress p = TrainingState.load(runDir, net, best, optimizer);
+            TrainingState.Progress p = lead ? TrainingState.load(runDir, net, best, optimizer) : null;
+            if (group.size() > 1) {
+                byte[] state = group.broadcastBytes(lead ? TrainingState.bytes(runDir) : null, "the training state");
+                if (!lead) {
+                    p = TrainingState.load(state, "rank 0's " + TrainingState.FILE, net, best, optimizer);
+                }
+            }
             lr = p.learningRate();
             optimizer.param_groups().get(0).options().set_lr(lr);
             bestScore = p.bestScore();
@@ -161,48 +188,65 @@ public final class Trainer {
             entry.put("after_epoch", p.epoch());
             entry.put("time", Instant.now().toString());
             entry.putAll(provenance(net));
-            run.recordResume(config, entry, manifest(net));
+            if (lead) {
+                run.recordResume(config, entry, manifest(net));
+            }
         } else {
             if (t.initFrom() != null) {
-                Checkpoints.loadInto(t.initFrom(), net);
+                Checkpoints.loadInto(t.initFrom(), net); // on every rank; rank 0's values are broadcast below anyway
                 progress.line("starting from the parameters of " + t.initFrom());
             }
-            run.writeConfig(config);
-            run.writeManifest(manifest(net));
+            if (lead) {
+                run.writeConfig(config);
+                run.writeManifest(manifest(net));
+            }
         }
         progress.line(String.format(Locale.ROOT, "training %s: %s on %s (%d train / %s validation / %d test samples)"
                 + ", %s", config.name(), describe(config), data.train().name(), data.train().size(),
                 data.validationSplit().map(v -> Integer.toString(v.size())).orElse("no"), data.test().size(),
                 TorchRuntime.current().orElseThrow()));
         progress.line("kernels: " + net.kernelSelection().describe());
+        if (group.size() > 1) {
+            progress.line(String.format(Locale.ROOT, "data-parallel: %d processes on %s, %s; each takes its share of"
+                    + " every batch of %d", group.size(), String.join(", ", new TreeSet<>(group.hosts())),
+                    group.describe().get("backend"), t.batchSize()));
+        }
 
         try (BatchLoader loader = new BatchLoader(data.train(), t.batchSize(), true, config.data().augment(),
-                config.seed())) {
+                config.seed(), new BatchLoader.Share(group.rank(), group.size()));
+                DataParallel parallel = new DataParallel(net, group)) {
+            parallel.broadcastParameters();
             int batches = t.maxBatchesPerEpoch() == null ? loader.batchesPerEpoch()
                     : Math.min(t.maxBatchesPerEpoch(), loader.batchesPerEpoch());
             long totalBatches = (long) batches * (t.epochs() - firstEpoch + 1);
             for (int epoch = firstEpoch; epoch <= t.epochs(); epoch++) {
-                EpochPass pass = trainEpoch(net, optimizer, loader, epoch, batches,
+                EpochPass pass = trainEpoch(net, optimizer, parallel, loader, epoch, batches,
                         (long) (epoch - firstEpoch) * batches, totalBatches, runDir);
                 double validation = selectOnValidation
-                        ? Evaluator.evaluate(net, data.validation(), t.evalBatchSize()).accuracy() : Double.NaN;
-                Evaluation test = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
+                        ? Evaluator.evaluate(net, data.validation(), t.evalBatchSize(), group).accuracy() : Double.NaN;
+                Evaluation test = Evaluator.evaluate(net, data.test(), t.evalBatchSize(), group);
                 EpochMetrics m = new EpochMetrics(epoch, pass.loss, pass.accuracy, validation, test.accuracy(), lr,
                         test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds, pass.skippedBatches);
                 history.add(m);
-                run.writeMetrics(history);
+                if (lead) {
+                    run.writeMetrics(history);
+                }
                 double score = selectOnValidation ? validation : -pass.loss;
                 if (score > bestScore) {
                     bestScore = score;
                     bestEpoch = epoch;
                     best = snapshot(net);
-                    Checkpoints.save(net, config, run.model());
+                    if (lead) {
+                        Checkpoints.save(net, config, run.model());
+                    }
                 }
                 progress.line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.2f%%,%s test acc"
-                        + " %.2f%%, %.1f spikes/sample, %.1f ms/batch, %.1f s%s", epoch, t.epochs(), pass.loss,
+                        + " %.2f%%, %.1f spikes/sample, %.1f ms/batch%s, %.1f s%s", epoch, t.epochs(), pass.loss,
                         100 * pass.accuracy, selectOnValidation ? String.format(Locale.ROOT, " validation acc %.2f%%,",
                                 100 * validation) : "", 100 * test.accuracy(), test.totalSpikesPerSample(),
-                        pass.forwardMs + pass.backwardMs, pass.seconds, bestEpoch == epoch ? " (best)" : ""));
+                        pass.forwardMs + pass.backwardMs, group.size() > 1 ? String.format(Locale.ROOT,
+                                " (all-reduce %.1f)", parallel.takeMillisPerStep()) : "", pass.seconds,
+                        bestEpoch == epoch ? " (best)" : ""));
                 if (t.milestones().contains(epoch)) {
                     lr *= t.gamma();
                     if (t.reloadBestAtMilestone()) {
@@ -214,20 +258,31 @@ public final class Trainer {
                         optimizer.param_groups().get(0).options().set_lr(lr);
                     }
                 }
-                TrainingState.save(runDir, net, best, optimizer,
-                        new TrainingState.Progress(epoch, lr, bestEpoch, bestScore, List.copyOf(history)));
-                for (TrainingListener l : listeners) {
-                    l.epochEnded(run, List.copyOf(history));
+                parallel.checkInSync("after epoch " + epoch);
+                if (lead) {
+                    TrainingState.save(runDir, net, best, optimizer,
+                            new TrainingState.Progress(epoch, lr, bestEpoch, bestScore, List.copyOf(history)));
+                    for (TrainingListener l : listeners) {
+                        l.epochEnded(run, List.copyOf(history));
+                    }
                 }
             }
+        } catch (DistributedException e) {
+            throw new DistributedException(e.getMessage() + ". " + (history.isEmpty() ? "No epoch completed, so there"
+                    + " is nothing to resume: start the run again" : "The last completed epoch (" + history.size()
+                    + ") is saved in " + TrainingState.file(runDir) + ": continue with snn train --resume " + runDir
+                    + ", with any number of processes"), e);
         }
         Parameters.load(net, best);
-        Evaluation finalTest = Evaluator.evaluate(net, data.test(), t.evalBatchSize());
+        Evaluation finalTest = Evaluator.evaluate(net, data.test(), t.evalBatchSize(), group);
         TrainingResult result = new TrainingResult(runDir, bestEpoch, selection, finalTest, List.copyOf(history));
-        run.writeSummary(result);
-        for (TrainingListener l : listeners) {
-            l.finished(run, result);
+        if (lead) {
+            run.writeSummary(result);
+            for (TrainingListener l : listeners) {
+                l.finished(run, result);
+            }
         }
+        group.barrier("the end of training");
         progress.line(String.format(Locale.ROOT, "done: epoch %d selected by %s; test accuracy %.2f%%, %.1f spikes per"
                 + " sample; results in %s", bestEpoch, selection, 100 * finalTest.accuracy(),
                 finalTest.totalSpikesPerSample(), runDir));
@@ -238,8 +293,9 @@ public final class Trainer {
             int skippedBatches) {
     }
 
-    private EpochPass trainEpoch(SpikingNetwork net, Adam optimizer, BatchLoader loader, int epoch, int batches,
-            long batchesBefore, long totalBatches, Path runDir) {
+    private EpochPass trainEpoch(SpikingNetwork net, Adam optimizer, DataParallel parallel, BatchLoader loader,
+            int epoch, int batches, long batchesBefore, long totalBatches, Path runDir) {
+        ProcessGroup group = Distributed.group();
         net.train(true);
         double lossSum = 0;
         long correct = 0;
@@ -253,33 +309,46 @@ public final class Trainer {
         for (int b = 1; b <= batches; b++) {
             try (PointerScope scope = new PointerScope()) {
                 Batch batch = it.next();
+                group.at("epoch " + epoch + ", batch " + b + "/" + batches);
                 long t0 = System.nanoTime();
-                Tensor labels = Tensors.onRunDevice(batch.labels());
-                NetworkOutput out = net.forward(Tensors.onRunDevice(batch.input()));
-                Tensor loss = torch.cross_entropy_loss(out.logits(), labels);
-                float lossValue = loss.item_float();
+                // A rank's share of a short last batch can be empty: it then only takes part in the all-reduce.
+                NetworkOutput out = null;
+                Tensor loss = null;
+                Tensor labels = null;
+                float lossValue = 0;
+                if (batch.size() > 0) {
+                    labels = Tensors.onRunDevice(batch.labels());
+                    out = net.forward(Tensors.onRunDevice(batch.input()));
+                    loss = torch.cross_entropy_loss(out.logits(), labels);
+                    lossValue = loss.item_float();
+                }
                 long t1 = System.nanoTime();
-                if (!Float.isFinite(lossValue)) {
+                long batchCorrect = out == null ? 0
+                        : out.logits().argmax(new LongOptional(1), false).eq(labels).sum().item_long();
+                optimizer.zero_grad();
+                if (loss != null && Float.isFinite(lossValue)) {
+                    loss.backward();
+                }
+                DataParallel.Step step = parallel.reduce(batch.size(), lossValue, batchCorrect);
+                if (!step.finite()) {
                     if (config.training().onNonFiniteLoss() == TrainingConfig.NonFiniteLoss.SKIP) {
                         skipped++;
                         continue;
                     }
                     throw new TrainingException(String.format(Locale.ROOT, "the loss became %s at epoch %d, batch %d;"
                             + " training stopped. %s Lower training.lr, check the input data, or set"
-                            + " training.on_non_finite_loss to \"skip\".", lossValue, epoch, b,
+                            + " training.on_non_finite_loss to \"skip\".", step.lossSum() / step.samples(), epoch, b,
                             epoch > 1 ? "The last good state (after epoch " + (epoch - 1) + ") is "
                                     + TrainingState.file(runDir) + "; continue from it with --resume " + runDir + "."
                                     : "No epoch had completed, so nothing was saved."));
                 }
-                optimizer.zero_grad();
-                loss.backward();
                 optimizer.step();
                 long t2 = System.nanoTime();
                 forwardNs += t1 - t0;
                 backwardNs += t2 - t1;
-                lossSum += (double) lossValue * batch.size();
-                correct += out.logits().argmax(new LongOptional(1), false).eq(labels).sum().item_long();
-                seen += batch.size();
+                lossSum += step.lossSum();
+                correct += step.correct();
+                seen += step.samples();
                 progress.batch(epoch, config.training().epochs(), b, batches, lossSum / seen, (double) correct / seen,
                         batchesBefore + b, totalBatches);
             }
@@ -315,6 +384,30 @@ public final class Trainer {
                 + (m.recurrent() ? " recurrent" : "") + " " + m.hidden();
     }
 
+    /**
+     * What every rank of a data-parallel run must agree on before training: the config (without the data folder,
+     * which may differ between machines), the data's shape and sizes, and the build of snn.
+     */
+    private JsonNode runFacts() {
+        ObjectNode facts = JSON.createObjectNode();
+        ObjectNode c = JSON.valueToTree(config);
+        if (c.get("data") instanceof ObjectNode dataConfig) {
+            dataConfig.remove("root");
+        }
+        facts.set("config", c);
+        ObjectNode d = facts.putObject("data");
+        d.put("name", data.train().name());
+        d.put("train_samples", data.train().size());
+        d.put("validation_samples", data.validationSplit().map(SpikeDataset::size).orElse(0));
+        d.put("test_samples", data.test().size());
+        d.put("channels", data.train().channels());
+        d.put("time_steps", data.train().timeSteps());
+        d.put("classes", data.train().classes());
+        BuildInfo build = BuildInfo.current();
+        facts.put("snn", build.version() + " (" + build.commit() + ")");
+        return facts;
+    }
+
     private Map<String, Object> manifest(SpikingNetwork net) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("run", config.name());
@@ -341,6 +434,7 @@ public final class Trainer {
         m.put("kernels", net.kernelSelection().isNative() ? "native" : "torch");
         m.put("kernels_detail", net.kernelSelection().describe());
         m.putAll(MachineInfo.describe());
+        m.putAll(Distributed.group().describe());
         return m;
     }
 

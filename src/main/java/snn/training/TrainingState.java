@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.InputArchive;
@@ -138,21 +139,51 @@ final class TrainingState {
             throw new TrainingException("cannot resume " + runDir + ": no " + FILE + " (the run saved no complete epoch)");
         }
         try {
-            InputArchive archive = open(file);
-            Parameters.load(net, tensors(archive, "model", net));
-            best.putAll(tensors(archive, "best", net));
-            InputArchive adam = new InputArchive();
-            archive.read("optimizer", adam);
-            optimizer.load(adam);
-            IValue progress = new IValue();
-            archive.read("progress", progress);
-            Progress p = JSON.readValue(progress.toStringRef().getString(), Progress.class);
-            return new Progress(p.epoch(), p.learningRate(), p.bestEpoch(), p.bestScore(), new ArrayList<>(p.history()));
+            return restore(open(file), net, best, optimizer);
         } catch (InteropException e) {
             throw new TrainingException("cannot resume " + runDir + ": " + e.getMessage() + ". Restore the file from"
                     + " a copy, or train the run again from the start", e);
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("cannot resume from " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * As {@link #load(Path, SpikingNetwork, Map, Adam)}, from the bytes of a state file that another process read
+     * and verified (rank 0 of a data-parallel run sends it to the others).
+     *
+     * @param state  the bytes of a {@value #FILE}
+     * @param origin where they come from, for messages
+     */
+    static Progress load(byte[] state, String origin, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer) {
+        try (BytePointer data = new BytePointer(state)) {
+            InputArchive archive = new InputArchive();
+            archive.load_from(data, state.length);
+            return restore(archive, net, best, optimizer);
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingException("cannot resume from " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bytes of the run's state file, e.g. to send to the other ranks. */
+    static byte[] bytes(Path runDir) {
+        try {
+            return Files.readAllBytes(file(runDir));
+        } catch (IOException e) {
+            throw new TrainingException("cannot read " + file(runDir) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Progress restore(InputArchive archive, SpikingNetwork net, Map<String, Tensor> best,
+            Adam optimizer) throws IOException {
+        Parameters.load(net, tensors(archive, "model", net));
+        best.putAll(tensors(archive, "best", net));
+        InputArchive adam = new InputArchive();
+        archive.read("optimizer", adam);
+        optimizer.load(adam);
+        IValue progress = new IValue();
+        archive.read("progress", progress);
+        Progress p = JSON.readValue(progress.toStringRef().getString(), Progress.class);
+        return new Progress(p.epoch(), p.learningRate(), p.bestEpoch(), p.bestScore(), new ArrayList<>(p.history()));
     }
 }

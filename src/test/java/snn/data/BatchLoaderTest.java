@@ -58,6 +58,46 @@ class BatchLoaderTest {
     }
 
     @Test
+    void sharesSplitEveryBatchOfTheSameOrderContiguouslyAndEvenly() {
+        // 50 samples in batches of 16 (16, 16, 16, 2) over 3 processes: every batch is cut into 3 contiguous slices
+        // whose sizes differ by at most one; the short last batch leaves one process with nothing.
+        List<List<Integer>> whole = new ArrayList<>();
+        try (BatchLoader loader = new BatchLoader(DATA, 16, true, false, 4)) {
+            loader.epoch(2).forEachRemaining(b -> whole.add(Arrays.stream(b.indices()).boxed().toList()));
+        }
+        List<List<List<Integer>>> parts = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            List<List<Integer>> mine = new ArrayList<>();
+            try (BatchLoader loader = new BatchLoader(DATA, 16, true, false, 4, new BatchLoader.Share(r, 3))) {
+                assertEquals(4, loader.batchesPerEpoch(), "every process steps as often as a single one");
+                Iterator<Batch> it = loader.epoch(2);
+                while (it.hasNext()) {
+                    Batch b = it.next();
+                    assertArrayEquals(new long[] {b.size(), 8, 20}, Tensors.shape(b.input()));
+                    mine.add(Arrays.stream(b.indices()).boxed().toList());
+                }
+            }
+            parts.add(mine);
+        }
+        for (int b = 0; b < whole.size(); b++) {
+            List<Integer> joined = new ArrayList<>();
+            int smallest = Integer.MAX_VALUE;
+            int largest = 0;
+            for (int r = 0; r < 3; r++) {
+                List<Integer> slice = parts.get(r).get(b);
+                joined.addAll(slice);
+                smallest = Math.min(smallest, slice.size());
+                largest = Math.max(largest, slice.size());
+            }
+            assertEquals(whole.get(b), joined, "batch " + b + " is the processes' slices in rank order");
+            assertTrue(largest - smallest <= 1, "batch " + b + " slices differ by at most one sample");
+        }
+        assertEquals(List.of(List.of(), List.of(whole.get(3).get(0)), List.of(whole.get(3).get(1))),
+                List.of(parts.get(0).get(3), parts.get(1).get(3), parts.get(2).get(3)));
+        assertThrows(IllegalArgumentException.class, () -> new BatchLoader.Share(2, 2));
+    }
+
+    @Test
     void batchesHoldExactlyTheSamplesAndLabels() {
         try (BatchLoader loader = new BatchLoader(DATA, 16, true, false, 1)) {
             Iterator<Batch> it = loader.epoch(3);

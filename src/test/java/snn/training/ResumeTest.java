@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.data.CrashingDataset;
 import snn.data.DatasetSplits;
-import snn.data.SpikeDataset;
 import snn.data.SyntheticSpikes;
 import snn.core.TrainingException;
 
@@ -38,21 +36,6 @@ class ResumeTest {
              "model": {"kind": "dblock", "d": 3, "hidden": [24], "recurrent": true},
              "training": {"epochs": 4, "batch_size": 32, "lr": 0.003, "milestones": [2]}}""", List.of(), "test");
 
-    /** Fails after {@code limit} samples were written: a crash in the middle of an epoch. */
-    record Crashing(SpikeDataset inner, int limit, AtomicInteger written) implements SpikeDataset {
-        @Override public int size() { return inner.size(); }
-        @Override public int channels() { return inner.channels(); }
-        @Override public int timeSteps() { return inner.timeSteps(); }
-        @Override public int classes() { return inner.classes(); }
-        @Override public int label(int i) { return inner.label(i); }
-        @Override public void writeSample(int i, MemorySegment dst) {
-            if (written.incrementAndGet() > limit) {
-                throw new IllegalStateException("simulated crash");
-            }
-            inner.writeSample(i, dst);
-        }
-    }
-
     @Test
     void resumedRunMatchesAnUninterruptedOneExactly(@TempDir Path dir) {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
@@ -61,7 +44,7 @@ class ResumeTest {
 
         Path broken = dir.resolve("broken");
         // 160 samples per epoch: crash during the third epoch (after 2.5 epochs of samples).
-        DatasetSplits crashing = new DatasetSplits(new Crashing(data.train(), 400, new AtomicInteger()), null,
+        DatasetSplits crashing = new DatasetSplits(new CrashingDataset(data.train(), 400), null,
                 data.test());
         assertThrows(IllegalStateException.class, () -> new Trainer(CONFIG, crashing, quiet).fit(broken));
         assertTrue(Files.exists(broken.resolve(TrainingState.FILE)));
