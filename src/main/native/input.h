@@ -10,18 +10,40 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "snn_kernels.h"
-#include "tile.h"
 
 /*
  * Indices s < len with x[s] != 0 (and NaN), in increasing order, written to idx; returns their count. Spike inputs
- * are mostly zeros, so four values are tested at once and all-zero groups cost one comparison.
+ * are mostly zeros, so a vector of values (16, 8 or 4 by instruction set) is tested at once and an all-zero vector
+ * costs one comparison.
  */
 static inline int64_t snn_nonzeros(const float *x, int64_t len, int32_t *idx)
 {
     int64_t count = 0;
     int64_t s = 0;
+#if defined(__AVX512F__)
+    for (; s + 16 <= len; s += 16) {
+        unsigned mask = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + s), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        while (mask != 0) {
+            idx[count++] = (int32_t) (s + __builtin_ctz(mask));
+            mask &= mask - 1;
+        }
+    }
+#elif defined(__AVX2__)
+    for (; s + 8 <= len; s += 8) {
+        int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + s), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+        while (mask != 0) {
+            idx[count++] = (int32_t) (s + __builtin_ctz((unsigned) mask));
+            mask &= mask - 1;
+        }
+    }
+#endif
 #ifdef __SSE2__
     const __m128 zero = _mm_setzero_ps();
     for (; s + 4 <= len; s += 4) {
@@ -63,15 +85,14 @@ static inline int snn_input_caches(const snn_input *in, int64_t T, int64_t t0, i
     return in->ev_count != NULL && t0 == 0 && len == T && T <= 65536 && in->m <= 65536;
 }
 
-/* tile[s * n + j] = I[b, j0 + j, t0 + s] for j < n, s < len; idx is scratch for len indices. */
+/*
+ * tile[s * ld + j] = I[b, j0 + j, t0 + s] for j < n, s < len (ld >= n; the columns n .. ld - 1 are 0), from the
+ * projected input x; idx is scratch for len indices.
+ */
 static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int64_t T, int64_t j0, int64_t n,
-        int64_t t0, int64_t len, float *tile, int32_t *idx)
+        int64_t t0, int64_t len, float *tile, int64_t ld, int32_t *idx)
 {
-    if (in->cur != NULL) {
-        snn_load_tile(in->cur + (b * N + j0) * T, T, t0, len, n, tile);
-        return;
-    }
-    memset(tile, 0, (size_t) (len * n) * sizeof(float));
+    memset(tile, 0, (size_t) (len * ld) * sizeof(float));
     const int cache = snn_input_caches(in, T, t0, len) && j0 == 0;
     int64_t cached = 0;
     uint32_t *pos = cache ? in->ev_pos + b * in->ev_cap : NULL;
@@ -84,7 +105,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
         for (int64_t e = 0; e < events; e++) {
             /* I_t += W_in[:, i] x_{i,t} */
             const float xv = xi[idx[e]];
-            float *row = tile + idx[e] * n;
+            float *row = tile + idx[e] * ld;
             for (int64_t j = 0; j < n; j++) {
                 row[j] += col[j] * xv;
             }
@@ -107,7 +128,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
     if (in->bias != NULL) {
         const float *bias = in->bias + j0;
         for (int64_t s = 0; s < len; s++) {
-            float *row = tile + s * n;
+            float *row = tile + s * ld;
             for (int64_t j = 0; j < n; j++) {
                 row[j] = row[j] + bias[j];
             }
@@ -116,16 +137,16 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
 }
 
 /*
- * The projection's gradients from a tile of dL/dI (gtile[s * n + j], rows j0.., steps t0..): per event,
+ * The projection's gradients from a tile of dL/dI (gtile[s * ld + j], rows j0.., steps t0..): per event,
  * dL/dW_in[j, i] += x_{i,t} dL/dI_{j,t} (accumulated transposed, gwt[i * N + j]); dL/db_in[j] += dL/dI_{j,t}.
  * Either accumulator may be NULL; idx is scratch for len indices.
  */
 static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N, int64_t T, int64_t j0, int64_t n,
-        int64_t t0, int64_t len, const float *gtile, float *gwt, double *gbias, int32_t *idx)
+        int64_t t0, int64_t len, const float *gtile, int64_t ld, float *gwt, double *gbias, int32_t *idx)
 {
     if (gbias != NULL) {
         for (int64_t s = 0; s < len; s++) {
-            const float *row = gtile + s * n;
+            const float *row = gtile + s * ld;
             for (int64_t j = 0; j < n; j++) {
                 gbias[j0 + j] += row[j];
             }
@@ -142,7 +163,7 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
         for (int64_t e = 0; e < events; e++) {
             const float xv = val[e];
             float *acc = gwt + (int64_t) (pos[e] >> 16) * N + j0;
-            const float *row = gtile + (int64_t) (pos[e] & 0xffffu) * n;
+            const float *row = gtile + (int64_t) (pos[e] & 0xffffu) * ld;
             for (int64_t j = 0; j < n; j++) {
                 acc[j] += xv * row[j];
             }
@@ -156,7 +177,7 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
         const int64_t events = snn_nonzeros(xi, len, idx);
         for (int64_t e = 0; e < events; e++) {
             const float xv = xi[idx[e]];
-            const float *row = gtile + idx[e] * n;
+            const float *row = gtile + idx[e] * ld;
             for (int64_t j = 0; j < n; j++) {
                 acc[j] += xv * row[j];
             }

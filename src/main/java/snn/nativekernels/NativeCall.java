@@ -73,6 +73,12 @@ final class NativeCall {
      */
     static final double EVENT_DRIVEN_DENSITY = 0.1;
 
+    /**
+     * Largest neurons x steps of a layer whose input the kernels project themselves: each thread builds a sample's
+     * current step-major in scratch (and its gradient in the backward pass), 16 MiB at this size.
+     */
+    static final long PROJECTED_SCRATCH_LIMIT = 1L << 22;
+
     static final String SECOND_BACKWARD = "Trying to backward through the graph of a native-kernel layer a second"
             + " time (or after an earlier backward() freed its saved state). Like autograd's saved tensors, the"
             + " kernels' saved state is freed by the first backward() that does not retain the graph: specify"
@@ -137,7 +143,8 @@ final class NativeCall {
         Tensor x = t.input().contiguous();
         Projection projection = t.projection();
         long sampleEvents = projection != null ? firstSampleEvents(x) : 0;
-        if (projection != null && sampleEvents > EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)) {
+        if (projection != null && (sampleEvents > EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)
+                || projection.weight().size(0) * x.size(2) > PROJECTED_SCRATCH_LIMIT)) {
             // Dense input: a LibTorch matrix product gives the current, which the kernels take as input.
             x = projection.overTime(x).contiguous();
             projection = null;

@@ -1,0 +1,81 @@
+/*
+ * The recurrent input and its gradients, shared by the LIF (every step) and d-block (every block boundary) kernels.
+ * The input is event-driven: b_rec plus one column of W_rec per neuron that spiked. Inline, so that each ISA build of
+ * the kernels vectorises them with its own instructions.
+ */
+#ifndef SNN_RECURRENT_H
+#define SNN_RECURRENT_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "simd.h"
+
+/*
+ * r = b_rec + the sum of the columns list[0 .. count) of W_rec (wt holds them as rows: wt[i * n + j] = W_rec[j, i]),
+ * from the neurons that spiked; all NaN when `poisoned` (a NaN spike among the sources: LibTorch's product W_rec a
+ * is NaN in every row then).
+ */
+SNN_INLINE void snn_recurrent_input(float *r, const float *wt, const float *b_rec, int64_t n, const int32_t *list,
+        int64_t count, int poisoned)
+{
+    for (int64_t g = 0; g < n; g += SNN_W) {
+        const int lanes = snn_lanes(n, g);
+        vf acc = vf_zero();
+        for (int64_t p = 0; p < count; p++) {
+            acc = vf_add(acc, vf_load_n(wt + (int64_t) list[p] * n + g, lanes));
+        }
+        vf_store_n(r + g, poisoned ? vf_set1(NAN) : vf_add(vf_load_n(b_rec + g, lanes), acc), lanes);
+    }
+}
+
+/* The recurrent input's weight gradient: dL/dW_rec[:, i] += g for each i in list (gwt[i * n + j]), dL/db_rec += g. */
+SNN_INLINE void snn_recurrent_grad(double *gwt, double *gb, const float *g, int64_t n, const int32_t *list,
+        int64_t count)
+{
+    for (int64_t q = 0; q < n; q += SNN_W) {
+        const int lanes = snn_lanes(n, q);
+        const vdd gq = vdd_of(vf_load_n(g + q, lanes));
+        for (int64_t p = 0; p < count; p++) {
+            double *row = gwt + (int64_t) list[p] * n + q;
+            vdd_store(row, vdd_add(vdd_load(row, lanes), gq), lanes);
+        }
+        vdd_store(gb + q, vdd_add(vdd_load(gb + q, lanes), gq), lanes);
+    }
+}
+
+/* The gradient through the recurrent input into its sources: ga = W_rec^T g (w_rec [n, n], row-major). */
+SNN_INLINE void snn_recurrent_back(float *ga, const float *w_rec, const float *g, int64_t n)
+{
+    for (int64_t q = 0; q < n; q += SNN_W) {
+        const int lanes = snn_lanes(n, q);
+        vf acc = vf_zero();
+        for (int64_t j = 0; j < n; j++) {
+            acc = vf_add(acc, vf_mul(vf_load_n(w_rec + j * n + q, lanes), vf_set1(g[j])));
+        }
+        vf_store_n(ga + q, acc, lanes);
+    }
+}
+
+/*
+ * The sources of a recurrent input: the indices j < n with s[j] > 0 (a spike, or a_k = 1), in order, one vector of
+ * neurons at a time; returns their count and sets *nan when one of them is NaN. s has snn_pad(n) entries.
+ */
+SNN_INLINE int64_t snn_sources(const float *s, int64_t n, int32_t *list, int *nan)
+{
+    int64_t count = 0;
+    unsigned any_nan = 0;
+    for (int64_t g = 0; g < n; g += SNN_W) {
+        const vf v = vf_load_n(s + g, snn_lanes(n, g));
+        unsigned bits = vm_bits(vf_gt(v, vf_zero()));
+        any_nan |= vm_bits(vf_isnan(v));
+        while (bits != 0) {
+            list[count++] = (int32_t) (g + __builtin_ctz(bits));
+            bits &= bits - 1;
+        }
+    }
+    *nan = any_nan != 0;
+    return count;
+}
+
+#endif
