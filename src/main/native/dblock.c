@@ -118,11 +118,15 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     }
 }
 
-/* c_0 of the block (ld), dL/da (ld), beta (ld), a_{k-1} (ld), dL/dbeta in double (2 ld), and dL/dI [T][ld]. */
+/*
+ * c_0 of the block (ld), dL/da (ld), beta (ld), a_{k-1} (ld), dL/dbeta in double (2 ld), dL/dI [T][ld], and the
+ * sample's dL/dW_rec, dL/db_rec in float.
+ */
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0);
+    return 4 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0)
+            + (job->layer->w_rec != NULL ? (n + 1) * ld : 0);
 }
 
 /*
@@ -152,6 +156,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *act = beta + ld;
     double *dbeta = (double *) (act + ld);
     float *g_projected = (float *) (dbeta + ld);
+    float *gw_sample = g_projected + (l->in.cur == NULL ? T * ld : 0);
+    float *gb_sample = gw_sample + n * ld;
     const float *mem = SNN_ROWS(l->mem, un);
     const int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
@@ -163,6 +169,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
         dbeta[j] = 0.0;
         ga[j] = 0.0f;
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
+    }
+    if (un->gw_rec != NULL) {
+        memset(gw_sample, 0, (size_t) ((n + 1) * ld) * sizeof(float));
     }
     const vf one = vf_set1(1.0f);
     int64_t k0 = T;
@@ -244,7 +253,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                 }
                 int nan;
                 const int64_t sources = snn_sources(act, n, list, &nan);
-                snn_recurrent_grad(un->gw_rec, un->gb_rec, c0, n, list, sources);
+                snn_recurrent_grad(gw_sample, gb_sample, c0, n, ld, list, sources);
             }
             if (attached) {
                 /* dL/da_{k-1} = W_rec^T dL/dc_k */
@@ -255,6 +264,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     }
     for (int64_t j = 0; j < n; j++) {
         un->dbeta[j] = dbeta[j];
+    }
+    if (un->gw_rec != NULL) {
+        snn_recurrent_grad_flush(un->gw_rec, un->gb_rec, gw_sample, gb_sample, n, ld);
     }
     if (l->in.cur == NULL) {
         /* dL/dI is known for the whole sample: the projection's gradients */

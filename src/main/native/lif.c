@@ -177,7 +177,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
  * One backward step of one group. G_t = dL/dU_t is built from the future (gnext = G_{t+1}) and the upstream
  * gradients; dL/dI_t = G_t. dL/dbeta gets G_{t+1} V_t here, at step t (the term the step t+1 contributes through
  * U_{t+1} = beta V_t + ...), which adds the same products in the same order as summing G_t V_{t-1} at each t.
- * mem is U_t (multi, integrator) or the masked V_t (single); pre is U_t (single).
+ * mem is U_t (multi, integrator; unused by single), pre is U_t (single).
  */
 SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_t T, vf beta, vf mem, vf pre,
         vf gs, vf gm, vf first, vf *gnext, vf *mu, vdd *dbeta, vf *g)
@@ -195,21 +195,21 @@ SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_
         const vf lam = vf_mul(beta, *gnext);
         *gnext = vf_add(vf_add(gm, vf_mul(h, vf_sub(gs, lam))), lam);
     } else if (mode == SNN_LIF_SINGLE) {
-        if (t + 1 < T) {
-            /* dU_{t+1}/dbeta = V_t, the masked membrane */
-            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(mem)));
-        }
         const vf tv = vf_set1((float) t);
-        const vf h = vf_surrogate(surr, scale, pre);
         const vm after = vf_gt(tv, first);
         const vm at = vf_eq(tv, first);
+        const vf open = vf_select(after, vf_zero(), one);
+        if (t + 1 < T) {
+            /* dU_{t+1}/dbeta = V_t, the masked membrane U_t open_t (recomputed as the forward pass computed it) */
+            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(vf_mul(pre, open))));
+        }
+        const vf h = vf_surrogate(surr, scale, pre);
         const vf half = vf_set1(0.5f);
         const vf shat = vf_select(vf_gt(vf_sub(pre, one), vf_zero()), one, vf_zero());
         /* m_{t-1} = [t > ts], s_t = [t = ts]; torch.maximum(m_{t-1}, s_t) passes its gradient to the larger input,
          * half to each on a tie: (a, b) = (1, 0) after, (0, 1) at, (1/2, 1/2) before */
         const vf ga = vf_select(after, one, vf_select(at, vf_zero(), half));
         const vf gb = vf_select(after, vf_zero(), vf_select(at, one, half));
-        const vf open = vf_select(after, vf_zero(), one);
         /* sigma = dL/ds_t (upstream and through m_t); lambda = dL/dV_t (upstream and via U_{t+1}) */
         const vf sigma = vf_add(gs, vf_mul(*mu, gb));
         const vf lam = vf_add(gm, vf_mul(beta, *gnext));
@@ -228,12 +228,13 @@ SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_
 
 /*
  * Staging tiles (membrane, pre, g_spk, g_mem, dL/dI), state (gnext, mu, first, beta, a spike row), dL/dbeta in
- * double, and the projected input's dL/dI [T][ld].
+ * double, the projected input's dL/dI [T][ld], and the sample's dL/dW_rec, dL/db_rec in float.
  */
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 5 * W * ld + 5 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0);
+    return 5 * W * ld + 5 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0)
+            + (job->layer->w_rec != NULL ? (n + 1) * ld : 0);
 }
 
 static void backward_unit(const snn_job *job, const snn_unit *un)
@@ -262,6 +263,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *spikes = beta + ld;
     double *dbeta = (double *) (spikes + ld);
     float *g_projected = (float *) (dbeta + ld);
+    float *gw_sample = g_projected + (projected ? T * ld : 0);
+    float *gb_sample = gw_sample + n * ld;
     const float *mem = SNN_ROWS(l->mem, un);
     const float *pre = SNN_ROWS(a->pre, un);
     const float *gs = SNN_ROWS(l->g_spk, un);
@@ -274,6 +277,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
         dbeta[j] = 0.0;
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
         first[j] = 0.0f;
+    }
+    if (gwt != NULL) {
+        memset(gw_sample, 0, (size_t) ((n + 1) * ld) * sizeof(float));
     }
     if (mode == SNN_LIF_SINGLE) {
         for (int64_t g = 0; g < n; g += W) {
@@ -290,9 +296,10 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
             for (int64_t t0 = (T - 1) / W * W; t0 >= 0; t0 -= W) {
                 const int len = (int) snn_min64(W, T - t0);
                 vf um[W], up[W], dsp[W], dm[W], gc[W];
-                vf_tile_prefetch(mem + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
-                vf_tile_in(mem + g * T + t0, T, rn, len, um);
-                if (mode == SNN_LIF_SINGLE) {
+                if (mode != SNN_LIF_SINGLE) {
+                    vf_tile_prefetch(mem + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(mem + g * T + t0, T, rn, len, um);
+                } else {
                     vf_tile_prefetch(pre + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
                     vf_tile_in(pre + g * T + t0, T, rn, len, up);
                 }
@@ -305,7 +312,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                     vf_tile_in(gm + g * T + t0, T, rn, len, dm);
                 }
                 for (int s = len - 1; s >= 0; s--) {
-                    backward_step(mode, surr, scale, t0 + s, T, bb, um[s], mode == SNN_LIF_SINGLE ? up[s] : vf_zero(),
+                    backward_step(mode, surr, scale, t0 + s, T, bb, mode != SNN_LIF_SINGLE ? um[s] : vf_zero(),
+                            mode == SNN_LIF_SINGLE ? up[s] : vf_zero(),
                             gs != NULL ? dsp[s] : vf_zero(), gm != NULL ? dm[s] : vf_zero(), ff, &gn, &mm, &db,
                             &gc[s]);
                 }
@@ -325,8 +333,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     /* with the W_rec gradient every step needs all neurons' spikes: steps outer, groups inner */
     for (int64_t t0 = (T - 1) / W * W; gwt != NULL && t0 >= 0; t0 -= W) {
         const int len = (int) snn_min64(W, T - t0);
-        vf_stage_in(mem + t0, T, n, len, s_mem, ld, -SNN_PREFETCH_AHEAD);
-        if (mode == SNN_LIF_SINGLE) {
+        if (mode != SNN_LIF_SINGLE) {
+            vf_stage_in(mem + t0, T, n, len, s_mem, ld, -SNN_PREFETCH_AHEAD);
+        } else {
             vf_stage_in(pre + t0, T, n, len, s_pre, ld, -SNN_PREFETCH_AHEAD);
         }
         if (gs != NULL) {
@@ -348,7 +357,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                 }
                 int nan;
                 const int64_t count = snn_sources(spikes, n, list, &nan);
-                snn_recurrent_grad(gwt, un->gb_rec, gnext, n, list, count);
+                snn_recurrent_grad(gw_sample, gb_sample, gnext, n, ld, list, count);
             }
             for (int64_t g = 0; g < n; g += W) {
                 vf gn = vf_load(gnext + g), mm = vf_load(mu + g), gg;
@@ -371,6 +380,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     }
     for (int64_t j = 0; j < n; j++) {
         un->dbeta[j] = dbeta[j];
+    }
+    if (gwt != NULL) {
+        snn_recurrent_grad_flush(gwt, un->gb_rec, gw_sample, gb_sample, n, ld);
     }
     if (projected) {
         /* dL/dI is known for the whole sample: the projection's gradients */

@@ -29,18 +29,39 @@ SNN_INLINE void snn_recurrent_input(float *r, const float *wt, const float *b_re
     }
 }
 
-/* The recurrent input's weight gradient: dL/dW_rec[:, i] += g for each i in list (gwt[i * n + j]), dL/db_rec += g. */
-SNN_INLINE void snn_recurrent_grad(double *gwt, double *gb, const float *g, int64_t n, const int32_t *list,
+/*
+ * The recurrent input's weight gradient within one sample, accumulated in float (gwf[i * ld + j], ld >= n):
+ * dL/dW_rec[:, i] += g for each i in list, dL/db_rec += g (gbf). snn_recurrent_grad_flush adds a sample's sums to
+ * the thread's double accumulators, so that only one sample's terms are ever summed in float.
+ */
+SNN_INLINE void snn_recurrent_grad(float *gwf, float *gbf, const float *g, int64_t n, int64_t ld, const int32_t *list,
         int64_t count)
 {
     for (int64_t q = 0; q < n; q += SNN_W) {
-        const int lanes = snn_lanes(n, q);
-        const vdd gq = vdd_of(vf_load_n(g + q, lanes));
+        const vf gq = vf_load(g + q);
         for (int64_t p = 0; p < count; p++) {
-            double *row = gwt + (int64_t) list[p] * n + q;
-            vdd_store(row, vdd_add(vdd_load(row, lanes), gq), lanes);
+            float *row = gwf + (int64_t) list[p] * ld + q;
+            vf_store(row, vf_add(vf_load(row), gq));
         }
-        vdd_store(gb + q, vdd_add(vdd_load(gb + q, lanes), gq), lanes);
+        vf_store(gbf + q, vf_add(vf_load(gbf + q), gq));
+    }
+}
+
+/* gwt[i * n + j] += gwf[i * ld + j], gb[j] += gbf[j] for i, j < n, in that order; then gwf and gbf are zeroed. */
+SNN_INLINE void snn_recurrent_grad_flush(double *gwt, double *gb, float *gwf, float *gbf, int64_t n, int64_t ld)
+{
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t q = 0; q < n; q += SNN_W) {
+            const int lanes = snn_lanes(n, q);
+            double *row = gwt + i * n + q;
+            vdd_store(row, vdd_add(vdd_load(row, lanes), vdd_of(vf_load(gwf + i * ld + q))), lanes);
+            vf_store(gwf + i * ld + q, vf_zero());
+        }
+    }
+    for (int64_t q = 0; q < n; q += SNN_W) {
+        const int lanes = snn_lanes(n, q);
+        vdd_store(gb + q, vdd_add(vdd_load(gb + q, lanes), vdd_of(vf_load(gbf + q))), lanes);
+        vf_store(gbf + q, vf_zero());
     }
 }
 

@@ -17,7 +17,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorTensorHook;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import snn.neurons.LayerOutput;
@@ -31,8 +30,8 @@ import snn.neurons.Tensors;
  *
  * <p><b>Graph.</b> Every tensor the result depends on and that needs a gradient (a <i>source</i>: the input, W_in,
  * b_in, the clamped beta, W_rec, b_rec) gets a proxy, an alias with a hook. The link is {@code (sum of the proxies'
- * sums + sentinel) * token}; each output is the link followed by zeros, reshaped to {@code [batch, neurons, time]},
- * whose memory the kernel then overwrites. A hook on each output receives the output's upstream gradient and runs
+ * sums + sentinel) * token}; each output is the link expanded to {@code [batch, neurons, time]} with fresh memory
+ * set as its data ({@code set_data}), which the kernel then writes. A hook on each output receives the output's upstream gradient and runs
  * the native backward pass; the output's own gradient is replaced by a zero without memory, and autograd reaches
  * the proxies only after the outputs, where the proxies' hooks hand over the native gradients.
  *
@@ -266,13 +265,14 @@ final class NativeCall {
     /** An output: the link followed by zeros when tracked, else an empty tensor; its address goes to the struct. */
     private Tensor output(Tensor link, String field) {
         long[] shape = {batch, neurons, steps};
-        Tensor out;
-        if (link == null) {
-            out = torch.empty(shape, Tensors.float32(), null);
-        } else {
-            // cat (not expand + contiguous) so that the backward pass of this node is a view, not a reduction
-            long rest = batch * neurons * steps - 1;
-            out = torch.cat(new TensorVector(link.reshape(1), zero.expand(rest)), 0).view(shape);
+        Tensor out = torch.empty(shape, Tensors.float32(), null);
+        if (link != null) {
+            // The link expanded to the output's shape is the graph node (its backward pass sums the output's replaced,
+            // memoryless zero gradient); its data becomes the fresh memory the kernel writes: no pass over the output
+            // before the kernel's.
+            Tensor node = link.expand(shape);
+            node.__dispatch_set_data(out);
+            out = node;
         }
         out.retainReference();
         args.set(field, save(out.detach()));
