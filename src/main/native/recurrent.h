@@ -80,22 +80,19 @@ SNN_INLINE void snn_recurrent_back(float *ga, const float *w_rec, const float *g
 
 /*
  * The sources of a recurrent input: the indices j < n with s[j] > 0 (a spike, or a_k = 1), in order, one vector of
- * neurons at a time; returns their count and sets *nan when one of them is NaN. s has snn_pad(n) entries.
+ * neurons at a time and without branches (their pattern is unpredictable); returns their count and sets *nan when one
+ * of them is NaN. s has snn_pad(n) entries, list room for snn_pad(n).
  */
 SNN_INLINE int64_t snn_sources(const float *s, int64_t n, int32_t *list, int *nan)
 {
     int64_t count = 0;
-    unsigned any_nan = 0;
+    vm any_nan = vm_none();
     for (int64_t g = 0; g < n; g += SNN_W) {
         const vf v = vf_load_n(s + g, snn_lanes(n, g));
-        unsigned bits = vm_bits(vf_gt(v, vf_zero()));
-        any_nan |= vm_bits(vf_isnan(v));
-        while (bits != 0) {
-            list[count++] = (int32_t) (g + __builtin_ctz(bits));
-            bits &= bits - 1;
-        }
+        count += vm_compress(list + count, vf_gt(v, vf_zero()), (int32_t) g);
+        any_nan = vm_or(any_nan, vf_isnan(v));
     }
-    *nan = any_nan != 0;
+    *nan = vm_bits(any_nan) != 0;
     return count;
 }
 

@@ -58,6 +58,14 @@ SNN_INLINE vm vm_and(vm a, vm b) { return (vm) (a & b); }
 SNN_INLINE vm vm_andnot(vm a, vm b) { return (vm) (a & ~b); }
 SNN_INLINE vm vm_none(void) { return 0; }
 SNN_INLINE unsigned vm_bits(vm m) { return (unsigned) m; }
+/* Writes base + the indices of m's set lanes to out, in order, without branches; returns how many. */
+SNN_INLINE int vm_compress(int32_t *out, vm m, int32_t base)
+{
+    const __m512i lanes = _mm512_add_epi32(_mm512_set1_epi32(base),
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    _mm512_mask_compressstoreu_epi32(out, m, lanes);
+    return __builtin_popcount((unsigned) m);
+}
 
 SNN_INLINE vf vf_load_i32(const int32_t *p, int n)
 {
@@ -164,6 +172,16 @@ SNN_INLINE vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
 SNN_INLINE vm vm_andnot(vm a, vm b) { return _mm256_andnot_ps(b, a); }
 SNN_INLINE vm vm_none(void) { return _mm256_setzero_ps(); }
 SNN_INLINE unsigned vm_bits(vm m) { return (unsigned) _mm256_movemask_ps(m); }
+SNN_INLINE int vm_compress(int32_t *out, vm m, int32_t base)
+{
+    const unsigned bits = vm_bits(m);
+    int count = 0;
+    for (int k = 0; k < 8; k++) {
+        out[count] = base + k;
+        count += (int) (bits >> k) & 1;
+    }
+    return count;
+}
 
 SNN_INLINE vf vf_load_i32(const int32_t *p, int n)
 {
@@ -266,6 +284,15 @@ SNN_INLINE vm vm_and(vm a, vm b) { vm r; SNN_LANES { r.v[k_] = a.v[k_] & b.v[k_]
 SNN_INLINE vm vm_andnot(vm a, vm b) { vm r; SNN_LANES { r.v[k_] = a.v[k_] & !b.v[k_]; } return r; }
 SNN_INLINE vm vm_none(void) { vm r = {{0, 0, 0, 0}}; return r; }
 SNN_INLINE unsigned vm_bits(vm m) { unsigned r = 0; SNN_LANES { r |= (unsigned) (m.v[k_] != 0) << k_; } return r; }
+SNN_INLINE int vm_compress(int32_t *out, vm m, int32_t base)
+{
+    int count = 0;
+    SNN_LANES {
+        out[count] = base + k_;
+        count += m.v[k_] != 0;
+    }
+    return count;
+}
 SNN_INLINE vf vf_load_i32(const int32_t *p, int n) { vf r = vf_zero(); SNN_LANES { if (k_ < n) r.v[k_] = (float) p[k_]; } return r; }
 SNN_INLINE void vf_store_i32(int32_t *p, vf a, int n) { SNN_LANES { if (k_ < n) p[k_] = (int32_t) a.v[k_]; } }
 SNN_INLINE vdd vdd_zero(void) { vdd r = {{0, 0, 0, 0}}; return r; }

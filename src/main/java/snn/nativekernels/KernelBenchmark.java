@@ -39,7 +39,10 @@ import snn.runtime.TorchRuntime;
  * must read and write (arrays of that size, listed per kernel) divided by that bandwidth;</li>
  * <li>{@code projection}: the input projection W x + b, dense (LibTorch matmul) and event-driven (native);</li>
  * <li>{@code steps}: whole training steps (forward, cross-entropy, backward, Adam) of the networks the targets
- * compare, interleaved round by round, with their ratios.</li>
+ * compare, interleaved round by round, with their ratios;</li>
+ * <li>{@code parts}: where a native training step's time goes: each layer's forward kernel (input projection
+ * included), backward kernels and output hooks, the rest of the forward and backward passes (LibTorch ops and
+ * autograd) and Adam.</li>
  * </ul>
  *
  * <p>Shapes: {@code --shape shd} (batch 128, 700 -&gt; 128 recurrent -&gt; 20, 500 steps, d = 5, input rate 1.5 %:
@@ -48,7 +51,7 @@ import snn.runtime.TorchRuntime;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp ... snn.nativekernels.KernelBenchmark [--shape shd|fashion] \
- *     [--only kernels,projection,steps] [--repeats 7] [--warmup 2] [--threads 2] [--isa all|avx512|avx2|portable] \
+ *     [--only kernels,projection,steps,parts] [--repeats 7] [--warmup 2] [--threads 2] [--isa all|avx512|avx2|portable] \
  *     [--batch 128] [--inputs 700] [--hidden 128] [--classes 20] [--steps 500] [--d 5] [--rate 0.015] \
  *     [--torch-steps true]
  * </pre>
@@ -62,7 +65,7 @@ public final class KernelBenchmark {
     private String isaChoice = "all";
     private boolean torchSteps = true;
     private final Map<String, String> overrides = new LinkedHashMap<>();
-    private final Set<String> only = new LinkedHashSet<>(List.of("kernels", "projection", "steps"));
+    private final Set<String> only = new LinkedHashSet<>(List.of("kernels", "projection", "steps", "parts"));
     private int batch;
     private int inputs;
     private int hidden;
@@ -169,6 +172,9 @@ public final class KernelBenchmark {
         if (only.contains("steps")) {
             trainingSteps(library != null);
         }
+        if (only.contains("parts") && library != null) {
+            parts();
+        }
         System.out.printf(Locale.ROOT, "# load average at end: %s%n", loadAverage());
     }
 
@@ -222,13 +228,25 @@ public final class KernelBenchmark {
             Object[] used = {cur, upstream, spk, mem, pre, gCur, first, beta, wRec, bRec, gBeta, gW, gB};
             // forward + backward arrays: LIF multi I -> U, s; U, g_s -> g_I. Single: I -> V, s, U; U, g_s -> g_I.
             // Integrator: I -> U; U, g_U -> g_I. Block and d-block: I -> V, s; V, g_s -> g_I.
+            // The recurrence follows the shape's networks: the d-block paper's SHD networks are recurrent, the block
+            // paper's Fashion-MNIST MLPs are not.
+            boolean rec = shape.equals("shd");
             List<Kernel> kernels = List.of(
-                    new Kernel("d-block d=" + d + " recurrent", KernelAbi.Family.DBLOCK, 6,
-                            a -> a.set("blocks", (long) d).set("layer.w_rec", wRec).set("layer.b_rec", bRec)
-                                    .set("layer.first", first).set("detach", true)),
+                    new Kernel("d-block d=" + d + (rec ? " recurrent" : ""), KernelAbi.Family.DBLOCK, 6,
+                            a -> {
+                                a.set("blocks", (long) d).set("detach", true);
+                                if (rec) {
+                                    a.set("layer.w_rec", wRec).set("layer.b_rec", bRec).set("layer.first", first);
+                                }
+                            }),
                     new Kernel("block", KernelAbi.Family.DBLOCK, 6, a -> a.set("blocks", 1L)),
-                    new Kernel("LIF multi-spike recurrent", KernelAbi.Family.LIF, 6,
-                            a -> a.set("mode", KernelAbi.LIF_MULTI).set("layer.w_rec", wRec).set("layer.b_rec", bRec)),
+                    new Kernel("LIF multi-spike" + (rec ? " recurrent" : ""), KernelAbi.Family.LIF, 6,
+                            a -> {
+                                a.set("mode", KernelAbi.LIF_MULTI);
+                                if (rec) {
+                                    a.set("layer.w_rec", wRec).set("layer.b_rec", bRec);
+                                }
+                            }),
                     new Kernel("LIF single-spike", KernelAbi.Family.LIF, 7,
                             a -> a.set("mode", KernelAbi.LIF_SINGLE).set("pre", pre).set("layer.first", first)),
                     new Kernel("LIF integrator (readout)", KernelAbi.Family.LIF, 5,
@@ -404,6 +422,54 @@ public final class KernelBenchmark {
             }
             System.out.printf(Locale.ROOT, "step ratio %-36s / %-36s %7.2f (min %.2f, max %.2f)%n", nets.get(1).name(),
                     nets.get(0).name(), median(ratio), min(ratio), max(ratio));
+        }
+    }
+
+    /** The native networks' steps, one network at a time, split into parts by {@link NativeCall}'s ledger. */
+    private void parts() {
+        Tensor x = torch.rand(new long[] {batch, inputs, steps}, Tensors.float32()).lt(new Scalar(rate))
+                .to(torch.ScalarType.Float);
+        long[] labelValues = new long[batch];
+        for (int i = 0; i < batch; i++) {
+            labelValues[i] = i % classes;
+        }
+        Tensor labels = Tensors.labels(labelValues);
+        boolean shd = shape.equals("shd");
+        ModelConfig.Kind fast = shd ? ModelConfig.Kind.DBLOCK : ModelConfig.Kind.BLOCK;
+        List<Net> nets = List.of(
+                net((shd ? "d-block d=" + d + " recurrent" : "block") + ", native",
+                        config(fast, shd, false, ModelConfig.Kernels.NATIVE)),
+                net((shd ? "standard multi-spike recurrent" : "standard single-spike") + ", native",
+                        config(ModelConfig.Kind.STANDARD, shd, !shd, ModelConfig.Kernels.NATIVE)));
+        for (Net net : nets) {
+            Map<String, double[]> parts = new LinkedHashMap<>();
+            for (int r = 0; r < warmup + repeats; r++) {
+                NativeCall.drainLedger();
+                double[] t = step(net, x, labels);
+                Map<String, Long> ledger = NativeCall.drainLedger();
+                if (r < warmup) {
+                    continue;
+                }
+                int i = r - warmup;
+                double forwardKernels = 0;
+                double hooks = 0;
+                for (Map.Entry<String, Long> e : ledger.entrySet()) {
+                    double ms = e.getValue() / 1e6;
+                    parts.computeIfAbsent(e.getKey(), k -> new double[repeats])[i] = ms;
+                    forwardKernels += e.getKey().endsWith("forward kernel") ? ms : 0;
+                    hooks += e.getKey().endsWith("backward hook") ? ms : 0;
+                }
+                parts.computeIfAbsent("forward, besides the kernels (LibTorch ops, loss, glue)",
+                        k -> new double[repeats])[i] = t[0] - forwardKernels;
+                parts.computeIfAbsent("backward, besides the output hooks (autograd, LibTorch ops)",
+                        k -> new double[repeats])[i] = t[1] - hooks;
+                parts.computeIfAbsent("Adam", k -> new double[repeats])[i] = t[2];
+                parts.computeIfAbsent("whole step", k -> new double[repeats])[i] = t[3];
+            }
+            System.out.printf(Locale.ROOT, "%n## where the step goes: %s (median [min] ms per step)%n", net.name());
+            for (Map.Entry<String, double[]> e : parts.entrySet()) {
+                System.out.printf(Locale.ROOT, "%-62s %16s%n", e.getKey(), stat(e.getValue()));
+            }
         }
     }
 

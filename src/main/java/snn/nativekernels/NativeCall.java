@@ -4,9 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -82,6 +84,12 @@ final class NativeCall {
             + " time (or after an earlier backward() freed its saved state). Like autograd's saved tensors, the"
             + " kernels' saved state is freed by the first backward() that does not retain the graph: specify"
             + " retain_graph=true if you need to backward through the graph a second time.";
+
+    /**
+     * Nanoseconds spent per layer (family and neurons) in its forward kernel, in its backward kernels and in its
+     * output hooks as a whole, for {@link KernelBenchmark}'s breakdown of a training step.
+     */
+    private static final Map<String, LongAdder> LEDGER = new ConcurrentHashMap<>();
 
     /** Calls whose graph may still run their backward pass. */
     private static final Set<NativeCall> LIVE = ConcurrentHashMap.newKeySet();
@@ -193,8 +201,8 @@ final class NativeCall {
                 // sample; a sample with more is scanned again in the backward pass.
                 long bins = x.size(1) * steps;
                 long capacity = Math.min(bins, Math.max(2 * sampleEvents, bins / 50) + 64);
-                args.set("layer.in.ev_pos", save(torch.empty(new long[] {batch, capacity}, int32(), null)))
-                        .set("layer.in.ev_val", save(torch.empty(new long[] {batch, capacity}, Tensors.float32(), null)))
+                args.set("layer.in.ev_pos", save(BufferPool.ints(batch, capacity)))
+                        .set("layer.in.ev_val", save(BufferPool.floats(batch, capacity)))
                         .set("layer.in.ev_count", save(torch.empty(new long[] {batch}, int32(), null)))
                         .set("layer.in.ev_cap", capacity);
             }
@@ -265,7 +273,7 @@ final class NativeCall {
     /** An output: the link followed by zeros when tracked, else an empty tensor; its address goes to the struct. */
     private Tensor output(Tensor link, String field) {
         long[] shape = {batch, neurons, steps};
-        Tensor out = torch.empty(shape, Tensors.float32(), null);
+        Tensor out = BufferPool.floats(shape);
         if (link != null) {
             // The link expanded to the output's shape is the graph node (its backward pass sums the output's replaced,
             // memoryless zero gradient); its data becomes the fresh memory the kernel writes: no pass over the output
@@ -318,7 +326,9 @@ final class NativeCall {
      */
     LayerOutput run() {
         args.set("layer.threads", KernelLibrary.threads());
+        long t0 = System.nanoTime();
         library.forward(family, args, saved);
+        account("forward kernel", t0);
         if (tracked) {
             if (spikes != null) {
                 hookOutput(spikes, 0);
@@ -365,6 +375,7 @@ final class NativeCall {
      * wait in {@link #pending} for the proxies' hooks.
      */
     private synchronized TensorBase outputGradient(TensorBase grad, int side) {
+        long hookStart = System.nanoTime();
         if (savedReleased || token.use_count() < 2) {
             throw new IllegalStateException(SECOND_BACKWARD);
         }
@@ -383,8 +394,7 @@ final class NativeCall {
         try (PointerScope scope = new PointerScope()) {
             Tensor g = new Tensor(grad).contiguous();
             long[] shape = {batch, neurons, steps};
-            Tensor gCur = tracks(INPUT) || tracks(W_IN) || tracks(B_IN)
-                    ? torch.empty(shape, Tensors.float32(), null) : null;
+            Tensor gCur = tracks(INPUT) || tracks(W_IN) || tracks(B_IN) ? BufferPool.floats(shape) : null;
             Tensor gWin = tracks(W_IN) ? torch.empty(inputWeightShape, Tensors.float32(), null) : null;
             Tensor gBin = tracks(B_IN) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null;
             Tensor gBeta = tracks(BETA) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null;
@@ -395,7 +405,9 @@ final class NativeCall {
                     .set("layer.grad.w_in", gWin).set("layer.grad.b_in", gBin).set("layer.grad.beta", gBeta).set("layer.grad.w_rec", gWrec)
                     .set("layer.grad.b_rec", gBrec);
             try {
+                long t0 = System.nanoTime();
                 library.backward(family, args, saved, g, gCur, gWin, gBin, gBeta, gWrec, gBrec);
+                account("backward kernel", t0);
             } finally {
                 args.set("layer.g_spk", (Tensor) null).set("layer.g_mem", (Tensor) null).set("layer.grad.cur", (Tensor) null)
                         .set("layer.grad.w_in", (Tensor) null).set("layer.grad.b_in", (Tensor) null)
@@ -414,7 +426,22 @@ final class NativeCall {
             add(W_REC, gWrec);
             add(B_REC, gBrec);
         }
+        account("backward hook", hookStart);
         return zeroGradient;
+    }
+
+    private void account(String what, long start) {
+        LEDGER.computeIfAbsent(family.name().toLowerCase(java.util.Locale.ROOT) + " N=" + neurons + " " + what,
+                k -> new LongAdder()).add(System.nanoTime() - start);
+    }
+
+    /** {@return and clears the time spent per layer and part since the last call, in ns, for benchmarks} */
+    static Map<String, Long> drainLedger() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, LongAdder> e : LEDGER.entrySet()) {
+            out.put(e.getKey(), e.getValue().sumThenReset());
+        }
+        return out;
     }
 
     /** Adds an output's share to a source's pending gradient (both outputs' shares add up). */

@@ -146,7 +146,7 @@ public final class NativeKernels implements NeuronKernels {
         });
         if (spec.mode() == LifLayer.Mode.SINGLE_SPIKE) {
             long[] shape = {call.batch, call.neurons, call.steps};
-            call.args().set("pre", call.save(torch.empty(shape, Tensors.float32(), null)))
+            call.args().set("pre", call.save(BufferPool.floats(shape)))
                     .set("layer.first", call.save(torch.empty(new long[] {call.batch, call.neurons}, NativeCall.int32(),
                             null)));
         }
