@@ -24,6 +24,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_STRUCT(snn_grad_args),
     SNN_FIELD(snn_grad_args, cur), SNN_FIELD(snn_grad_args, w_in), SNN_FIELD(snn_grad_args, b_in),
     SNN_FIELD(snn_grad_args, beta), SNN_FIELD(snn_grad_args, w_rec), SNN_FIELD(snn_grad_args, b_rec),
+    SNN_FIELD(snn_grad_args, x),
 
     SNN_STRUCT(snn_layer_args),
     SNN_FIELD(snn_layer_args, size), SNN_FIELD(snn_layer_args, surrogate), SNN_FIELD(snn_layer_args, scale),
@@ -366,7 +367,8 @@ int32_t snn_call(int family, const snn_layer_args *l, int64_t size, const void *
     if (l->batch < 1 || l->neurons < 1 || l->steps < 1 || l->beta == NULL || l->mem == NULL
             || (l->spiking && l->spk == NULL) || (l->w_rec != NULL && l->b_rec == NULL)
             || l->surrogate < SNN_SURR_FAST_SIGMOID || l->surrogate > SNN_SURR_TRIANGLE
-            || (in->cur == NULL && (in->x == NULL || in->m < 1 || (forward && in->w_in == NULL)))
+            || (in->cur == NULL && (in->x == NULL || in->m < 1 || ((forward || l->grad.x != NULL) && in->w_in == NULL)))
+            || (in->cur != NULL && l->grad.x != NULL)
             || !f->valid(args)) {
         return SNN_ERR_ARGS;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "input_grad.h"
 #include "recurrent.h"
 
 #define W SNN_W
@@ -126,7 +127,8 @@ static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
     return 4 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0)
-            + (job->layer->w_rec != NULL ? (n + 1) * ld : 0);
+            + (job->layer->w_rec != NULL ? (n + 1) * ld : 0)
+            + (job->layer->grad.x != NULL ? n * job->layer->steps : 0);
 }
 
 /*
@@ -158,6 +160,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *g_projected = (float *) (dbeta + ld);
     float *gw_sample = g_projected + (l->in.cur == NULL ? T * ld : 0);
     float *gb_sample = gw_sample + n * ld;
+    float *g_rows = gw_sample + (l->w_rec != NULL ? (n + 1) * ld : 0);
     const float *mem = SNN_ROWS(l->mem, un);
     const int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
@@ -271,6 +274,10 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     if (l->in.cur == NULL) {
         /* dL/dI is known for the whole sample: the projection's gradients */
         snn_input_grad_tile(&job->in, un->b, N, T, un->j0, n, 0, T, g_projected, ld, un->gw_in, un->gb_in, list);
+        if (l->grad.x != NULL) {
+            /* dL/dx = W_in^T dL/dI (the unit is the whole sample: a projected input is scanned once per sample) */
+            snn_input_grad_x(l->in.w_in, l->in.m, n, T, g_projected, ld, l->grad.x + un->b * l->in.m * T, g_rows);
+        }
     }
 }
 

@@ -31,7 +31,7 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 5
+#define SNN_ABI_VERSION 6
 
 /* Status codes. */
 enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };
@@ -73,7 +73,8 @@ typedef struct {
 
 /*
  * Gradient outputs of a backward call, each NULL when not wanted: dL/dI [B,N,T] (cur), and with a projected input
- * dL/dW_in [N,M] and dL/db_in [N]; dL/dbeta [N]; with recurrence dL/dW_rec [N,N] and dL/db_rec [N].
+ * dL/dW_in [N,M], dL/db_in [N] and dL/dx = W_in^T dL/dI [B,M,T] (x); dL/dbeta [N]; with recurrence dL/dW_rec [N,N]
+ * and dL/db_rec [N].
  */
 typedef struct {
     float *cur;
@@ -82,6 +83,7 @@ typedef struct {
     float *beta;
     float *w_rec;
     float *b_rec;
+    float *x;
 } snn_grad_args;
 
 /*

@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 5;
+    static final int VERSION = 6;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
@@ -90,7 +90,8 @@ final class KernelAbi {
             ADDRESS.withName("b_in"),
             ADDRESS.withName("beta"),
             ADDRESS.withName("w_rec"),
-            ADDRESS.withName("b_rec")).withName("snn_grad_args");
+            ADDRESS.withName("b_rec"),
+            ADDRESS.withName("x")).withName("snn_grad_args");
 
     /** {@code snn_layer_args}: what every layer kernel reads and writes, the first member of each family's struct. */
     static final StructLayout LAYER_ARGS = MemoryLayout.structLayout(

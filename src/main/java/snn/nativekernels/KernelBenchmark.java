@@ -468,7 +468,9 @@ public final class KernelBenchmark {
             }
             System.out.printf(Locale.ROOT, "%n## where the step goes: %s (median [min] ms per step)%n", net.name());
             for (Map.Entry<String, double[]> e : parts.entrySet()) {
-                System.out.printf(Locale.ROOT, "%-62s %16s%n", e.getKey(), stat(e.getValue()));
+                if (max(e.getValue()) > 0) {
+                    System.out.printf(Locale.ROOT, "%-62s %16s%n", e.getKey(), stat(e.getValue()));
+                }
             }
         }
     }

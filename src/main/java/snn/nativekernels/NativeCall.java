@@ -394,30 +394,32 @@ final class NativeCall {
         try (PointerScope scope = new PointerScope()) {
             Tensor g = new Tensor(grad).contiguous();
             long[] shape = {batch, neurons, steps};
-            Tensor gCur = tracks(INPUT) || tracks(W_IN) || tracks(B_IN) ? BufferPool.floats(shape) : null;
+            // dL/dI itself only for a dense current (it is dL/dx then); with a projected input the kernel takes
+            // dL/dW_in, dL/db_in and dL/dx = W_in^T dL/dI from its own copy of dL/dI
+            Tensor gCur = tracks(INPUT) && inputWeight == null ? BufferPool.floats(shape) : null;
+            Tensor gX = tracks(INPUT) && inputWeight != null ? BufferPool.floats(batch, inputWeight.size(1), steps)
+                    : null;
             Tensor gWin = tracks(W_IN) ? torch.empty(inputWeightShape, Tensors.float32(), null) : null;
             Tensor gBin = tracks(B_IN) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null;
             Tensor gBeta = tracks(BETA) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null;
             Tensor gWrec = tracks(W_REC) ? torch.empty(new long[] {neurons, neurons}, Tensors.float32(), null) : null;
             Tensor gBrec = tracks(B_REC) ? torch.empty(new long[] {neurons}, Tensors.float32(), null) : null;
             args.set("layer.threads", KernelLibrary.threads()).set("layer.g_spk", side == 0 ? g : null)
-                    .set("layer.g_mem", side == 1 ? g : null).set("layer.grad.cur", tracks(INPUT) ? gCur : null)
-                    .set("layer.grad.w_in", gWin).set("layer.grad.b_in", gBin).set("layer.grad.beta", gBeta).set("layer.grad.w_rec", gWrec)
-                    .set("layer.grad.b_rec", gBrec);
+                    .set("layer.g_mem", side == 1 ? g : null).set("layer.grad.cur", gCur).set("layer.grad.x", gX)
+                    .set("layer.grad.w_in", gWin).set("layer.grad.b_in", gBin).set("layer.grad.beta", gBeta)
+                    .set("layer.grad.w_rec", gWrec).set("layer.grad.b_rec", gBrec);
             try {
                 long t0 = System.nanoTime();
-                library.backward(family, args, saved, g, gCur, gWin, gBin, gBeta, gWrec, gBrec);
+                library.backward(family, args, saved, g, gCur, gX, gWin, gBin, gBeta, gWrec, gBrec);
                 account("backward kernel", t0);
             } finally {
-                args.set("layer.g_spk", (Tensor) null).set("layer.g_mem", (Tensor) null).set("layer.grad.cur", (Tensor) null)
+                args.set("layer.g_spk", (Tensor) null).set("layer.g_mem", (Tensor) null)
+                        .set("layer.grad.cur", (Tensor) null).set("layer.grad.x", (Tensor) null)
                         .set("layer.grad.w_in", (Tensor) null).set("layer.grad.b_in", (Tensor) null)
                         .set("layer.grad.beta", (Tensor) null).set("layer.grad.w_rec", (Tensor) null)
                         .set("layer.grad.b_rec", (Tensor) null);
             }
-            if (tracks(INPUT)) {
-                // dL/dx = W_in^T dL/dI when the kernel projected the input itself
-                add(INPUT, inputWeight != null ? inputWeight.t().matmul(gCur) : gCur);
-            }
+            add(INPUT, gX != null ? gX : gCur);
             add(W_IN, gWin);
             add(B_IN, gBin);
             if (gBeta != null) {
