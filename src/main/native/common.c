@@ -310,7 +310,7 @@ int32_t snn_run(snn_job *job)
     const int64_t chunk = job->chunk;
     const int64_t per_sample = (N + chunk - 1) / chunk;
     const int64_t floats = job->work_floats(job, chunk);
-    const int64_t ints = 2 * chunk + T;
+    const int64_t ints = 2 * chunk + 16 + snn_input_scratch_ints(&job->in, T);
     if (status == SNN_OK) {
 #pragma omp parallel num_threads(threads)
         {
@@ -336,6 +336,7 @@ int32_t snn_run(snn_job *job)
                 u.tid = tid;
                 u.work = work;
                 u.iwork = iwork;
+                u.input_scratch = job->in.x != NULL ? iwork + 2 * chunk + 16 : NULL;
                 u.dbeta = acc->dbeta != NULL ? acc->dbeta + u.b * N + u.j0 : NULL;
                 u.gw_rec = acc->w != NULL ? acc->w + (int64_t) tid * N * N : NULL;
                 u.gb_rec = acc->b != NULL ? acc->b + (int64_t) tid * N : NULL;
@@ -428,7 +429,7 @@ static void projection_unit(const snn_job *job, const snn_unit *u)
     const int64_t N = l->neurons;
     const int64_t T = l->steps;
     float *out = (float *) job->args + u->row0;
-    snn_input_tile(&job->in, u->b, N, T, 0, N, 0, T, u->work, N, u->iwork);
+    snn_input_tile(&job->in, u->b, N, T, 0, N, 0, T, u->work, N, u->input_scratch);
     for (int64_t j = 0; j < N; j++) {
         for (int64_t t = 0; t < T; t++) {
             out[j * T + t] = u->work[t * N + j];

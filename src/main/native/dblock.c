@@ -64,7 +64,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
     }
     if (cur == NULL) {
-        snn_input_tile(&job->in, un->b, N, T, un->j0, n, 0, T, projected, ld, list);
+        snn_input_tile(&job->in, un->b, N, T, un->j0, n, 0, T, projected, ld, un->input_scratch);
     }
     const vf one = vf_set1(1.0f);
     for (int64_t k = 0, k0 = 0; k < blocks; k0 += block_length(T, d, k), k++) {
@@ -273,7 +273,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     }
     if (l->in.cur == NULL) {
         /* dL/dI is known for the whole sample: the projection's gradients */
-        snn_input_grad_tile(&job->in, un->b, N, T, un->j0, n, 0, T, g_projected, ld, un->gw_in, un->gb_in, list);
+        snn_input_grad_tile(&job->in, un->b, N, T, un->j0, n, 0, T, g_projected, ld, un->gw_in, un->gb_in,
+                un->input_scratch);
         if (l->grad.x != NULL) {
             /* dL/dx = W_in^T dL/dI (the unit is the whole sample: a projected input is scanned once per sample) */
             snn_input_grad_x(l->in.w_in, l->in.m, n, T, g_projected, ld, l->grad.x + un->b * l->in.m * T, g_rows);
