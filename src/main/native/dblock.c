@@ -11,9 +11,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
-#include "input_grad.h"
-#include "recurrent.h"
+#include "unit.h"
 
 #define W SNN_W
 
@@ -35,7 +33,7 @@ SNN_INLINE int64_t block_length(int64_t T, int64_t d, int64_t k)
 static int64_t forward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0);
+    return 4 * ld + snn_layer_work(job->layer, n, 0);
 }
 
 static void forward_unit(const snn_job *job, const snn_unit *un)
@@ -53,7 +51,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     float *fired = c + ld;
     float *act = fired + ld;
     float *beta = act + ld;
-    float *projected = beta + ld;
+    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld).projected;
     const float *cur = SNN_ROWS(l->in.cur, un);
     float *mem = SNN_ROWS(l->mem, un);
     float *spk = SNN_ROWS(l->spk, un);
@@ -126,9 +124,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0)
-            + (job->layer->w_rec != NULL ? (n + 1) * ld : 0)
-            + (job->layer->grad.x != NULL ? n * job->layer->steps : 0);
+    return 4 * ld + 2 * ld + snn_layer_work(job->layer, n, 1);
 }
 
 /*
@@ -157,10 +153,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *beta = ga + ld;
     float *act = beta + ld;
     double *dbeta = (double *) (act + ld);
-    float *g_projected = (float *) (dbeta + ld);
-    float *gw_sample = g_projected + (l->in.cur == NULL ? T * ld : 0);
-    float *gb_sample = gw_sample + n * ld;
-    float *g_rows = gw_sample + (l->w_rec != NULL ? (n + 1) * ld : 0);
+    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, (float *) (dbeta + ld));
+    float *g_projected = ls.projected;
     const float *mem = SNN_ROWS(l->mem, un);
     const int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
@@ -172,9 +166,6 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
         dbeta[j] = 0.0;
         ga[j] = 0.0f;
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
-    }
-    if (un->gw_rec != NULL) {
-        memset(gw_sample, 0, (size_t) ((n + 1) * ld) * sizeof(float));
     }
     const vf one = vf_set1(1.0f);
     int64_t k0 = T;
@@ -256,7 +247,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                 }
                 int nan;
                 const int64_t sources = snn_sources(act, n, list, &nan);
-                snn_recurrent_grad(gw_sample, gb_sample, c0, n, ld, list, sources);
+                snn_recurrent_grad(ls.gw_rec, ls.gb_rec, c0, n, ld, list, sources);
             }
             if (attached) {
                 /* dL/da_{k-1} = W_rec^T dL/dc_k */
@@ -265,21 +256,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
             }
         }
     }
-    for (int64_t j = 0; j < n; j++) {
-        un->dbeta[j] = dbeta[j];
-    }
-    if (un->gw_rec != NULL) {
-        snn_recurrent_grad_flush(un->gw_rec, un->gb_rec, gw_sample, gb_sample, n, ld);
-    }
-    if (l->in.cur == NULL) {
-        /* dL/dI is known for the whole sample: the projection's gradients */
-        snn_input_grad_tile(&job->in, un->b, N, T, un->j0, n, 0, T, g_projected, ld, un->gw_in, un->gb_in,
-                un->input_scratch);
-        if (l->grad.x != NULL) {
-            /* dL/dx = W_in^T dL/dI (the unit is the whole sample: a projected input is scanned once per sample) */
-            snn_input_grad_x(l->in.w_in, l->in.m, n, T, g_projected, ld, l->grad.x + un->b * l->in.m * T, g_rows);
-        }
-    }
+    snn_backward_finish(job, un, dbeta, &ls);
 }
 
 /* The d-block-specific checks: 1 <= d <= T, a known reduction, and recurrence only with spikes and `first`. */

@@ -11,9 +11,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
-#include "input_grad.h"
-#include "recurrent.h"
+#include "unit.h"
 
 #define W SNN_W
 
@@ -62,7 +60,7 @@ SNN_INLINE void forward_step(int mode, int surr, int64_t t, vf beta, vf in, vf r
 static int64_t forward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * W * ld + 5 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0);
+    return 4 * W * ld + 5 * ld + snn_layer_work(job->layer, n, 0);
 }
 
 static void forward_unit(const snn_job *job, const snn_unit *un)
@@ -85,7 +83,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     float *first = m + ld;
     float *r = first + ld;
     float *beta = r + ld;
-    float *projected = beta + ld;
+    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld).projected;
     const float *cur = SNN_ROWS(l->in.cur, un);
     float *mem = SNN_ROWS(l->mem, un);
     float *spk = SNN_ROWS(l->spk, un);
@@ -234,9 +232,7 @@ SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 5 * W * ld + 5 * ld + 2 * ld + (job->layer->in.cur == NULL ? job->layer->steps * ld : 0)
-            + (job->layer->w_rec != NULL ? (n + 1) * ld : 0)
-            + (job->layer->grad.x != NULL ? n * job->layer->steps : 0);
+    return 5 * W * ld + 5 * ld + 2 * ld + snn_layer_work(job->layer, n, 1);
 }
 
 static void backward_unit(const snn_job *job, const snn_unit *un)
@@ -264,10 +260,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *beta = first + ld;
     float *spikes = beta + ld;
     double *dbeta = (double *) (spikes + ld);
-    float *g_projected = (float *) (dbeta + ld);
-    float *gw_sample = g_projected + (projected ? T * ld : 0);
-    float *gb_sample = gw_sample + n * ld;
-    float *g_rows = gw_sample + (l->w_rec != NULL ? (n + 1) * ld : 0);
+    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, (float *) (dbeta + ld));
+    float *g_projected = ls.projected;
     const float *mem = SNN_ROWS(l->mem, un);
     const float *pre = SNN_ROWS(a->pre, un);
     const float *gs = SNN_ROWS(l->g_spk, un);
@@ -280,9 +274,6 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
         dbeta[j] = 0.0;
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
         first[j] = 0.0f;
-    }
-    if (gwt != NULL) {
-        memset(gw_sample, 0, (size_t) ((n + 1) * ld) * sizeof(float));
     }
     if (mode == SNN_LIF_SINGLE) {
         for (int64_t g = 0; g < n; g += W) {
@@ -360,7 +351,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                 }
                 int nan;
                 const int64_t count = snn_sources(spikes, n, list, &nan);
-                snn_recurrent_grad(gw_sample, gb_sample, gnext, n, ld, list, count);
+                snn_recurrent_grad(ls.gw_rec, ls.gb_rec, gnext, n, ld, list, count);
             }
             for (int64_t g = 0; g < n; g += W) {
                 vf gn = vf_load(gnext + g), mm = vf_load(mu + g), gg;
@@ -381,21 +372,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
             memcpy(g_projected + t0 * ld, s_g, (size_t) (len * ld) * sizeof(float));
         }
     }
-    for (int64_t j = 0; j < n; j++) {
-        un->dbeta[j] = dbeta[j];
-    }
-    if (gwt != NULL) {
-        snn_recurrent_grad_flush(gwt, un->gb_rec, gw_sample, gb_sample, n, ld);
-    }
-    if (projected) {
-        /* dL/dI is known for the whole sample: the projection's gradients */
-        snn_input_grad_tile(&job->in, un->b, N, T, un->j0, n, 0, T, g_projected, ld, un->gw_in, un->gb_in,
-                un->input_scratch);
-        if (l->grad.x != NULL) {
-            /* dL/dx = W_in^T dL/dI (the unit is the whole sample: a projected input is scanned once per sample) */
-            snn_input_grad_x(l->in.w_in, l->in.m, n, T, g_projected, ld, l->grad.x + un->b * l->in.m * T, g_rows);
-        }
-    }
+    snn_backward_finish(job, un, dbeta, &ls);
 }
 
 /* The LIF-specific checks: a known mode, spikes exactly when not integrating, and the single-spike buffers. */

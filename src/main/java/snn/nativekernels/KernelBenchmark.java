@@ -360,28 +360,16 @@ public final class KernelBenchmark {
     }
 
     private void trainingSteps(boolean nativeAvailable) {
-        Tensor x = torch.rand(new long[] {batch, inputs, steps}, Tensors.float32()).lt(new Scalar(rate))
-                .to(torch.ScalarType.Float);
-        long[] labelValues = new long[batch];
-        for (int i = 0; i < batch; i++) {
-            labelValues[i] = i % classes;
-        }
-        Tensor labels = Tensors.labels(labelValues);
-        boolean shd = shape.equals("shd");
-        // SHD: the d-block paper's recurrent networks; Fashion-MNIST: the block paper's MLPs
-        ModelConfig.Kind fast = shd ? ModelConfig.Kind.DBLOCK : ModelConfig.Kind.BLOCK;
-        String fastName = shd ? "d-block d=" + d + " recurrent" : "block";
-        String standardName = shd ? "standard multi-spike recurrent" : "standard single-spike";
+        Tensor x = input();
+        Tensor labels = labels();
         List<Net> nets = new ArrayList<>();
         if (nativeAvailable) {
-            nets.add(net(fastName + ", native", config(fast, shd, false, ModelConfig.Kernels.NATIVE)));
-            nets.add(net(standardName + ", native", config(ModelConfig.Kind.STANDARD, shd, !shd,
-                    ModelConfig.Kernels.NATIVE)));
+            nets.add(fastNet(ModelConfig.Kernels.NATIVE));
+            nets.add(standardNet(ModelConfig.Kernels.NATIVE));
         }
         if (torchSteps) {
-            nets.add(net(standardName + ", torch", config(ModelConfig.Kind.STANDARD, shd, !shd,
-                    ModelConfig.Kernels.TORCH)));
-            nets.add(net(fastName + ", torch", config(fast, shd, false, ModelConfig.Kernels.TORCH)));
+            nets.add(standardNet(ModelConfig.Kernels.TORCH));
+            nets.add(fastNet(ModelConfig.Kernels.TORCH));
         }
         double[][][] samples = new double[nets.size()][4][repeats];
         for (int r = 0; r < warmup + repeats; r++) {
@@ -427,20 +415,9 @@ public final class KernelBenchmark {
 
     /** The native networks' steps, one network at a time, split into parts by {@link NativeCall}'s ledger. */
     private void parts() {
-        Tensor x = torch.rand(new long[] {batch, inputs, steps}, Tensors.float32()).lt(new Scalar(rate))
-                .to(torch.ScalarType.Float);
-        long[] labelValues = new long[batch];
-        for (int i = 0; i < batch; i++) {
-            labelValues[i] = i % classes;
-        }
-        Tensor labels = Tensors.labels(labelValues);
-        boolean shd = shape.equals("shd");
-        ModelConfig.Kind fast = shd ? ModelConfig.Kind.DBLOCK : ModelConfig.Kind.BLOCK;
-        List<Net> nets = List.of(
-                net((shd ? "d-block d=" + d + " recurrent" : "block") + ", native",
-                        config(fast, shd, false, ModelConfig.Kernels.NATIVE)),
-                net((shd ? "standard multi-spike recurrent" : "standard single-spike") + ", native",
-                        config(ModelConfig.Kind.STANDARD, shd, !shd, ModelConfig.Kernels.NATIVE)));
+        Tensor x = input();
+        Tensor labels = labels();
+        List<Net> nets = List.of(fastNet(ModelConfig.Kernels.NATIVE), standardNet(ModelConfig.Kernels.NATIVE));
         for (Net net : nets) {
             Map<String, double[]> parts = new LinkedHashMap<>();
             for (int r = 0; r < warmup + repeats; r++) {
@@ -475,9 +452,39 @@ public final class KernelBenchmark {
         }
     }
 
-    private Net net(String name, ModelConfig config) {
+    /** A batch of Poisson input spikes at the shape's rate. */
+    private Tensor input() {
+        return torch.rand(new long[] {batch, inputs, steps}, Tensors.float32()).lt(new Scalar(rate))
+                .to(torch.ScalarType.Float);
+    }
+
+    /** The classes in turn, one label per sample. */
+    private Tensor labels() {
+        long[] labelValues = new long[batch];
+        for (int i = 0; i < batch; i++) {
+            labelValues[i] = i % classes;
+        }
+        return Tensors.labels(labelValues);
+    }
+
+    /** SHD: the d-block paper's recurrent d-block network; Fashion-MNIST: the block paper's block MLP. */
+    private Net fastNet(ModelConfig.Kernels kernels) {
+        boolean shd = shape.equals("shd");
+        return net(shd ? "d-block d=" + d + " recurrent" : "block", kernels,
+                config(shd ? ModelConfig.Kind.DBLOCK : ModelConfig.Kind.BLOCK, shd, false, kernels));
+    }
+
+    /** The standard network the fast one is compared with: recurrent multi-spike (SHD), single-spike MLP (Fashion). */
+    private Net standardNet(ModelConfig.Kernels kernels) {
+        boolean shd = shape.equals("shd");
+        return net(shd ? "standard multi-spike recurrent" : "standard single-spike", kernels,
+                config(ModelConfig.Kind.STANDARD, shd, !shd, kernels));
+    }
+
+    private Net net(String name, ModelConfig.Kernels kernels, ModelConfig config) {
         SpikingNetwork network = new SpikingNetwork(config, inputs, classes);
-        return new Net(name, network, new Adam(network.parameters(), new AdamOptions(1e-3)));
+        return new Net(name + ", " + kernels.name().toLowerCase(Locale.ROOT), network,
+                new Adam(network.parameters(), new AdamOptions(1e-3)));
     }
 
     private ModelConfig config(ModelConfig.Kind kind, boolean recurrent, boolean singleSpike,
