@@ -8,7 +8,6 @@
 #include <omp.h>
 
 #include "internal.h"
-#include "tile.h"
 
 /* ----- the ABI's self-description ------------------------------------------------------------------------------ */
 
@@ -25,6 +24,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_STRUCT(snn_grad_args),
     SNN_FIELD(snn_grad_args, cur), SNN_FIELD(snn_grad_args, w_in), SNN_FIELD(snn_grad_args, b_in),
     SNN_FIELD(snn_grad_args, beta), SNN_FIELD(snn_grad_args, w_rec), SNN_FIELD(snn_grad_args, b_rec),
+    SNN_FIELD(snn_grad_args, x),
 
     SNN_STRUCT(snn_layer_args),
     SNN_FIELD(snn_layer_args, size), SNN_FIELD(snn_layer_args, surrogate), SNN_FIELD(snn_layer_args, scale),
@@ -49,6 +49,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_CODE(SNN_LIF_MULTI), SNN_CODE(SNN_LIF_SINGLE), SNN_CODE(SNN_LIF_INTEGRATOR),
     SNN_CODE(SNN_SURR_FAST_SIGMOID), SNN_CODE(SNN_SURR_ARCTAN), SNN_CODE(SNN_SURR_TRIANGLE),
     SNN_CODE(SNN_REDUCE_MAX), SNN_CODE(SNN_REDUCE_SUM),
+    SNN_CODE(SNN_ERR_UNSUPPORTED), SNN_CODE(SNN_ISA_PORTABLE), SNN_CODE(SNN_ISA_AVX2), SNN_CODE(SNN_ISA_AVX512),
 };
 
 SNN_API int32_t snn_abi_version(void)
@@ -106,42 +107,6 @@ void snn_input_free(snn_input *in)
 {
     free((void *) in->wt);
     in->wt = NULL;
-}
-
-void snn_recurrent_input(float *r, const float *wt, const float *b_rec, int64_t n, const int32_t *list,
-        int64_t count, int poisoned)
-{
-    if (poisoned) {
-        for (int64_t j = 0; j < n; j++) {
-            r[j] = NAN;
-        }
-        return;
-    }
-    for (int64_t j = 0; j < n; j++) {
-        r[j] = 0.0f;
-    }
-    for (int64_t p = 0; p < count; p++) {
-        const float *col = wt + (int64_t) list[p] * n;
-        for (int64_t j = 0; j < n; j++) {
-            r[j] += col[j];
-        }
-    }
-    for (int64_t j = 0; j < n; j++) {
-        r[j] = b_rec[j] + r[j];
-    }
-}
-
-void snn_recurrent_grad(double *gwt, double *gb, const float *g, int64_t n, const int32_t *list, int64_t count)
-{
-    for (int64_t p = 0; p < count; p++) {
-        double *row = gwt + (int64_t) list[p] * n;
-        for (int64_t j = 0; j < n; j++) {
-            row[j] += g[j];
-        }
-    }
-    for (int64_t j = 0; j < n; j++) {
-        gb[j] += g[j];
-    }
 }
 
 /* ----- gradient accumulators ----------------------------------------------------------------------------------- */
@@ -234,6 +199,90 @@ static void grads_reduce(const snn_grads *g, const snn_grad_args *out)
     }
 }
 
+/* ----- instruction sets --------------------------------------------------------------------------------------- */
+
+static int cpu_supports(int isa)
+{
+    switch (isa) {
+    case SNN_ISA_PORTABLE:
+        return 1;
+#ifdef SNN_X86_VARIANTS
+    case SNN_ISA_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+    case SNN_ISA_AVX512:
+        return cpu_supports(SNN_ISA_AVX2) && __builtin_cpu_supports("avx512f")
+                && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
+                && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd");
+#endif
+    default:
+        return 0;
+    }
+}
+
+/* The ISA the kernels run on; the best the CPU supports unless SNN_CPU_ISA names another that it supports. */
+static int active_isa = -1;
+/* What SNN_CPU_ISA asked for: -1 nothing, -2 a name that is not an ISA, else its code. */
+static int requested_isa = -1;
+
+__attribute__((constructor)) static void choose_isa(void)
+{
+    int best = SNN_ISA_PORTABLE;
+    for (int isa = SNN_ISA_AVX512; isa > SNN_ISA_PORTABLE; isa--) {
+        if (cpu_supports(isa)) {
+            best = isa;
+            break;
+        }
+    }
+    const char *env = getenv("SNN_CPU_ISA");
+    if (env != NULL && env[0] != '\0') {
+        requested_isa = strcmp(env, "avx512") == 0 ? SNN_ISA_AVX512 : strcmp(env, "avx2") == 0 ? SNN_ISA_AVX2
+                : strcmp(env, "portable") == 0 ? SNN_ISA_PORTABLE : -2;
+    }
+    active_isa = requested_isa >= 0 && cpu_supports(requested_isa) ? requested_isa : best;
+}
+
+SNN_API int32_t snn_isa(void)
+{
+    if (active_isa < 0) {
+        choose_isa();
+    }
+    return active_isa;
+}
+
+SNN_API int32_t snn_isa_requested(void)
+{
+    snn_isa();
+    return requested_isa;
+}
+
+SNN_API int32_t snn_isa_supported(int32_t isa)
+{
+    return cpu_supports(isa);
+}
+
+SNN_API int32_t snn_set_isa(int32_t isa)
+{
+    if (!cpu_supports(isa)) {
+        return SNN_ERR_UNSUPPORTED;
+    }
+    active_isa = isa;
+    return SNN_OK;
+}
+
+static const snn_family *family_table(int family, int isa)
+{
+#ifdef SNN_X86_VARIANTS
+    if (isa == SNN_ISA_AVX512) {
+        return family == SNN_FAMILY_LIF ? &snn_lif_family_avx512 : &snn_dblock_family_avx512;
+    }
+    if (isa == SNN_ISA_AVX2) {
+        return family == SNN_FAMILY_LIF ? &snn_lif_family_avx2 : &snn_dblock_family_avx2;
+    }
+#endif
+    (void) isa;
+    return family == SNN_FAMILY_LIF ? &snn_lif_family_portable : &snn_dblock_family_portable;
+}
+
 /* ----- the driver ---------------------------------------------------------------------------------------------- */
 
 int32_t snn_run(snn_job *job)
@@ -246,7 +295,6 @@ int32_t snn_run(snn_job *job)
     /* a projected input is scanned once per unit: whole samples then, as with coupled neurons */
     const int whole = l->w_rec != NULL || l->in.cur == NULL;
     job->chunk = whole ? N : snn_min64(N, SNN_CHUNK);
-    job->tile = snn_tile_steps(job->chunk, T);
     job->wt_rec = NULL;
     memset(&job->acc, 0, sizeof(job->acc));
     int32_t status = snn_input_init(&job->in, &l->in, N, job->forward);
@@ -261,13 +309,13 @@ int32_t snn_run(snn_job *job)
     }
     const int64_t chunk = job->chunk;
     const int64_t per_sample = (N + chunk - 1) / chunk;
-    const int64_t floats = job->work_floats(chunk, job->tile);
-    const int64_t ints = 2 * chunk + job->tile;
+    const int64_t floats = job->work_floats(job, chunk);
+    const int64_t ints = 2 * chunk + 16 + snn_input_scratch_ints(&job->in, T);
     if (status == SNN_OK) {
 #pragma omp parallel num_threads(threads)
         {
             const int tid = omp_get_thread_num();
-            float *work = malloc((size_t) floats * sizeof(float));
+            float *work = aligned_alloc(64, (size_t) (floats + 16) / 16 * 64);
             int32_t *iwork = malloc((size_t) ints * sizeof(int32_t));
             const int ok = work != NULL && iwork != NULL;
             if (!ok) {
@@ -288,6 +336,7 @@ int32_t snn_run(snn_job *job)
                 u.tid = tid;
                 u.work = work;
                 u.iwork = iwork;
+                u.input_scratch = job->in.x != NULL ? iwork + 2 * chunk + 16 : NULL;
                 u.dbeta = acc->dbeta != NULL ? acc->dbeta + u.b * N + u.j0 : NULL;
                 u.gw_rec = acc->w != NULL ? acc->w + (int64_t) tid * N * N : NULL;
                 u.gb_rec = acc->b != NULL ? acc->b + (int64_t) tid * N : NULL;
@@ -309,52 +358,82 @@ int32_t snn_run(snn_job *job)
     return status;
 }
 
-int32_t snn_call(const snn_family *family, const snn_layer_args *l, int64_t size, const void *args, int forward)
+int32_t snn_call(int family, const snn_layer_args *l, int64_t size, const void *args, int forward)
 {
     if (l->size != size) {
         return SNN_ERR_STRUCT_SIZE;
     }
+    const snn_family *f = family_table(family, snn_isa());
     const snn_input_args *in = &l->in;
     if (l->batch < 1 || l->neurons < 1 || l->steps < 1 || l->beta == NULL || l->mem == NULL
             || (l->spiking && l->spk == NULL) || (l->w_rec != NULL && l->b_rec == NULL)
             || l->surrogate < SNN_SURR_FAST_SIGMOID || l->surrogate > SNN_SURR_TRIANGLE
-            || (in->cur == NULL && (in->x == NULL || in->m < 1 || (forward && in->w_in == NULL)))
-            || !family->valid(args)) {
+            || (in->cur == NULL && (in->x == NULL || in->m < 1 || ((forward || l->grad.x != NULL) && in->w_in == NULL)))
+            || (in->cur != NULL && l->grad.x != NULL)
+            || !f->valid(args)) {
         return SNN_ERR_ARGS;
     }
-    snn_job job = {.args = args, .layer = l, .unit = forward ? family->forward_unit : family->backward_unit,
-            .work_floats = forward ? family->forward_work : family->backward_work, .forward = forward};
+    snn_job job = {.args = args, .layer = l, .unit = forward ? f->forward_unit : f->backward_unit,
+            .work_floats = forward ? f->forward_work : f->backward_work, .forward = forward};
     return snn_run(&job);
+}
+
+SNN_API int32_t snn_lif_forward(const snn_lif_args *a)
+{
+    return snn_call(SNN_FAMILY_LIF, &a->layer, (int64_t) sizeof(*a), a, 1);
+}
+
+SNN_API int32_t snn_lif_backward(const snn_lif_args *a)
+{
+    return snn_call(SNN_FAMILY_LIF, &a->layer, (int64_t) sizeof(*a), a, 0);
+}
+
+SNN_API int32_t snn_dblock_forward(const snn_dblock_args *a)
+{
+    return snn_call(SNN_FAMILY_DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 1);
+}
+
+SNN_API int32_t snn_dblock_backward(const snn_dblock_args *a)
+{
+    return snn_call(SNN_FAMILY_DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 0);
 }
 
 /* ----- benchmark helpers --------------------------------------------------------------------------------------- */
 
+/* A plain loop rather than memcpy: glibc's memcpy switches to non-temporal stores for large copies, which the
+ * kernels' stores are not, so the floor would not be the same kind of traffic. */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t threads)
 {
-    const int64_t chunk = 1 << 16;
+    const int64_t chunk = 1 << 14;
     const int64_t pieces = (n + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (int64_t p = 0; p < pieces; p++) {
-        int64_t lo = p * chunk;
-        int64_t len = lo + chunk <= n ? chunk : n - lo;
-        memcpy(dst + lo, src + lo, (size_t) len * sizeof(float));
+        const int64_t lo = p * chunk;
+        const int64_t hi = lo + chunk <= n ? lo + chunk : n;
+        for (int64_t i = lo; i < hi; i++) {
+            dst[i] = src[i];
+        }
     }
 }
 
-static int64_t projection_work(int64_t n, int64_t tile)
+static int64_t projection_work(const snn_job *job, int64_t n)
 {
-    return n * tile;
+    return n * job->layer->steps;
 }
 
-/* One sample's currents, tile by tile, stored into its rows of out [B, N, T] (the job's args). */
+/* One sample's currents, step-major in the scratch, stored into its rows of out [B, N, T] (the job's args). */
 static void projection_unit(const snn_job *job, const snn_unit *u)
 {
     const snn_layer_args *l = job->layer;
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
     float *out = (float *) job->args + u->row0;
-    for (int64_t t0 = 0; t0 < l->steps; t0 += job->tile) {
-        const int64_t len = snn_min64(job->tile, l->steps - t0);
-        snn_input_tile(&job->in, u->b, l->neurons, l->steps, 0, l->neurons, t0, len, u->work, u->iwork);
-        snn_store_tile(u->work, l->neurons, len, out, l->steps, t0);
+    snn_input_tile(&job->in, u->b, N, T, 0, N, 0, T, u->work, N, u->input_scratch);
+    for (int64_t j = 0; j < N; j++) {
+        for (int64_t t = 0; t < T; t++) {
+            out[j * T + t] = u->work[t * N + j];
+        }
     }
 }
 

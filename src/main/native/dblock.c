@@ -1,52 +1,39 @@
 /*
  * The block (d = 1) and d-block layers (docs/specification.md sections 3 and 4), forward and backward, O(T) per neuron:
  * a sequential beta scan replaces the O(T^2) convolution and the first spike is found while scanning. These are the
- * units that the driver (common.c, snn_run) runs.
+ * units that the driver (common.c) runs, written against the vector vocabulary of simd.h and compiled once per
+ * instruction set.
  *
- * Work units and time tiles are as in lif.c; with recurrence the unit is the whole sample, because block k+1
- * receives c_{k+1} = W_rec a_k + b_rec from every neuron of block k.
+ * Blocks couple the neurons of a sample only at their boundaries (c_{k+1} = W_rec a_k + b_rec), so a unit runs block
+ * by block, and inside a block each group of SNN_W neurons scans all its steps with the state in registers: tiles of
+ * SNN_W steps move between the [neurons, time] rows and the registers through SNN_W x SNN_W transposes, with no
+ * staging copy. The straight-through sums, the surrogate and the first-spike logic are fused into the scans.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "tile.h"
+#include "unit.h"
+
+#define W SNN_W
 
 /* `fired` of a neuron whose block holds a NaN faulty spike: its later spikes and a_k are NaN. */
-#define SNN_FIRED_NAN (-2)
+#define SNN_FIRED_NAN (-2.0f)
 
 /* Blocks: d regular ones of L = floor(T/d) steps, then one of r = T - dL steps when r > 0 (eq. 4.1). */
-static inline int64_t block_count(int64_t T, int64_t d)
+SNN_INLINE int64_t block_count(int64_t T, int64_t d)
 {
     return T - d * (T / d) > 0 ? d + 1 : d;
 }
 
-/* Where step t falls: block *k, local step *u, block length *len. */
-static inline void locate(int64_t t, int64_t T, int64_t d, int64_t *k, int64_t *u, int64_t *len)
+SNN_INLINE int64_t block_length(int64_t T, int64_t d, int64_t k)
 {
-    const int64_t l = T / d;
-    *k = t < d * l ? t / l : d;
-    *u = t - *k * l;
-    *len = *k < d ? l : T - d * l;
+    return k < d ? T / d : T - d * (T / d);
 }
 
-/* The neurons that spiked in a block (fired >= 0), in order; *nan is set when one of them holds a NaN spike. */
-static int64_t fired_list(const int32_t *fired, int64_t n, int32_t *list, int *nan)
+/* Injection c (ld), fired (ld), a_k (ld), beta (ld), and the projected input [T][ld]. */
+static int64_t forward_work(const snn_job *job, int64_t n)
 {
-    int64_t count = 0;
-    int any_nan = 0;
-    for (int64_t i = 0; i < n; i++) {
-        list[count] = (int32_t) i;
-        count += fired[i] >= 0;
-        any_nan |= fired[i] == SNN_FIRED_NAN;
-    }
-    *nan = any_nan;
-    return count;
-}
-
-static int64_t forward_work(int64_t n, int64_t tl)
-{
-    return 2 * n + 3 * tl * n;
+    const int64_t ld = snn_pad(n);
+    return 4 * ld + snn_layer_work(job->layer, n, 0);
 }
 
 static void forward_unit(const snn_job *job, const snn_unit *un)
@@ -56,94 +43,95 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     const int surr = l->surrogate;
     const int64_t N = l->neurons;
     const int64_t T = l->steps;
-    const int64_t tl = job->tile;
     const int64_t d = a->blocks;
-    const int64_t b = un->b;
-    const int64_t j0 = un->j0;
     const int64_t n = un->n;
+    const int64_t ld = snn_pad(n);
     const int64_t blocks = block_count(T, d);
-    const float *beta = l->beta + j0;
-    const float *wt = job->wt_rec;
-    float *spk = SNN_ROWS(l->spk, un);
+    float *c = un->work;
+    float *fired = c + ld;
+    float *act = fired + ld;
+    float *beta = act + ld;
+    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld).projected;
+    const float *cur = SNN_ROWS(l->in.cur, un);
     float *mem = SNN_ROWS(l->mem, un);
-    int32_t *first = l->first != NULL ? l->first + b * blocks * N + j0 : NULL;
-    int32_t *fired = un->iwork;
-    int32_t *list = fired + job->chunk;
-    float *v = un->work;
-    float *c = v + n;
-    float *ti = c + n;
-    float *tm = ti + tl * n;
-    float *ts = tm + tl * n;
-    for (int64_t j = 0; j < n; j++) {
+    float *spk = SNN_ROWS(l->spk, un);
+    int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
+    int32_t *list = un->iwork;
+    for (int64_t j = 0; j < ld; j++) {
         c[j] = 0.0f; /* c_0 = 0 */
+        beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
     }
-    for (int64_t t0 = 0; t0 < T; t0 += tl) {
-        const int64_t len = snn_min64(tl, T - t0);
-        snn_input_tile(&job->in, b, N, T, j0, n, t0, len, ti, list);
-        for (int64_t s = 0; s < len; s++) {
-            int64_t k, u, blen;
-            locate(t0 + s, T, d, &k, &u, &blen);
-            const float *cur = ti + s * n;
-            float *mo = tm + s * n;
-            float *so = ts + s * n;
-            if (u == 0) {
-                for (int64_t j = 0; j < n; j++) {
-                    /* V_0 = I_0 + c_k: the block starts from rest (eq. 4.2.2) */
-                    float vv = cur[j] + c[j];
-                    v[j] = vv;
-                    mo[j] = vv;
-                    fired[j] = -1;
-                }
-            } else {
-                for (int64_t j = 0; j < n; j++) {
-                    /* V_u = beta V_{u-1} + I_u (no reset) */
-                    float vv = beta[j] * v[j] + cur[j];
-                    v[j] = vv;
-                    mo[j] = vv;
-                }
-            }
-            if (spk != NULL) {
-                const int32_t uu = (int32_t) u;
-                for (int64_t j = 0; j < n; j++) {
+    if (cur == NULL) {
+        snn_input_tile(&job->in, un->b, N, T, un->j0, n, 0, T, projected, ld, un->input_scratch);
+    }
+    const vf one = vf_set1(1.0f);
+    for (int64_t k = 0, k0 = 0; k < blocks; k0 += block_length(T, d, k), k++) {
+        const int64_t blen = block_length(T, d, k);
+        for (int64_t g = 0; g < n; g += W) {
+            const int rn = snn_lanes(n, g);
+            const vf bb = vf_load(beta + g);
+            const vf cc = vf_load(c + g);
+            vf v = vf_zero();
+            vf fi = vf_set1(-1.0f); /* the block's spike step, -1 before it, SNN_FIRED_NAN after a NaN */
+            for (int64_t s0 = 0; s0 < blen; s0 += W) {
+                const int len = (int) snn_min64(W, blen - s0);
+                vf in[W], vo[W], so[W];
+                vf_current_tile(cur, projected, ld, T, g, rn, k0 + s0, len, in);
+                for (int s = 0; s < len; s++) {
+                    const int64_t u = s0 + s;
+                    /* V_0 = I_0 + c_k: the block starts from rest (eq. 4.2.2); V_u = beta V_{u-1} + I_u (no reset) */
+                    v = u == 0 ? vf_add(in[s], cc) : vf_add(vf_mul(bb, v), in[s]);
+                    vo[s] = v;
+                    if (spk == NULL) {
+                        continue;
+                    }
                     /* faulty spike H(V_u - 1); only the block's first is kept (z_u = 1, eq. 3.1.4-5); from a NaN
                      * faulty spike on, the cumulative sums and so the block's spikes are NaN */
-                    const float f = snn_spike(mo[j] - 1.0f, surr);
-                    const int nan = f != f || fired[j] == SNN_FIRED_NAN;
-                    const int first_spike = !nan && f > 0.0f && fired[j] == -1;
-                    so[j] = nan ? NAN : (first_spike ? 1.0f : 0.0f);
-                    fired[j] = nan ? SNN_FIRED_NAN : (first_spike ? uu : fired[j]);
+                    const vf f = vf_spike(vf_sub(v, one), surr);
+                    const vm nan = vm_or(vf_isnan(f), vf_eq(fi, vf_set1(SNN_FIRED_NAN)));
+                    const vm now = vm_andnot(vm_and(vf_gt(f, vf_zero()), vf_eq(fi, vf_set1(-1.0f))), nan);
+                    so[s] = vf_select(nan, vf_set1(NAN), vf_select(now, one, vf_zero()));
+                    fi = vf_select(nan, vf_set1(SNN_FIRED_NAN), vf_select(now, vf_set1((float) u), fi));
+                }
+                vf_tile_prefetch(mem + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                vf_tile_out(vo, rn, len, mem + g * T + k0 + s0, T);
+                if (spk != NULL) {
+                    vf_tile_prefetch(spk + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                    vf_tile_out(so, rn, len, spk + g * T + k0 + s0, T);
                 }
             }
-            if (u == blen - 1) {
-                if (first != NULL) {
-                    memcpy(first + k * N, fired, (size_t) n * sizeof(int32_t));
-                }
-                if (wt != NULL && k + 1 < blocks) {
-                    /* c_{k+1} = W_rec a_k + b_rec, a_k = [neuron spiked in block k] (eq. 4.2.4) */
-                    int nan;
-                    const int64_t count = fired_list(fired, n, list, &nan);
-                    snn_recurrent_input(c, wt, l->b_rec, n, list, count, nan);
-                }
+            vf_store(fired + g, fi);
+            /* a_k: 1 for a neuron that spiked in block k, NaN after a NaN spike, else 0 */
+            vf_store(act + g, vf_select(vf_eq(fi, vf_set1(SNN_FIRED_NAN)), vf_set1(NAN),
+                    vf_select(vf_ge(fi, vf_zero()), one, vf_zero())));
+            if (first != NULL) {
+                vf_store_i32(first + k * N + g, fi, rn);
             }
         }
-        snn_store_tile(tm, n, len, mem, T, t0);
-        if (spk != NULL) {
-            snn_store_tile(ts, n, len, spk, T, t0);
+        if (job->wt_rec != NULL && k + 1 < blocks) {
+            /* c_{k+1} = W_rec a_k + b_rec (eq. 4.2.4) */
+            int nan;
+            const int64_t count = snn_sources(act, n, list, &nan);
+            snn_recurrent_input(c, job->wt_rec, l->b_rec, n, list, count, nan);
         }
     }
-}
-
-static int64_t backward_work(int64_t n, int64_t tl)
-{
-    /* acc_a, acc_b (double), acc_c, ga, h, zero, g, and four tiles */
-    return 4 * n + 5 * n + 4 * (tl + 1) * n;
 }
 
 /*
- * Reverse pass over one unit, from the last step. Inside a block, with delta_u = dL/ds_u:
+ * c_0 of the block (ld), dL/da (ld), beta (ld), a_{k-1} (ld), dL/dbeta in double (2 ld), dL/dI [T][ld], and the
+ * sample's dL/dW_rec, dL/db_rec in float.
+ */
+static int64_t backward_work(const snn_job *job, int64_t n)
+{
+    const int64_t ld = snn_pad(n);
+    return 4 * ld + 2 * ld + snn_layer_work(job->layer, n, 1);
+}
+
+/*
+ * Reverse pass over one unit, block by block from the last. Inside a block, with delta_u = dL/ds_u:
  *   A_u = sum_{t>=u} delta_t, B_u = sum_{t>=u} A_t = dL/dshat_u          (straight-through g, eq. 3.2)
  *   dL/dV_u = B_u H'(V_u - 1) + g_mem_u,  C_u = dL/dV_u + beta C_{u+1} = dL/dI_u
- *   dL/dbeta += C_u V_{u-1} (u >= 1; V_0 has no beta because the block starts from rest)
+ *   dL/dbeta += C_{u+1} V_u (u + 1 < the block's length: V_0 has no beta because the block starts from rest)
  * C_0 is dL/dc_k for the injection c_k = W_rec a_{k-1} + b_rec, which gives the W_rec and b_rec gradients and,
  * unless detached, dL/da_{k-1} = W_rec^T C_0, spread over block k-1 by the max (or sum) reduction.
  */
@@ -153,138 +141,122 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     const snn_layer_args *l = &a->layer;
     const int surr = l->surrogate;
     const float scale = l->scale;
-    const int recurrent = l->w_rec != NULL;
     const int64_t N = l->neurons;
     const int64_t T = l->steps;
-    const int64_t tl = job->tile;
     const int64_t d = a->blocks;
-    const int64_t b = un->b;
-    const int64_t j0 = un->j0;
     const int64_t n = un->n;
+    const int64_t ld = snn_pad(n);
     const int64_t blocks = block_count(T, d);
-    const float *beta = l->beta + j0;
+    const int attached = l->w_rec != NULL && !a->detach;
+    float *c0 = un->work;
+    float *ga = c0 + ld;
+    float *beta = ga + ld;
+    float *act = beta + ld;
+    double *dbeta = (double *) (act + ld);
+    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, (float *) (dbeta + ld));
+    float *g_projected = ls.projected;
     const float *mem = SNN_ROWS(l->mem, un);
-    const int32_t *first = l->first != NULL ? l->first + b * blocks * N + j0 : NULL;
+    const int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
     const float *gm = SNN_ROWS(l->g_mem, un);
     float *gcur = SNN_ROWS(l->grad.cur, un);
-    double *dbeta = un->dbeta;
-    double *gwt = un->gw_rec;
     int32_t *list = un->iwork;
-    const int64_t tn = (tl + 1) * n;
-    double *acc_a = (double *) un->work;
-    double *acc_b = acc_a + n;
-    float *acc_c = (float *) (acc_b + n);
-    float *ga = acc_c + n;
-    float *h = ga + n;
-    float *zero = h + n;
-    float *gsum = zero + n;
-    float *tm = gsum + n;
-    float *tgs = tm + tn;
-    float *tgm = tgs + tn;
-    float *tgc = tgm + tn;
     int has_ga = 0;
-    for (int64_t j = 0; j < n; j++) {
+    for (int64_t j = 0; j < ld; j++) {
         dbeta[j] = 0.0;
-        zero[j] = 0.0f;
+        ga[j] = 0.0f;
+        beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
     }
-    for (int64_t t0 = (T - 1) / tl * tl; t0 >= 0; t0 -= tl) {
-        const int64_t len = snn_min64(tl, T - t0);
-        const int64_t off = t0 > 0 ? 1 : 0; /* the membrane tile also holds step t0 - 1 */
-        snn_load_tile(mem, T, t0 - off, len + off, n, tm);
-        if (gs != NULL) {
-            snn_load_tile(gs, T, t0, len, n, tgs);
-        }
-        if (gm != NULL) {
-            snn_load_tile(gm, T, t0, len, n, tgm);
-        }
-        for (int64_t s = len - 1; s >= 0; s--) {
-            int64_t k, u, blen;
-            locate(t0 + s, T, d, &k, &u, &blen);
-            if (u == blen - 1) {
-                /* the last step of block k: its sums start here */
-                for (int64_t j = 0; j < n; j++) {
-                    acc_a[j] = 0.0;
-                    acc_b[j] = 0.0;
-                    acc_c[j] = 0.0f;
+    const vf one = vf_set1(1.0f);
+    int64_t k0 = T;
+    for (int64_t k = blocks - 1; k >= 0; k--) {
+        const int64_t blen = block_length(T, d, k);
+        k0 -= blen;
+        const vf count = vf_set1((float) blen);
+        for (int64_t g = 0; g < n; g += W) {
+            const int rn = snn_lanes(n, g);
+            const vf bb = vf_load(beta + g);
+            const vf dga = vf_load(ga + g);
+            /* the local step of the block's spike, for the amax split of dL/da_k */
+            const vf fk = has_ga && first != NULL ? vf_load_i32(first + k * N + g, rn) : vf_set1(-1.0f);
+            vdd acc_a = vdd_zero(), acc_b = vdd_zero();
+            vdd db = vdd_load(dbeta + g, W);
+            vf acc_c = vf_zero();
+            for (int64_t s0 = (blen - 1) / W * W; s0 >= 0; s0 -= W) {
+                const int len = (int) snn_min64(W, blen - s0);
+                const int64_t t0 = k0 + s0;
+                vf v[W], dsp[W], dm[W], gc[W];
+                vf_tile_prefetch(mem + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                vf_tile_in(mem + g * T + t0, T, rn, len, v);
+                if (gs != NULL) {
+                    vf_tile_prefetch(gs + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(gs + g * T + t0, T, rn, len, dsp);
                 }
-            }
-            const float *v = tm + (s + off) * n;
-            const float *vp = v - n;
-            const float *g_s = gs != NULL ? tgs + s * n : zero;
-            const float *g_m = gm != NULL ? tgm + s * n : zero;
-            float *g = tgc + s * n;
-            if (l->spiking) {
-                if (has_ga) {
-                    /* dL/da_k reaches s_u: sum -> every step; amax -> the spike, or split evenly over the
-                     * blen tied zeros of a silent block */
-                    const int32_t *fk = first + k * N;
-                    const int32_t uu = (int32_t) u;
-                    const float count = (float) blen;
-                    if (a->reduction == SNN_REDUCE_SUM) {
-                        for (int64_t j = 0; j < n; j++) {
-                            gsum[j] = g_s[j] + ga[j];
+                if (gm != NULL) {
+                    vf_tile_prefetch(gm + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(gm + g * T + t0, T, rn, len, dm);
+                }
+                for (int s = len - 1; s >= 0; s--) {
+                    const int64_t u = s0 + s;
+                    const vf g_m = gm != NULL ? dm[s] : vf_zero();
+                    if (u + 1 < blen) {
+                        /* dV_{u+1}/dbeta = V_u */
+                        db = vdd_add(db, vdd_mul(vdd_of(acc_c), vdd_of(v[s])));
+                    }
+                    vf cc;
+                    if (l->spiking) {
+                        vf g_s = gs != NULL ? dsp[s] : vf_zero();
+                        if (has_ga) {
+                            /* dL/da_k reaches s_u: sum -> every step; amax -> the spike, or split evenly over the
+                             * blen tied zeros of a silent block */
+                            g_s = vf_add(g_s, a->reduction == SNN_REDUCE_SUM ? dga
+                                    : vf_select(vf_ge(fk, vf_zero()),
+                                            vf_select(vf_eq(fk, vf_set1((float) u)), dga, vf_zero()),
+                                            vf_div(dga, count)));
                         }
+                        acc_a = vdd_add(acc_a, vdd_of(g_s));
+                        acc_b = vdd_add(acc_b, acc_a);
+                        const vf gv = vf_add(vf_mul(vdd_to_vf(acc_b), vf_surrogate(surr, scale, v[s])), g_m);
+                        cc = vf_add(gv, vf_mul(bb, acc_c));
                     } else {
-                        for (int64_t j = 0; j < n; j++) {
-                            gsum[j] = g_s[j] + (fk[j] >= 0 ? (fk[j] == uu ? ga[j] : 0.0f) : ga[j] / count);
-                        }
+                        cc = vf_add(g_m, vf_mul(bb, acc_c));
                     }
-                    g_s = gsum;
+                    acc_c = cc;
+                    gc[s] = cc;
                 }
-                snn_surrogate_row(surr, scale, v, h, n);
-                for (int64_t j = 0; j < n; j++) {
-                    acc_a[j] += g_s[j];
-                    acc_b[j] += acc_a[j];
-                    const float gv = (float) acc_b[j] * h[j] + g_m[j];
-                    const float cc = gv + beta[j] * acc_c[j];
-                    acc_c[j] = cc;
-                    g[j] = cc;
+                if (l->in.cur == NULL) {
+                    for (int s = 0; s < len; s++) {
+                        vf_store(g_projected + (t0 + s) * ld + g, gc[s]);
+                    }
                 }
-            } else {
-                for (int64_t j = 0; j < n; j++) {
-                    const float cc = g_m[j] + beta[j] * acc_c[j];
-                    acc_c[j] = cc;
-                    g[j] = cc;
+                if (gcur != NULL) {
+                    vf_tile_prefetch(gcur + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 1);
+                    vf_tile_out(gc, rn, len, gcur + g * T + t0, T);
                 }
             }
-            if (u > 0) {
-                for (int64_t j = 0; j < n; j++) {
-                    /* dV_u/dbeta = V_{u-1} */
-                    dbeta[j] += (double) acc_c[j] * (double) vp[j];
+            /* step 0 of block k: C_0 = dL/dc_k */
+            vf_store(c0 + g, acc_c);
+            vdd_store(dbeta + g, db, W);
+        }
+        has_ga = 0;
+        if (l->w_rec != NULL && k > 0) {
+            if (un->gw_rec != NULL) {
+                for (int64_t g = 0; g < n; g += W) {
+                    const vf fp = vf_load_i32(first + (k - 1) * N + g, snn_lanes(n, g));
+                    vf_store(act + g, vf_select(vf_ge(fp, vf_zero()), one, vf_zero()));
                 }
-            } else {
-                /* step 0 of block k: C_0 = dL/dc_k */
-                has_ga = 0;
-                if (recurrent && k > 0) {
-                    if (gwt != NULL) {
-                        int nan;
-                        const int64_t count = fired_list(first + (k - 1) * N, n, list, &nan);
-                        snn_recurrent_grad(gwt, un->gb_rec, acc_c, n, list, count);
-                    }
-                    if (!a->detach) {
-                        /* dL/da_{k-1} = W_rec^T dL/dc_k */
-                        for (int64_t i = 0; i < n; i++) {
-                            ga[i] = 0.0f;
-                        }
-                        for (int64_t j = 0; j < n; j++) {
-                            const float cj = acc_c[j];
-                            const float *row = l->w_rec + j * n;
-                            for (int64_t i = 0; i < n; i++) {
-                                ga[i] += row[i] * cj;
-                            }
-                        }
-                        has_ga = 1;
-                    }
-                }
+                int nan;
+                const int64_t sources = snn_sources(act, n, list, &nan);
+                snn_recurrent_grad(ls.gw_rec, ls.gb_rec, c0, n, ld, list, sources);
+            }
+            if (attached) {
+                /* dL/da_{k-1} = W_rec^T dL/dc_k */
+                snn_recurrent_back(ga, l->w_rec, c0, n);
+                has_ga = 1;
             }
         }
-        if (gcur != NULL) {
-            snn_store_tile(tgc, n, len, gcur, T, t0);
-        }
-        /* dL/dI is known for this tile: the projection's gradients */
-        snn_input_grad_tile(&job->in, b, N, T, j0, n, t0, len, tgc, un->gw_in, un->gb_in, list);
     }
+    snn_backward_finish(job, un, dbeta, &ls);
 }
 
 /* The d-block-specific checks: 1 <= d <= T, a known reduction, and recurrence only with spikes and `first`. */
@@ -296,14 +268,5 @@ static int valid(const void *args)
             && a->reduction <= SNN_REDUCE_SUM && (l->w_rec == NULL || (l->spiking && l->first != NULL));
 }
 
-static const snn_family DBLOCK = {forward_unit, backward_unit, forward_work, backward_work, valid};
-
-SNN_API int32_t snn_dblock_forward(const snn_dblock_args *a)
-{
-    return snn_call(&DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 1);
-}
-
-SNN_API int32_t snn_dblock_backward(const snn_dblock_args *a)
-{
-    return snn_call(&DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 0);
-}
+const snn_family SNN_ISA_SYMBOL(snn_dblock_family) = {forward_unit, backward_unit, forward_work, backward_work,
+        valid};

@@ -1,25 +1,23 @@
 /*
- * What the kernel families share inside the library: the threaded driver (snn_run), the per-thread gradient
- * accumulators, the recurrent input and its W_rec gradient, the spike and surrogate functions.
+ * What the kernel families share inside the library: the threaded driver (snn_call, snn_run), the per-thread gradient
+ * accumulators, and the per-ISA family tables.
  *
- * A family (lif.c, dblock.c) describes a call as a job: its argument struct, its shape, whether the neurons of a
- * sample are coupled (one work unit per sample) or independent (units of up to SNN_CHUNK neurons), how much scratch a
- * unit needs, and the unit function. snn_run plans the units and the scratch, prepares what every unit reads (the
- * input, W_rec's columns), opens the library's only parallel region, and in a backward pass sums the per-thread
- * gradients in a fixed order.
+ * A family (lif.c, dblock.c, each compiled once per instruction set) describes itself to the driver as a snn_family:
+ * its unit functions, how much scratch a unit needs, and its own argument checks. snn_run plans the work units (a
+ * sample when its neurons are coupled by recurrence or share a projected input, else SNN_CHUNK neurons of a sample),
+ * prepares what every unit reads (the input, W_rec's columns), opens the library's only parallel region, and in a
+ * backward pass sums the per-thread gradients in a fixed order.
  */
 #ifndef SNN_INTERNAL_H
 #define SNN_INTERNAL_H
 
-#include <float.h>
-#include <math.h>
 #include <stdint.h>
 
 #include "snn_kernels.h"
 #include "input.h"
 
-/* Neurons per work unit when nothing couples them. */
-#define SNN_CHUNK 32
+/* Neurons per work unit when nothing couples them (a multiple of every ISA's vector width). */
+#define SNN_CHUNK 64
 
 static inline int64_t snn_min64(int64_t a, int64_t b)
 {
@@ -42,8 +40,9 @@ typedef struct {
     int64_t b, j0, n;
     int64_t row0;   /* (b * N + j0) * T: where the unit's rows start in a [B, N, T] array */
     int tid;
-    float *work;    /* work_floats(n, tile) floats */
-    int32_t *iwork; /* 2 * chunk + tile ints */
+    float *work;    /* work_floats(job, chunk) floats, 64-byte aligned */
+    int32_t *iwork; /* 2 * chunk + 16 ints (recurrent source lists) */
+    int32_t *input_scratch; /* snn_input_scratch_ints ints for a projected input, else NULL */
     double *dbeta;  /* backward: dL/dbeta of these n neurons in this sample */
     double *gw_rec; /* backward: this thread's dL/dW_rec, transposed ([N][N]), or NULL */
     double *gb_rec; /* [N] or NULL */
@@ -57,13 +56,13 @@ typedef struct {
 typedef struct snn_job snn_job;
 typedef void (*snn_unit_fn)(const snn_job *job, const snn_unit *u);
 
-/* A kernel family as the driver sees it. */
+/* A kernel family as the driver sees it: one per family and instruction set. */
 typedef struct {
     snn_unit_fn forward_unit;
     snn_unit_fn backward_unit;
-    int64_t (*forward_work)(int64_t n, int64_t tile);  /* floats of per-thread scratch for units of n neurons */
-    int64_t (*backward_work)(int64_t n, int64_t tile);
-    int (*valid)(const void *args);                    /* the family's own argument checks */
+    int64_t (*forward_work)(const snn_job *job, int64_t n);  /* floats of per-thread scratch, units of n neurons */
+    int64_t (*backward_work)(const snn_job *job, int64_t n);
+    int (*valid)(const void *args);                          /* the family's own argument checks */
 } snn_family;
 
 struct snn_job {
@@ -71,74 +70,38 @@ struct snn_job {
     const void *args;             /* the family's argument struct */
     const snn_layer_args *layer;  /* its common part */
     snn_unit_fn unit;
-    int64_t (*work_floats)(int64_t n, int64_t tile);
+    int64_t (*work_floats)(const snn_job *job, int64_t n);
     int forward;                  /* forward pass: the input is projected here, W_rec's columns prepared */
     /* prepared by snn_run for the units */
-    int64_t chunk, tile;
+    int64_t chunk;
     snn_input in;
     float *wt_rec;                /* W_rec's columns as rows: wt_rec[i * N + j] = W_rec[j, i] */
     snn_grads acc;
 };
 
 /*
- * A family's forward or backward call: checks the common arguments (and the family's), then runs the job. The
- * neurons of a sample form one unit when they are coupled (recurrence) or share a projected input.
+ * A family's forward or backward call: checks the common arguments (and the family's), then runs the job with the
+ * family's units for the selected instruction set.
  */
-int32_t snn_call(const snn_family *family, const snn_layer_args *layer, int64_t size, const void *args,
-        int forward);
+int32_t snn_call(int family, const snn_layer_args *layer, int64_t size, const void *args, int forward);
+
+/* wt[i * rows + j] = w[j * cols + i]: the columns of a [rows, cols] matrix as contiguous rows (malloc'd). */
+float *snn_transpose(const float *w, int64_t rows, int64_t cols);
 
 /* Runs a job: plan, prepare, one parallel region over the units, reduce; returns SNN_OK or SNN_ERR_MEMORY. */
 int32_t snn_run(snn_job *job);
 
-/* wt[i * rows + j] = w[j * cols + i]: the columns of a [rows, cols] matrix as contiguous rows. */
-float *snn_transpose(const float *w, int64_t rows, int64_t cols);
+/* The families, as snn_call names them. */
+enum { SNN_FAMILY_LIF = 0, SNN_FAMILY_DBLOCK = 1 };
 
-/*
- * The recurrent input r = b_rec + the sum of the columns list[0 .. count) of W_rec (wt holds them as rows), from
- * the neurons that spiked; all NaN when `poisoned` (a NaN spike among the sources: LibTorch's product W_rec a is NaN
- * in every row then).
- */
-void snn_recurrent_input(float *r, const float *wt, const float *b_rec, int64_t n, const int32_t *list,
-        int64_t count, int poisoned);
-
-/* The recurrent input's gradient: dL/dW_rec[:, i] += g for each i in list (gwt[i * n + j]), dL/db_rec += g. */
-void snn_recurrent_grad(double *gwt, double *gb, const float *g, int64_t n, const int32_t *list, int64_t count);
-
-/*
- * The forward spike of LibTorch's surrogate trick H(x) + (f(x) - f(x).detach()) for x = V - 1: H(x) for a finite x,
- * NaN for a NaN x, and NaN for an infinite x with the fast sigmoid (f = x / (1 + k|x|) is inf / inf there; the
- * arctan's and the triangle's f stay finite).
- */
-static inline float snn_spike(float x, int surrogate)
-{
-    const float s = x > 0.0f ? 1.0f : 0.0f;
-    const int bad = surrogate == SNN_SURR_FAST_SIGMOID ? !(fabsf(x) <= FLT_MAX) : x != x;
-    return bad ? NAN : s;
-}
-
-/* h[j] = dH/du at u = v[j] - 1 for j < n: one loop per kind, so that each vectorises. */
-static inline void snn_surrogate_row(int kind, float scale, const float *v, float *h, int64_t n)
-{
-    switch (kind) {
-    case SNN_SURR_ARCTAN:
-        for (int64_t j = 0; j < n; j++) {
-            float x = (float) M_PI * scale * (v[j] - 1.0f) / 2.0f;
-            h[j] = (scale / 2.0f) / (1.0f + x * x);
-        }
-        break;
-    case SNN_SURR_TRIANGLE:
-        for (int64_t j = 0; j < n; j++) {
-            float a = 1.0f - scale * fabsf(v[j] - 1.0f);
-            h[j] = a > 0.0f ? a : 0.0f;
-        }
-        break;
-    default:
-        for (int64_t j = 0; j < n; j++) {
-            float d = scale * fabsf(v[j] - 1.0f) + 1.0f;
-            h[j] = 1.0f / (d * d);
-        }
-        break;
-    }
-}
+/* The family tables of each instruction set's build (lif.c, dblock.c). */
+extern const snn_family snn_lif_family_portable;
+extern const snn_family snn_dblock_family_portable;
+#ifdef SNN_X86_VARIANTS
+extern const snn_family snn_lif_family_avx2;
+extern const snn_family snn_dblock_family_avx2;
+extern const snn_family snn_lif_family_avx512;
+extern const snn_family snn_dblock_family_avx512;
+#endif
 
 #endif

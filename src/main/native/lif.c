@@ -1,35 +1,66 @@
 /*
  * The standard LIF layer, step by step (docs/specification.md section 2), forward and backward: the units that the
- * driver (common.c, snn_run) runs.
+ * driver (common.c) runs, written against the vector vocabulary of simd.h and compiled once per instruction set.
  *
- * One work unit is a sample b and a range of neurons [j0, j0 + n). Time runs in tiles (tile.h): the unit's rows
- * are moved to step-major scratch, the time loop runs over the tile with the neurons as the contiguous inner loop,
- * and the results are moved back. With recurrence the neurons of a sample are coupled through W_rec s_{t-1}, so
- * the unit is the whole sample and the recurrent input is computed event-driven (snn_recurrent_input).
+ * A vector holds one step of SNN_W neurons. Time runs in tiles of SNN_W steps: each array's tile is moved between
+ * its [neurons, time] rows and a small step-major staging tile (SNN_W steps x the unit's neurons, in L1) through
+ * SNN_W x SNN_W register transposes; the recurrences then run over the staged steps with the neurons as vector
+ * lanes. Without recurrence the neurons are independent, and each vector group keeps its state in registers across
+ * a tile. With recurrence (W_rec s_{t-1} couples every neuron of a sample at every step) the unit is the whole sample
+ * and each step runs over all groups before the recurrent input of the next step is formed (recurrent.h).
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "tile.h"
+#include "unit.h"
 
-/* Indices j < n with row[j] > 0, in order; returns their count and sets *nan when a spike is NaN. */
-static int64_t spiking(const float *row, int64_t n, int32_t *list, int *nan)
+#define W SNN_W
+
+/* U_t = beta V_{t-1} + I_t (+ R_t = W_rec s_{t-1} + b_rec); U_0 = I_0. */
+SNN_INLINE vf membrane(int64_t t, vf beta, vf v, vf in, vf r, int rec)
 {
-    int64_t count = 0;
-    int any_nan = 0;
-    for (int64_t j = 0; j < n; j++) {
-        list[count] = (int32_t) j;
-        count += row[j] > 0.0f;
-        any_nan |= row[j] != row[j];
+    if (t == 0) {
+        return in;
     }
-    *nan = any_nan;
-    return count;
+    const vf u = vf_add(vf_mul(beta, v), in);
+    return rec ? vf_add(u, r) : u;
 }
 
-static int64_t forward_work(int64_t n, int64_t tl)
+/* One forward step of one group: the state (v, m, first) in and out, the outputs (spike, membrane, pre) out. */
+SNN_INLINE void forward_step(int mode, int surr, int64_t t, vf beta, vf in, vf r, int rec, vf *v, vf *m,
+        vf *first, vf *so, vf *mo, vf *po)
 {
-    return 3 * n + 4 * tl * n;
+    const vf one = vf_set1(1.0f);
+    const vf u = membrane(t, beta, *v, in, r, rec);
+    if (mode == SNN_LIF_MULTI) {
+        /* s_t = H(U_t - 1); V_t = U_t - s_t (subtractive reset); the membrane reported is U_t */
+        const vf sp = vf_spike(vf_sub(u, one), surr);
+        *v = vf_sub(u, sp);
+        *so = sp;
+        *mo = u;
+    } else if (mode == SNN_LIF_SINGLE) {
+        /* open_t = 1 - m_{t-1}; s_t = H(U_t - 1) open_t; V_t = U_t open_t; m_t = max(m_{t-1}, s_t), NaN when either
+         * is (torch.maximum) */
+        const vf open = vf_sub(one, *m);
+        const vf sp = vf_mul(vf_spike(vf_sub(u, one), surr), open);
+        const vf vv = vf_mul(u, open);
+        *m = vf_select(vm_or(vf_ge(*m, sp), vf_isnan(*m)), *m, sp);
+        *first = vf_select(vf_gt(sp, vf_zero()), vf_set1((float) t), *first);
+        *v = vv;
+        *so = sp;
+        *mo = vv;
+        *po = u;
+    } else {
+        /* V_t = U_t = beta V_{t-1} + I_t: a leaky integrator */
+        *v = u;
+        *mo = u;
+    }
+}
+
+/* Staging tiles (input, membrane, spikes, pre), state (v, m, first, r, beta) and the projected input [T][ld]. */
+static int64_t forward_work(const snn_job *job, int64_t n)
+{
+    const int64_t ld = snn_pad(n);
+    return 4 * W * ld + 5 * ld + snn_layer_work(job->layer, n, 0);
 }
 
 static void forward_unit(const snn_job *job, const snn_unit *un)
@@ -38,110 +69,172 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     const snn_layer_args *l = &a->layer;
     const int mode = a->mode;
     const int surr = l->surrogate;
+    const int rec = job->wt_rec != NULL;
     const int64_t N = l->neurons;
     const int64_t T = l->steps;
-    const int64_t tl = job->tile;
-    const int64_t b = un->b;
-    const int64_t j0 = un->j0;
     const int64_t n = un->n;
-    const float *beta = l->beta + j0;
-    const float *wt = job->wt_rec;
-    float *spk = SNN_ROWS(l->spk, un);
+    const int64_t ld = snn_pad(n);
+    float *s_in = un->work;
+    float *s_mem = s_in + W * ld;
+    float *s_spk = s_mem + W * ld;
+    float *s_pre = s_spk + W * ld;
+    float *v = s_pre + W * ld;
+    float *m = v + ld;
+    float *first = m + ld;
+    float *r = first + ld;
+    float *beta = r + ld;
+    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld).projected;
+    const float *cur = SNN_ROWS(l->in.cur, un);
     float *mem = SNN_ROWS(l->mem, un);
+    float *spk = SNN_ROWS(l->spk, un);
     float *pre = SNN_ROWS(a->pre, un);
-    int32_t *first = l->first != NULL ? l->first + b * N + j0 : NULL;
     int32_t *list = un->iwork;
-    float *v = un->work;
-    float *m = v + n;
-    float *r = m + n;
-    float *ti = r + n;
-    float *ts = ti + tl * n;
-    float *tm = ts + tl * n;
-    float *tp = tm + tl * n;
-    for (int64_t j = 0; j < n; j++) {
+    for (int64_t j = 0; j < ld; j++) {
         v[j] = 0.0f;
         m[j] = 0.0f;
         r[j] = 0.0f; /* no recurrent input at t = 0 (and none at all without W_rec) */
-        if (first != NULL) {
-            first[j] = (int32_t) T;
+        first[j] = (float) T;
+        beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
+    }
+    if (cur == NULL) {
+        snn_input_tile(&job->in, un->b, N, T, un->j0, n, 0, T, projected, ld, un->input_scratch);
+    }
+    if (!rec) {
+        /* independent neurons: each group scans all steps with its state in registers */
+        for (int64_t g = 0; g < n; g += W) {
+            const int rn = snn_lanes(n, g);
+            const vf bb = vf_load(beta + g);
+            vf vv = vf_zero(), mm = vf_zero(), ff = vf_set1((float) T);
+            for (int64_t t0 = 0; t0 < T; t0 += W) {
+                const int len = (int) snn_min64(W, T - t0);
+                vf in[W], so[W], mo[W], po[W];
+                vf_current_tile(cur, projected, ld, T, g, rn, t0, len, in);
+                for (int s = 0; s < len; s++) {
+                    so[s] = mo[s] = po[s] = vf_zero();
+                    forward_step(mode, surr, t0 + s, bb, in[s], vf_zero(), 0, &vv, &mm, &ff, &so[s], &mo[s], &po[s]);
+                }
+                vf_tile_prefetch(mem + g * T + t0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                vf_tile_out(mo, rn, len, mem + g * T + t0, T);
+                if (spk != NULL) {
+                    vf_tile_prefetch(spk + g * T + t0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                    vf_tile_out(so, rn, len, spk + g * T + t0, T);
+                }
+                if (pre != NULL) {
+                    vf_tile_prefetch(pre + g * T + t0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                    vf_tile_out(po, rn, len, pre + g * T + t0, T);
+                }
+            }
+            vf_store(first + g, ff);
         }
     }
-    for (int64_t t0 = 0; t0 < T; t0 += tl) {
-        const int64_t len = snn_min64(tl, T - t0);
-        snn_input_tile(&job->in, b, N, T, j0, n, t0, len, ti, list);
-        for (int64_t s = 0; s < len; s++) {
-            const int32_t t = (int32_t) (t0 + s);
-            const float *cur = ti + s * n;
-            float *so = ts + s * n;
-            float *mo = tm + s * n;
-            float *po = tp + s * n;
-            switch (mode) {
-            case SNN_LIF_MULTI:
-                for (int64_t j = 0; j < n; j++) {
-                    /* U_t = beta V_{t-1} + I_t + R_t */
-                    float u = beta[j] * v[j] + cur[j] + r[j];
-                    u = t == 0 ? cur[j] : u; /* U_0 = I_0 */
-                    /* s_t = H(U_t - 1); V_t = U_t - s_t (subtractive reset); the membrane reported is U_t */
-                    float sp = snn_spike(u - 1.0f, surr);
-                    v[j] = u - sp;
-                    so[j] = sp;
-                    mo[j] = u;
+    /* with recurrence every step needs all neurons' spikes of the step before: steps outer, groups inner */
+    for (int64_t t0 = 0; rec && t0 < T; t0 += W) {
+        const int len = (int) snn_min64(W, T - t0);
+        const float *in = cur != NULL ? s_in : projected + t0 * ld;
+        if (cur != NULL) {
+            vf_stage_in(cur + t0, T, n, len, s_in, ld, SNN_PREFETCH_AHEAD);
+        }
+        for (int s = 0; s < len; s++) {
+            const int64_t t = t0 + s;
+            for (int64_t g = 0; g < n; g += W) {
+                vf vv = vf_load(v + g), mm = vf_load(m + g), ff = vf_load(first + g);
+                vf so = vf_zero(), mo = vf_zero(), po = vf_zero();
+                forward_step(mode, surr, t, vf_load(beta + g), vf_load(in + s * ld + g), vf_load(r + g), 1, &vv, &mm,
+                        &ff, &so, &mo, &po);
+                vf_store(v + g, vv);
+                vf_store(m + g, mm);
+                vf_store(first + g, ff);
+                vf_store(s_spk + s * ld + g, so);
+                vf_store(s_mem + s * ld + g, mo);
+                if (mode == SNN_LIF_SINGLE) {
+                    vf_store(s_pre + s * ld + g, po);
                 }
-                break;
-            case SNN_LIF_SINGLE:
-                for (int64_t j = 0; j < n; j++) {
-                    float u = beta[j] * v[j] + cur[j] + r[j];
-                    u = t == 0 ? cur[j] : u;
-                    /* open_t = 1 - m_{t-1}; s_t = H(U_t - 1) open_t; V_t = U_t open_t; m_t = max(m_{t-1}, s_t),
-                     * NaN when either is (torch.maximum) */
-                    float open = 1.0f - m[j];
-                    float sp = snn_spike(u - 1.0f, surr) * open;
-                    float vv = u * open;
-                    m[j] = m[j] >= sp || m[j] != m[j] ? m[j] : sp;
-                    v[j] = vv;
-                    so[j] = sp;
-                    mo[j] = vv;
-                    po[j] = u;
-                    first[j] = sp > 0.0f ? t : first[j];
-                }
-                break;
-            default:
-                for (int64_t j = 0; j < n; j++) {
-                    /* V_t = U_t = beta V_{t-1} + I_t: a leaky integrator */
-                    float u = beta[j] * v[j] + cur[j];
-                    u = t == 0 ? cur[j] : u;
-                    v[j] = u;
-                    mo[j] = u;
-                }
-                break;
             }
-            if (wt != NULL && t + 1 < T) {
+            if (t + 1 < T) {
                 /* R_{t+1} = W_rec sg(s_t) + b_rec (eq. 2.1) */
                 int nan;
-                const int64_t count = spiking(so, n, list, &nan);
-                snn_recurrent_input(r, wt, l->b_rec, n, list, count, nan);
+                const int64_t count = snn_sources(s_spk + s * ld, n, list, &nan);
+                snn_recurrent_input(r, job->wt_rec, l->b_rec, n, list, count, nan);
             }
         }
-        snn_store_tile(tm, n, len, mem, T, t0);
+        vf_stage_out(s_mem, ld, n, len, mem + t0, T, SNN_PREFETCH_AHEAD);
         if (spk != NULL) {
-            snn_store_tile(ts, n, len, spk, T, t0);
+            vf_stage_out(s_spk, ld, n, len, spk + t0, T, SNN_PREFETCH_AHEAD);
         }
         if (pre != NULL) {
-            snn_store_tile(tp, n, len, pre, T, t0);
+            vf_stage_out(s_pre, ld, n, len, pre + t0, T, SNN_PREFETCH_AHEAD);
         }
     }
-}
-
-static int64_t backward_work(int64_t n, int64_t tl)
-{
-    return 4 * n + 6 * (tl + 1) * n;
+    if (mode == SNN_LIF_SINGLE) {
+        for (int64_t g = 0; g < n; g += W) {
+            vf_store_i32(l->first + un->b * N + un->j0 + g, vf_load(first + g), snn_lanes(n, g));
+        }
+    }
 }
 
 /*
- * Reverse pass over one unit. G_t = dL/dU_t is built from the future (G_{t+1}) and the upstream gradients;
- * dL/dI_t = G_t, dL/dbeta += G_t V_{t-1}, and with recurrence dL/dW_rec[:, i] += G_t for every neuron i that
- * spiked at t-1 and dL/db_rec += G_t (t >= 1).
+ * One backward step of one group. G_t = dL/dU_t is built from the future (gnext = G_{t+1}) and the upstream
+ * gradients; dL/dI_t = G_t. dL/dbeta gets G_{t+1} V_t here, at step t (the term the step t+1 contributes through
+ * U_{t+1} = beta V_t + ...), which adds the same products in the same order as summing G_t V_{t-1} at each t.
+ * mem is U_t (multi, integrator; unused by single), pre is U_t (single).
  */
+SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_t T, vf beta, vf mem, vf pre,
+        vf gs, vf gm, vf first, vf *gnext, vf *mu, vdd *dbeta, vf *g)
+{
+    const vf one = vf_set1(1.0f);
+    if (mode == SNN_LIF_MULTI) {
+        /* V_t = U_t - s_t, with the forward pass's spike s_t = H(U_t - 1) */
+        if (t + 1 < T) {
+            const vf sp = vf_spike(vf_sub(mem, one), surr);
+            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(vf_sub(mem, sp))));
+        }
+        /* lambda = dL/dV_t = beta G_{t+1}; V_t = U_t - s_t and s_t = H(U_t - 1) give
+         * G_t = g_m + h (g_s - lambda) + lambda (the gradient flows through the reset) */
+        const vf h = vf_surrogate(surr, scale, mem);
+        const vf lam = vf_mul(beta, *gnext);
+        *gnext = vf_add(vf_add(gm, vf_mul(h, vf_sub(gs, lam))), lam);
+    } else if (mode == SNN_LIF_SINGLE) {
+        const vf tv = vf_set1((float) t);
+        const vm after = vf_gt(tv, first);
+        const vm at = vf_eq(tv, first);
+        const vf open = vf_select(after, vf_zero(), one);
+        if (t + 1 < T) {
+            /* dU_{t+1}/dbeta = V_t, the masked membrane U_t open_t (recomputed as the forward pass computed it) */
+            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(vf_mul(pre, open))));
+        }
+        const vf h = vf_surrogate(surr, scale, pre);
+        const vf half = vf_set1(0.5f);
+        const vf shat = vf_select(vf_gt(vf_sub(pre, one), vf_zero()), one, vf_zero());
+        /* m_{t-1} = [t > ts], s_t = [t = ts]; torch.maximum(m_{t-1}, s_t) passes its gradient to the larger input,
+         * half to each on a tie: (a, b) = (1, 0) after, (0, 1) at, (1/2, 1/2) before */
+        const vf ga = vf_select(after, one, vf_select(at, vf_zero(), half));
+        const vf gb = vf_select(after, vf_zero(), vf_select(at, one, half));
+        /* sigma = dL/ds_t (upstream and through m_t); lambda = dL/dV_t (upstream and via U_{t+1}) */
+        const vf sigma = vf_add(gs, vf_mul(*mu, gb));
+        const vf lam = vf_add(gm, vf_mul(beta, *gnext));
+        /* s_t = H(U_t - 1) open_t, V_t = U_t open_t; open_t = 1 - m_{t-1}: dL/dm_{t-1} = a mu_t - (sigma H + lambda U_t) */
+        *mu = vf_sub(vf_mul(*mu, ga), vf_add(vf_mul(sigma, shat), vf_mul(lam, pre)));
+        *gnext = vf_add(vf_mul(vf_mul(sigma, open), h), vf_mul(lam, open));
+    } else {
+        if (t + 1 < T) {
+            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(mem)));
+        }
+        /* V_t = U_t = beta V_{t-1} + I_t: G_t = g_m + beta G_{t+1} */
+        *gnext = vf_add(gm, vf_mul(beta, *gnext));
+    }
+    *g = *gnext;
+}
+
+/*
+ * Staging tiles (membrane, pre, g_spk, g_mem, dL/dI), state (gnext, mu, first, beta, a spike row), dL/dbeta in
+ * double, the projected input's dL/dI [T][ld], and the sample's dL/dW_rec, dL/db_rec in float.
+ */
+static int64_t backward_work(const snn_job *job, int64_t n)
+{
+    const int64_t ld = snn_pad(n);
+    return 5 * W * ld + 5 * ld + 2 * ld + snn_layer_work(job->layer, n, 1);
+}
+
 static void backward_unit(const snn_job *job, const snn_unit *un)
 {
     const snn_lif_args *a = job->args;
@@ -151,138 +244,135 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     const float scale = l->scale;
     const int64_t N = l->neurons;
     const int64_t T = l->steps;
-    const int64_t tl = job->tile;
-    const int64_t b = un->b;
-    const int64_t j0 = un->j0;
     const int64_t n = un->n;
-    const float *beta = l->beta + j0;
-    const float *spk = SNN_ROWS(l->spk, un);
+    const int64_t ld = snn_pad(n);
+    const int projected = l->in.cur == NULL;
+    /* with the W_rec gradient the unit is the whole sample, and each step's spikes of every neuron are needed */
+    double *gwt = un->gw_rec;
+    float *s_mem = un->work;
+    float *s_pre = s_mem + W * ld;
+    float *s_gs = s_pre + W * ld;
+    float *s_gm = s_gs + W * ld;
+    float *s_g = s_gm + W * ld;
+    float *gnext = s_g + W * ld;
+    float *mu = gnext + ld;
+    float *first = mu + ld;
+    float *beta = first + ld;
+    float *spikes = beta + ld;
+    double *dbeta = (double *) (spikes + ld);
+    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, (float *) (dbeta + ld));
+    float *g_projected = ls.projected;
     const float *mem = SNN_ROWS(l->mem, un);
     const float *pre = SNN_ROWS(a->pre, un);
-    const int32_t *first = l->first != NULL ? l->first + b * N + j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
     const float *gm = SNN_ROWS(l->g_mem, un);
     float *gcur = SNN_ROWS(l->grad.cur, un);
-    double *dbeta = un->dbeta;
-    double *gwt = un->gw_rec;
     int32_t *list = un->iwork;
-    const int64_t tn = (tl + 1) * n;
-    float *gnext = un->work;
-    float *mu = gnext + n;
-    float *h = mu + n;
-    float *zero = h + n;
-    float *tm = zero + n;
-    float *tsk = tm + tn;
-    float *tgs = tsk + tn;
-    float *tgm = tgs + tn;
-    float *tpre = tgm + tn;
-    float *tgc = tpre + tn;
-    const int need_spikes = spk != NULL && (mode == SNN_LIF_MULTI || gwt != NULL);
-    for (int64_t j = 0; j < n; j++) {
+    for (int64_t j = 0; j < ld; j++) {
         gnext[j] = 0.0f;
         mu[j] = 0.0f;
-        zero[j] = 0.0f;
         dbeta[j] = 0.0;
+        beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
+        first[j] = 0.0f;
     }
-    for (int64_t t0 = (T - 1) / tl * tl; t0 >= 0; t0 -= tl) {
-        const int64_t len = snn_min64(tl, T - t0);
-        const int64_t off = t0 > 0 ? 1 : 0; /* the membrane and spike tiles also hold step t0 - 1 */
-        snn_load_tile(mem, T, t0 - off, len + off, n, tm);
-        if (need_spikes) {
-            snn_load_tile(spk, T, t0 - off, len + off, n, tsk);
+    if (mode == SNN_LIF_SINGLE) {
+        for (int64_t g = 0; g < n; g += W) {
+            vf_store(first + g, vf_load_i32(l->first + un->b * N + un->j0 + g, snn_lanes(n, g)));
+        }
+    }
+    if (gwt == NULL) {
+        /* independent neurons: each group scans all steps backwards with its state in registers */
+        for (int64_t g = 0; g < n; g += W) {
+            const int rn = snn_lanes(n, g);
+            const vf bb = vf_load(beta + g), ff = vf_load(first + g);
+            vf gn = vf_zero(), mm = vf_zero();
+            vdd db = vdd_zero();
+            for (int64_t t0 = (T - 1) / W * W; t0 >= 0; t0 -= W) {
+                const int len = (int) snn_min64(W, T - t0);
+                vf um[W], up[W], dsp[W], dm[W], gc[W];
+                if (mode != SNN_LIF_SINGLE) {
+                    vf_tile_prefetch(mem + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(mem + g * T + t0, T, rn, len, um);
+                } else {
+                    vf_tile_prefetch(pre + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(pre + g * T + t0, T, rn, len, up);
+                }
+                if (gs != NULL) {
+                    vf_tile_prefetch(gs + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(gs + g * T + t0, T, rn, len, dsp);
+                }
+                if (gm != NULL) {
+                    vf_tile_prefetch(gm + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                    vf_tile_in(gm + g * T + t0, T, rn, len, dm);
+                }
+                for (int s = len - 1; s >= 0; s--) {
+                    backward_step(mode, surr, scale, t0 + s, T, bb, mode != SNN_LIF_SINGLE ? um[s] : vf_zero(),
+                            mode == SNN_LIF_SINGLE ? up[s] : vf_zero(),
+                            gs != NULL ? dsp[s] : vf_zero(), gm != NULL ? dm[s] : vf_zero(), ff, &gn, &mm, &db,
+                            &gc[s]);
+                }
+                if (projected) {
+                    for (int s = 0; s < len; s++) {
+                        vf_store(g_projected + (t0 + s) * ld + g, gc[s]);
+                    }
+                }
+                if (gcur != NULL) {
+                    vf_tile_prefetch(gcur + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 1);
+                    vf_tile_out(gc, rn, len, gcur + g * T + t0, T);
+                }
+            }
+            vdd_store(dbeta + g, db, W);
+        }
+    }
+    /* with the W_rec gradient every step needs all neurons' spikes: steps outer, groups inner */
+    for (int64_t t0 = (T - 1) / W * W; gwt != NULL && t0 >= 0; t0 -= W) {
+        const int len = (int) snn_min64(W, T - t0);
+        if (mode != SNN_LIF_SINGLE) {
+            vf_stage_in(mem + t0, T, n, len, s_mem, ld, -SNN_PREFETCH_AHEAD);
+        } else {
+            vf_stage_in(pre + t0, T, n, len, s_pre, ld, -SNN_PREFETCH_AHEAD);
         }
         if (gs != NULL) {
-            snn_load_tile(gs, T, t0, len, n, tgs);
+            vf_stage_in(gs + t0, T, n, len, s_gs, ld, -SNN_PREFETCH_AHEAD);
         }
         if (gm != NULL) {
-            snn_load_tile(gm, T, t0, len, n, tgm);
+            vf_stage_in(gm + t0, T, n, len, s_gm, ld, -SNN_PREFETCH_AHEAD);
         }
-        if (mode == SNN_LIF_SINGLE) {
-            snn_load_tile(pre, T, t0, len, n, tpre);
-        }
-        for (int64_t s = len - 1; s >= 0; s--) {
-            const int32_t t = (int32_t) (t0 + s);
-            const float *u = tm + (s + off) * n;   /* step t */
-            const float *up = u - n;                /* step t - 1, when t > 0 */
-            const float *sk = tsk + (s + off) * n;
-            const float *skp = sk - n;
-            const float *g_s = gs != NULL ? tgs + s * n : zero;
-            const float *g_m = gm != NULL ? tgm + s * n : zero;
-            float *g = tgc + s * n;
-            switch (mode) {
-            case SNN_LIF_MULTI:
-                snn_surrogate_row(surr, scale, u, h, n);
-                for (int64_t j = 0; j < n; j++) {
-                    /* lambda = dL/dV_t = beta G_{t+1}; V_t = U_t - s_t and s_t = H(U_t - 1) give
-                     * G_t = g_m + h (g_s - lambda) + lambda (the gradient flows through the reset) */
-                    float lam = beta[j] * gnext[j];
-                    float gt = g_m[j] + h[j] * (g_s[j] - lam) + lam;
-                    gnext[j] = gt;
-                    g[j] = gt;
+        for (int s = len - 1; s >= 0; s--) {
+            const int64_t t = t0 + s;
+            if (t + 1 < T) {
+                /* R_{t+1} = W_rec s_t + b_rec: dL/dW_rec[:, i] += G_{t+1} for each i with s_{t,i} = 1 */
+                for (int64_t g = 0; g < n; g += W) {
+                    const vf u = vf_load(s_mem + s * ld + g);
+                    const vf sp = mode == SNN_LIF_SINGLE
+                            ? vf_select(vf_eq(vf_set1((float) t), vf_load(first + g)), vf_set1(1.0f), vf_zero())
+                            : vf_spike(vf_sub(u, vf_set1(1.0f)), surr);
+                    vf_store(spikes + g, sp);
                 }
-                if (t > 0) {
-                    for (int64_t j = 0; j < n; j++) {
-                        /* dU_t/dbeta = V_{t-1} = U_{t-1} - s_{t-1} */
-                        dbeta[j] += (double) gnext[j] * (double) (up[j] - skp[j]);
-                    }
-                }
-                break;
-            case SNN_LIF_SINGLE: {
-                const float *p = tpre + s * n;
-                snn_surrogate_row(surr, scale, p, h, n);
-                for (int64_t j = 0; j < n; j++) {
-                    const int32_t ts = first[j];
-                    const float shat = p[j] - 1.0f > 0.0f ? 1.0f : 0.0f;
-                    /* m_{t-1} = [t > ts], s_t = [t = ts]; torch.maximum(m_{t-1}, s_t) passes its gradient to the
-                     * larger input, half to each on a tie: (a, b) = (1, 0) after, (0, 1) at, (1/2, 1/2) before */
-                    const float ga = t > ts ? 1.0f : (t == ts ? 0.0f : 0.5f);
-                    const float gb = t > ts ? 0.0f : (t == ts ? 1.0f : 0.5f);
-                    const float open = t > ts ? 0.0f : 1.0f;
-                    /* sigma = dL/ds_t (upstream and through m_t); lambda = dL/dV_t (upstream and via U_{t+1}) */
-                    const float sigma = g_s[j] + mu[j] * gb;
-                    const float lam = g_m[j] + beta[j] * gnext[j];
-                    /* s_t = H(U_t - 1) open_t, V_t = U_t open_t */
-                    const float gt = sigma * open * h[j] + lam * open;
-                    /* open_t = 1 - m_{t-1}: dL/dm_{t-1} = a mu_t - (sigma H(U_t - 1) + lambda U_t) */
-                    mu[j] = mu[j] * ga - (sigma * shat + lam * p[j]);
-                    gnext[j] = gt;
-                    g[j] = gt;
-                }
-                if (t > 0) {
-                    for (int64_t j = 0; j < n; j++) {
-                        /* dU_t/dbeta = V_{t-1}, the masked membrane */
-                        dbeta[j] += (double) gnext[j] * (double) up[j];
-                    }
-                }
-                break;
-            }
-            default:
-                for (int64_t j = 0; j < n; j++) {
-                    /* V_t = U_t = beta V_{t-1} + I_t: G_t = g_m + beta G_{t+1} */
-                    float gt = g_m[j] + beta[j] * gnext[j];
-                    gnext[j] = gt;
-                    g[j] = gt;
-                }
-                if (t > 0) {
-                    for (int64_t j = 0; j < n; j++) {
-                        dbeta[j] += (double) gnext[j] * (double) up[j];
-                    }
-                }
-                break;
-            }
-            if (gwt != NULL && t > 0) {
-                /* R_t = W_rec s_{t-1} + b_rec: dL/dW_rec[:, i] += G_t for each i with s_{t-1,i} = 1 */
                 int nan;
-                const int64_t count = spiking(skp, n, list, &nan);
-                snn_recurrent_grad(gwt, un->gb_rec, gnext, n, list, count);
+                const int64_t count = snn_sources(spikes, n, list, &nan);
+                snn_recurrent_grad(ls.gw_rec, ls.gb_rec, gnext, n, ld, list, count);
+            }
+            for (int64_t g = 0; g < n; g += W) {
+                vf gn = vf_load(gnext + g), mm = vf_load(mu + g), gg;
+                vdd db = vdd_load(dbeta + g, W);
+                backward_step(mode, surr, scale, t, T, vf_load(beta + g), vf_load(s_mem + s * ld + g),
+                        vf_load(s_pre + s * ld + g), gs != NULL ? vf_load(s_gs + s * ld + g) : vf_zero(),
+                        gm != NULL ? vf_load(s_gm + s * ld + g) : vf_zero(), vf_load(first + g), &gn, &mm, &db, &gg);
+                vf_store(gnext + g, gn);
+                vf_store(mu + g, mm);
+                vdd_store(dbeta + g, db, W);
+                vf_store(s_g + s * ld + g, gg);
             }
         }
         if (gcur != NULL) {
-            snn_store_tile(tgc, n, len, gcur, T, t0);
+            vf_stage_out(s_g, ld, n, len, gcur + t0, T, -SNN_PREFETCH_AHEAD);
         }
-        /* dL/dI is known for this tile: the projection's gradients */
-        snn_input_grad_tile(&job->in, b, N, T, j0, n, t0, len, tgc, un->gw_in, un->gb_in, list);
+        if (projected) {
+            memcpy(g_projected + t0 * ld, s_g, (size_t) (len * ld) * sizeof(float));
+        }
     }
+    snn_backward_finish(job, un, dbeta, &ls);
 }
 
 /* The LIF-specific checks: a known mode, spikes exactly when not integrating, and the single-spike buffers. */
@@ -296,14 +386,4 @@ static int valid(const void *args)
             && (l->w_rec == NULL || l->spiking);
 }
 
-static const snn_family LIF = {forward_unit, backward_unit, forward_work, backward_work, valid};
-
-SNN_API int32_t snn_lif_forward(const snn_lif_args *a)
-{
-    return snn_call(&LIF, &a->layer, (int64_t) sizeof(*a), a, 1);
-}
-
-SNN_API int32_t snn_lif_backward(const snn_lif_args *a)
-{
-    return snn_call(&LIF, &a->layer, (int64_t) sizeof(*a), a, 0);
-}
+const snn_family SNN_ISA_SYMBOL(snn_lif_family) = {forward_unit, backward_unit, forward_work, backward_work, valid};

@@ -31,10 +31,10 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 4
+#define SNN_ABI_VERSION 6
 
 /* Status codes. */
-enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3 };
+enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };
 
 /* LIF variants (docs/specification.md table 2.2). */
 enum { SNN_LIF_MULTI = 0, SNN_LIF_SINGLE = 1, SNN_LIF_INTEGRATOR = 2 };
@@ -44,6 +44,13 @@ enum { SNN_SURR_FAST_SIGMOID = 0, SNN_SURR_ARCTAN = 1, SNN_SURR_TRIANGLE = 2 };
 
 /* d-block recurrent reduction a_k = max_u s_u or sum_u s_u (docs/specification.md 4.2.4). */
 enum { SNN_REDUCE_MAX = 0, SNN_REDUCE_SUM = 1 };
+
+/*
+ * Instruction sets the kernels are built for: x86-64 with AVX-512 (x86-64-v4), with AVX2 and FMA (x86-64-v3), and a
+ * portable build for any CPU. At load the library takes the best the CPU supports, or the one the environment
+ * variable SNN_CPU_ISA names (avx512, avx2 or portable) when the CPU supports it.
+ */
+enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
 
 /*
  * Where a layer kernel's input current comes from: either
@@ -66,7 +73,8 @@ typedef struct {
 
 /*
  * Gradient outputs of a backward call, each NULL when not wanted: dL/dI [B,N,T] (cur), and with a projected input
- * dL/dW_in [N,M] and dL/db_in [N]; dL/dbeta [N]; with recurrence dL/dW_rec [N,N] and dL/db_rec [N].
+ * dL/dW_in [N,M], dL/db_in [N] and dL/dx = W_in^T dL/dI [B,M,T] (x); dL/dbeta [N]; with recurrence dL/dW_rec [N,N]
+ * and dL/db_rec [N].
  */
 typedef struct {
     float *cur;
@@ -75,6 +83,7 @@ typedef struct {
     float *beta;
     float *w_rec;
     float *b_rec;
+    float *x;
 } snn_grad_args;
 
 /*
@@ -158,7 +167,19 @@ SNN_API int32_t snn_lif_backward(const snn_lif_args *a);
 SNN_API int32_t snn_dblock_forward(const snn_dblock_args *a);
 SNN_API int32_t snn_dblock_backward(const snn_dblock_args *a);
 
-/* Reference floor for benchmarks: dst = src over n floats, one parallel pass. */
+/* The instruction set in use (SNN_ISA_*). */
+SNN_API int32_t snn_isa(void);
+
+/* What SNN_CPU_ISA asked for at load: -1 nothing, -2 a name that is no ISA, else the ISA's code. */
+SNN_API int32_t snn_isa_requested(void);
+
+/* 1 when this CPU can run the kernels built for `isa` (and the library has them), else 0. */
+SNN_API int32_t snn_isa_supported(int32_t isa);
+
+/* Runs the kernels on `isa` from the next call on: SNN_OK, or SNN_ERR_UNSUPPORTED when the CPU cannot. */
+SNN_API int32_t snn_set_isa(int32_t isa);
+
+/* Reference floor for benchmarks: dst = src over n floats, one parallel pass of ordinary loads and stores. */
 SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t threads);
 
 /*

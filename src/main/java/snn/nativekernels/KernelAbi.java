@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 4;
+    static final int VERSION = 6;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
@@ -32,6 +32,7 @@ final class KernelAbi {
     static final int ERR_MEMORY = -1;
     static final int ERR_ARGS = -2;
     static final int ERR_STRUCT_SIZE = -3;
+    static final int ERR_UNSUPPORTED = -4;
     static final int LIF_MULTI = 0;
     static final int LIF_SINGLE = 1;
     static final int LIF_INTEGRATOR = 2;
@@ -40,6 +41,9 @@ final class KernelAbi {
     static final int SURR_TRIANGLE = 2;
     static final int REDUCE_MAX = 0;
     static final int REDUCE_SUM = 1;
+    static final int ISA_PORTABLE = 0;
+    static final int ISA_AVX2 = 1;
+    static final int ISA_AVX512 = 2;
 
     /** The codes by their C names, as the library lists them. */
     static final Map<String, Integer> CODES = codes();
@@ -58,6 +62,10 @@ final class KernelAbi {
         m.put("SNN_SURR_TRIANGLE", SURR_TRIANGLE);
         m.put("SNN_REDUCE_MAX", REDUCE_MAX);
         m.put("SNN_REDUCE_SUM", REDUCE_SUM);
+        m.put("SNN_ERR_UNSUPPORTED", ERR_UNSUPPORTED);
+        m.put("SNN_ISA_PORTABLE", ISA_PORTABLE);
+        m.put("SNN_ISA_AVX2", ISA_AVX2);
+        m.put("SNN_ISA_AVX512", ISA_AVX512);
         return Map.copyOf(m);
     }
 
@@ -82,7 +90,8 @@ final class KernelAbi {
             ADDRESS.withName("b_in"),
             ADDRESS.withName("beta"),
             ADDRESS.withName("w_rec"),
-            ADDRESS.withName("b_rec")).withName("snn_grad_args");
+            ADDRESS.withName("b_rec"),
+            ADDRESS.withName("x")).withName("snn_grad_args");
 
     /** {@code snn_layer_args}: what every layer kernel reads and writes, the first member of each family's struct. */
     static final StructLayout LAYER_ARGS = MemoryLayout.structLayout(

@@ -57,6 +57,10 @@ public final class KernelLibrary {
     private final Map<KernelAbi.Family, MethodHandle> backward = new EnumMap<>(KernelAbi.Family.class);
     private final MethodHandle copyPass;
     private final MethodHandle sparseProjection;
+    private final MethodHandle isa;
+    private final MethodHandle isaRequested;
+    private final MethodHandle isaSupported;
+    private final MethodHandle setIsa;
 
     private KernelLibrary(Path path, SymbolLookup symbols, List<KernelAbi.Entry> description) {
         this.path = path;
@@ -72,6 +76,10 @@ public final class KernelLibrary {
         sparseProjection = bind(linker, symbols, "snn_sparse_projection", FunctionDescriptor.of(JAVA_INT,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+        isa = bind(linker, symbols, "snn_isa", FunctionDescriptor.of(JAVA_INT));
+        isaRequested = bind(linker, symbols, "snn_isa_requested", FunctionDescriptor.of(JAVA_INT));
+        isaSupported = bind(linker, symbols, "snn_isa_supported", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        setIsa = bind(linker, symbols, "snn_set_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
 
     /**
@@ -84,10 +92,73 @@ public final class KernelLibrary {
         return Optional.ofNullable(Holder.LOADED.library());
     }
 
-    /** {@return why {@link #get()} is empty, or {@code "loaded from PATH"} when it is not} */
+    /**
+     * {@return why {@link #get()} is empty, or {@code "loaded from PATH (ISA avx512)"} when it is not, with the
+     * instruction set in use and, when {@code SNN_CPU_ISA} asked for one this CPU cannot run, that request}
+     */
     public static String status() {
         Loaded l = Holder.LOADED;
-        return l.library() != null ? "loaded from " + l.library().path : l.problem();
+        return l.library() != null ? "loaded from " + l.library().path + " (" + l.library().isaStatus() + ")"
+                : l.problem();
+    }
+
+    private String isaStatus() {
+        String in = "ISA " + isa().label();
+        int requested = call(isaRequested);
+        String env = System.getenv("SNN_CPU_ISA");
+        if (requested == -2) {
+            return in + "; SNN_CPU_ISA=" + env + " is not one of portable, avx2, avx512";
+        }
+        if (requested >= 0 && Isa.of(requested) != isa()) {
+            return in + "; SNN_CPU_ISA=" + env + " asked for an instruction set this CPU lacks";
+        }
+        return in;
+    }
+
+    /** {@return the instruction set the kernels run on} */
+    public Isa isa() {
+        return Isa.of(call(isa));
+    }
+
+    /**
+     * Whether this CPU can run the kernels built for an instruction set.
+     *
+     * @param set the instruction set
+     * @return true when {@link #use} would accept it
+     */
+    public boolean supports(Isa set) {
+        try {
+            return (int) isaSupported.invokeExact(set.code) == 1;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Runs the kernels on an instruction set from the next call on (for tests and benchmarks: every path in one
+     * process); process-wide.
+     *
+     * @param set the instruction set
+     * @throws IllegalArgumentException when this CPU cannot run it
+     */
+    public void use(Isa set) {
+        int status;
+        try {
+            status = (int) setIsa.invokeExact(set.code);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        if (status != KernelAbi.OK) {
+            throw new IllegalArgumentException("this CPU cannot run the " + set.label() + " kernels");
+        }
+    }
+
+    private static int call(MethodHandle noArguments) {
+        try {
+            return (int) noArguments.invokeExact();
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@return the absolute path of the file the library was loaded from} */
@@ -220,6 +291,7 @@ public final class KernelLibrary {
                 case KernelAbi.ERR_MEMORY -> " (out of memory)";
                 case KernelAbi.ERR_ARGS -> " (inconsistent arguments)";
                 case KernelAbi.ERR_STRUCT_SIZE -> " (argument struct of another size)";
+                case KernelAbi.ERR_UNSUPPORTED -> " (unsupported instruction set)";
                 default -> "";
             };
             throw new IllegalStateException(kernel + " failed with status " + status + why);

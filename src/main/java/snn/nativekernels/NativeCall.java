@@ -4,9 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -15,7 +17,6 @@ import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorBase;
 import org.bytedeco.pytorch.TensorTensorHook;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import snn.neurons.LayerOutput;
@@ -30,8 +31,8 @@ import snn.runtime.Tensors;
  *
  * <p><b>Graph.</b> Every tensor the result depends on and that needs a gradient (a <i>source</i>: the input, W_in,
  * b_in, the clamped beta, W_rec, b_rec) gets a proxy, an alias with a hook. The link is {@code (sum of the proxies'
- * sums + sentinel) * token}; each output is the link followed by zeros, reshaped to {@code [batch, neurons, time]},
- * whose memory the kernel then overwrites. A hook on each output receives the output's upstream gradient and runs
+ * sums + sentinel) * token}; each output is the link expanded to {@code [batch, neurons, time]} with fresh memory
+ * set as its data ({@code set_data}), which the kernel then writes. A hook on each output receives the output's upstream gradient and runs
  * the native backward pass; the output's own gradient is replaced by a zero without memory, and autograd reaches
  * the proxies only after the outputs, where the proxies' hooks hand over the native gradients.
  *
@@ -72,10 +73,22 @@ final class NativeCall {
      */
     static final double EVENT_DRIVEN_DENSITY = 0.1;
 
+    /**
+     * Largest neurons x steps of a layer whose input the kernels project themselves: each thread builds a sample's
+     * current step-major in scratch (and its gradient in the backward pass), 16 MiB at this size.
+     */
+    static final long PROJECTED_SCRATCH_LIMIT = 1L << 22;
+
     static final String SECOND_BACKWARD = "Trying to backward through the graph of a native-kernel layer a second"
             + " time (or after an earlier backward() freed its saved state). Like autograd's saved tensors, the"
             + " kernels' saved state is freed by the first backward() that does not retain the graph: specify"
             + " retain_graph=true if you need to backward through the graph a second time.";
+
+    /**
+     * Nanoseconds spent per layer (family and neurons) in its forward kernel, in its backward kernels and in its
+     * output hooks as a whole, for {@link KernelBenchmark}'s breakdown of a training step.
+     */
+    private static final Map<String, LongAdder> LEDGER = new ConcurrentHashMap<>();
 
     /** Calls whose graph may still run their backward pass. */
     private static final Set<NativeCall> LIVE = ConcurrentHashMap.newKeySet();
@@ -136,7 +149,8 @@ final class NativeCall {
         Tensor x = t.input().contiguous();
         Projection projection = t.projection();
         long sampleEvents = projection != null ? firstSampleEvents(x) : 0;
-        if (projection != null && sampleEvents > EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)) {
+        if (projection != null && (sampleEvents > EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)
+                || projection.weight().size(0) * x.size(2) > PROJECTED_SCRATCH_LIMIT)) {
             // Dense input: a LibTorch matrix product gives the current, which the kernels take as input.
             x = projection.overTime(x).contiguous();
             projection = null;
@@ -186,8 +200,8 @@ final class NativeCall {
                 // sample; a sample with more is scanned again in the backward pass.
                 long bins = x.size(1) * steps;
                 long capacity = Math.min(bins, Math.max(2 * sampleEvents, bins / 50) + 64);
-                args.set("layer.in.ev_pos", save(Tensors.empty(Device.CPU, torch.ScalarType.Int, batch, capacity)))
-                        .set("layer.in.ev_val", save(Tensors.empty(Device.CPU, torch.ScalarType.Float, batch, capacity)))
+                args.set("layer.in.ev_pos", save(BufferPool.ints(batch, capacity)))
+                        .set("layer.in.ev_val", save(BufferPool.floats(batch, capacity)))
                         .set("layer.in.ev_count", save(Tensors.empty(Device.CPU, torch.ScalarType.Int, batch)))
                         .set("layer.in.ev_cap", capacity);
             }
@@ -258,13 +272,14 @@ final class NativeCall {
     /** An output: the link followed by zeros when tracked, else an empty tensor; its address goes to the struct. */
     private Tensor output(Tensor link, String field) {
         long[] shape = {batch, neurons, steps};
-        Tensor out;
-        if (link == null) {
-            out = Tensors.empty(Device.CPU, torch.ScalarType.Float, shape);
-        } else {
-            // cat (not expand + contiguous) so that the backward pass of this node is a view, not a reduction
-            long rest = batch * neurons * steps - 1;
-            out = torch.cat(new TensorVector(link.reshape(1), zero.expand(rest)), 0).view(shape);
+        Tensor out = BufferPool.floats(shape);
+        if (link != null) {
+            // The link expanded to the output's shape is the graph node (its backward pass sums the output's replaced,
+            // memoryless zero gradient); its data becomes the fresh memory the kernel writes: no pass over the output
+            // before the kernel's.
+            Tensor node = link.expand(shape);
+            node.__dispatch_set_data(out);
+            out = node;
         }
         out.retainReference();
         args.set(field, save(out.detach()));
@@ -310,7 +325,9 @@ final class NativeCall {
      */
     LayerOutput run() {
         args.set("layer.threads", KernelLibrary.threads());
+        long t0 = System.nanoTime();
         library.forward(family, args, saved);
+        account("forward kernel", t0);
         if (tracked) {
             if (spikes != null) {
                 hookOutput(spikes, 0);
@@ -357,6 +374,7 @@ final class NativeCall {
      * wait in {@link #pending} for the proxies' hooks.
      */
     private synchronized TensorBase outputGradient(TensorBase grad, int side) {
+        long hookStart = System.nanoTime();
         if (savedReleased || token.use_count() < 2) {
             throw new IllegalStateException(SECOND_BACKWARD);
         }
@@ -375,29 +393,32 @@ final class NativeCall {
         try (PointerScope scope = new PointerScope()) {
             Tensor g = new Tensor(grad).contiguous();
             long[] shape = {batch, neurons, steps};
-            Tensor gCur = tracks(INPUT) || tracks(W_IN) || tracks(B_IN)
-                    ? Tensors.empty(Device.CPU, torch.ScalarType.Float, shape) : null;
+            // dL/dI itself only for a dense current (it is dL/dx then); with a projected input the kernel takes
+            // dL/dW_in, dL/db_in and dL/dx = W_in^T dL/dI from its own copy of dL/dI
+            Tensor gCur = tracks(INPUT) && inputWeight == null ? BufferPool.floats(shape) : null;
+            Tensor gX = tracks(INPUT) && inputWeight != null ? BufferPool.floats(batch, inputWeight.size(1), steps)
+                    : null;
             Tensor gWin = tracks(W_IN) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, inputWeightShape) : null;
             Tensor gBin = tracks(B_IN) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null;
             Tensor gBeta = tracks(BETA) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null;
             Tensor gWrec = tracks(W_REC) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons, neurons) : null;
             Tensor gBrec = tracks(B_REC) ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null;
             args.set("layer.threads", KernelLibrary.threads()).set("layer.g_spk", side == 0 ? g : null)
-                    .set("layer.g_mem", side == 1 ? g : null).set("layer.grad.cur", tracks(INPUT) ? gCur : null)
-                    .set("layer.grad.w_in", gWin).set("layer.grad.b_in", gBin).set("layer.grad.beta", gBeta).set("layer.grad.w_rec", gWrec)
-                    .set("layer.grad.b_rec", gBrec);
+                    .set("layer.g_mem", side == 1 ? g : null).set("layer.grad.cur", gCur).set("layer.grad.x", gX)
+                    .set("layer.grad.w_in", gWin).set("layer.grad.b_in", gBin).set("layer.grad.beta", gBeta)
+                    .set("layer.grad.w_rec", gWrec).set("layer.grad.b_rec", gBrec);
             try {
-                library.backward(family, args, saved, g, gCur, gWin, gBin, gBeta, gWrec, gBrec);
+                long t0 = System.nanoTime();
+                library.backward(family, args, saved, g, gCur, gX, gWin, gBin, gBeta, gWrec, gBrec);
+                account("backward kernel", t0);
             } finally {
-                args.set("layer.g_spk", (Tensor) null).set("layer.g_mem", (Tensor) null).set("layer.grad.cur", (Tensor) null)
+                args.set("layer.g_spk", (Tensor) null).set("layer.g_mem", (Tensor) null)
+                        .set("layer.grad.cur", (Tensor) null).set("layer.grad.x", (Tensor) null)
                         .set("layer.grad.w_in", (Tensor) null).set("layer.grad.b_in", (Tensor) null)
                         .set("layer.grad.beta", (Tensor) null).set("layer.grad.w_rec", (Tensor) null)
                         .set("layer.grad.b_rec", (Tensor) null);
             }
-            if (tracks(INPUT)) {
-                // dL/dx = W_in^T dL/dI when the kernel projected the input itself
-                add(INPUT, inputWeight != null ? inputWeight.t().matmul(gCur) : gCur);
-            }
+            add(INPUT, gX != null ? gX : gCur);
             add(W_IN, gWin);
             add(B_IN, gBin);
             if (gBeta != null) {
@@ -406,7 +427,22 @@ final class NativeCall {
             add(W_REC, gWrec);
             add(B_REC, gBrec);
         }
+        account("backward hook", hookStart);
         return zeroGradient;
+    }
+
+    private void account(String what, long start) {
+        LEDGER.computeIfAbsent(family.name().toLowerCase(java.util.Locale.ROOT) + " N=" + neurons + " " + what,
+                k -> new LongAdder()).add(System.nanoTime() - start);
+    }
+
+    /** {@return and clears the time spent per layer and part since the last call, in ns, for benchmarks} */
+    static Map<String, Long> drainLedger() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, LongAdder> e : LEDGER.entrySet()) {
+            out.put(e.getKey(), e.getValue().sumThenReset());
+        }
+        return out;
     }
 
     /** Adds an output's share to a source's pending gradient (both outputs' shares add up). */

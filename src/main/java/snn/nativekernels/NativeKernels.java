@@ -146,7 +146,7 @@ public final class NativeKernels implements NeuronKernels {
         });
         if (spec.mode() == LifLayer.Mode.SINGLE_SPIKE) {
             long[] shape = {call.batch, call.neurons, call.steps};
-            call.args().set("pre", call.save(Tensors.empty(Device.CPU, torch.ScalarType.Float, shape)))
+            call.args().set("pre", call.save(BufferPool.floats(shape)))
                     .set("layer.first", call.save(Tensors.empty(Device.CPU, torch.ScalarType.Int, call.batch, call.neurons)));
         }
         return call;

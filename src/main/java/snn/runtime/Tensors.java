@@ -5,8 +5,11 @@ import java.nio.FloatBuffer;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.PointerConsumer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -86,6 +89,20 @@ public final class Tensors {
      */
     public static Tensor empty(Device device, torch.ScalarType type, long... shape) {
         return torch.empty(shape, options(type, device), null);
+    }
+
+    /**
+     * A CPU tensor over memory that the caller allocated, handed back to {@code release} when the tensor's storage is
+     * freed (e.g. a pool of buffers that large tensors reuse).
+     *
+     * @param memory  at least as many bytes as the tensor needs, owned by the tensor from now on
+     * @param release called with {@code memory} when LibTorch frees the storage
+     * @param type    the element type
+     * @param shape   the tensor's shape
+     * @return the new contiguous CPU tensor
+     */
+    public static Tensor overMemory(Pointer memory, PointerConsumer release, torch.ScalarType type, long... shape) {
+        return torch.from_blob(memory, shape, release, options(type, Device.CPU), new DeviceOptional());
     }
 
     /**

@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -30,6 +31,7 @@ import snn.interop.ReferenceLayout;
 import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.nativekernels.EveryIsa;
 import snn.nativekernels.KernelLibrary;
 import snn.nativekernels.NativeKernels;
 import snn.neurons.Beta;
@@ -74,13 +76,17 @@ class GoldenCasesTest {
                 () -> check(GoldenCase.read(file), ModelConfig.Kernels.TORCH)));
     }
 
-    /** The same cases with the neuron dynamics computed by the native kernels (skipped when they are not built). */
+    /**
+     * The same cases with the neuron dynamics computed by the native kernels, on each instruction set they are built
+     * for (skipped when they are not built).
+     */
     @TestFactory
-    Stream<DynamicTest> everyGoldenCaseWithNativeKernels() throws IOException {
+    Stream<DynamicNode> everyGoldenCaseWithNativeKernels() throws IOException {
         TorchRuntime.ensureInitialised();
         Assumptions.assumeTrue(NativeKernels.load().isPresent(), "native kernels: " + KernelLibrary.status());
-        return caseFiles().stream().map(file -> DynamicTest.dynamicTest(GoldenFolders.displayName(file),
-                () -> check(GoldenCase.read(file), ModelConfig.Kernels.NATIVE)));
+        List<Path> files = caseFiles();
+        return EveryIsa.containers(() -> files.stream().map(file -> DynamicTest.dynamicTest(
+                GoldenFolders.displayName(file), () -> check(GoldenCase.read(file), ModelConfig.Kernels.NATIVE))));
     }
 
     static void check(GoldenCase c, ModelConfig.Kernels kernels) {

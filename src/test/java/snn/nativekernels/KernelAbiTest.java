@@ -68,7 +68,7 @@ class KernelAbiTest {
     void aFieldOfAnotherSizeIsRefused() {
         List<MemoryLayout> members = new ArrayList<>(KernelAbi.GRAD_ARGS.memberLayouts());
         members.set(5, JAVA_INT.withName("b_rec"));
-        members.add(MemoryLayout.paddingLayout(4));
+        members.add(6, MemoryLayout.paddingLayout(4));
         StructLayout narrower = MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new))
                 .withName("snn_grad_args");
         Optional<String> problem = KernelAbi.mismatch(replace(narrower), KernelAbi.CODES, library.description());

@@ -2,10 +2,12 @@ package snn.nativekernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.bytedeco.pytorch.Tensor;
@@ -85,6 +87,52 @@ class KernelLibraryTest {
         library.sparseProjection(x, w, b, out);
         Tensor dense = w.matmul(x).add(b.unsqueeze(1));
         assertTrue(dense.sub(out).abs().max().item_float() < 1e-5);
+    }
+
+    @Test
+    void theStatusNamesTheInstructionSetInUse() {
+        KernelLibrary library = KernelLibrary.get().orElse(null);
+        assumeTrue(library != null, KernelLibrary.status());
+        assertTrue(KernelLibrary.status().endsWith("(ISA " + library.isa().label() + ")"), KernelLibrary.status());
+    }
+
+    /** Every instruction set this CPU supports can be switched to; the others are refused. */
+    @Test
+    void useSwitchesToWhatTheCpuSupportsAndRefusesTheRest() throws Throwable {
+        KernelLibrary library = KernelLibrary.get().orElse(null);
+        assumeTrue(library != null, KernelLibrary.status());
+        assertTrue(library.supports(Isa.PORTABLE), "the portable kernels run everywhere");
+        for (Isa isa : Isa.values()) {
+            if (library.supports(isa)) {
+                EveryIsa.on(library, isa, () -> assertEquals(isa, library.isa()));
+            } else {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> library.use(isa));
+                assertTrue(e.getMessage().contains(isa.label()), e.getMessage());
+            }
+        }
+    }
+
+    /** SNN_CPU_ISA picks an instruction set at load, and a name that is none is reported. */
+    @Test
+    void theEnvironmentVariablePicksTheInstructionSet() throws Exception {
+        assumeTrue(KernelLibrary.get().isPresent(), KernelLibrary.status());
+        assertTrue(statusWith("portable").endsWith("(ISA portable)"), statusWith("portable"));
+        String bogus = statusWith("avx9");
+        assertTrue(bogus.contains("SNN_CPU_ISA=avx9 is not one of portable, avx2, avx512"), bogus);
+    }
+
+    /** KernelLibrary.status() in a new JVM whose environment sets SNN_CPU_ISA. */
+    private static String statusWith(String isa) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-D" + KernelLibrary.PATH_PROPERTY + "=" + System.getProperty(KernelLibrary.PATH_PROPERTY),
+                "-cp", System.getProperty("java.class.path"), PrintKernelStatus.class.getName());
+        pb.environment().put("SNN_CPU_ISA", isa);
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        return out.strip().lines().reduce((a, b) -> b).orElse("");
     }
 
     private static boolean compilerPresent() {

@@ -1,0 +1,92 @@
+/*
+ * The parts of a work unit that both families (lif.c, dblock.c) share around their scans: the scratch that the layer's
+ * input and recurrence need besides each family's own state, and the end of a backward unit (the beta, W_rec and
+ * input projection gradients of the unit). Written against simd.h, so each ISA build compiles its own copy.
+ */
+#ifndef SNN_UNIT_H
+#define SNN_UNIT_H
+
+#include <string.h>
+
+#include "internal.h"
+#include "input_grad.h"
+#include "recurrent.h"
+
+/*
+ * The layer's scratch of a unit of n neurons, after the family's own in the unit's work area: the projected input or,
+ * backward, its dL/dI, step-major [T][snn_pad(n)] (when the layer projects x); backward only, the sample's dL/dW_rec
+ * (transposed, n rows of snn_pad(n)) and dL/db_rec in float (when W_rec is there) and dL/dI as rows [n][T] (when dL/dx
+ * is wanted). Absent parts are NULL.
+ */
+typedef struct {
+    float *projected;
+    float *gw_rec;
+    float *gb_rec;
+    float *rows;
+} snn_layer_scratch;
+
+/* Floats of the layer's scratch of a unit of n neurons. */
+SNN_INLINE int64_t snn_layer_work(const snn_layer_args *l, int64_t n, int backward)
+{
+    const int64_t ld = snn_pad(n);
+    const int64_t projected = l->in.cur == NULL ? l->steps * ld : 0;
+    if (!backward) {
+        return projected;
+    }
+    return projected + (l->w_rec != NULL ? (n + 1) * ld : 0) + (l->grad.x != NULL ? n * l->steps : 0);
+}
+
+/* The layer's scratch of the unit starting at `at`; a backward pass's W_rec gradient starts at zero when wanted. */
+SNN_INLINE snn_layer_scratch snn_layer_scratch_at(const snn_job *job, const snn_unit *un, int backward, float *at)
+{
+    const snn_layer_args *l = job->layer;
+    const int64_t n = un->n;
+    const int64_t ld = snn_pad(n);
+    snn_layer_scratch s = {NULL, NULL, NULL, NULL};
+    if (l->in.cur == NULL) {
+        s.projected = at;
+        at += l->steps * ld;
+    }
+    if (backward && l->w_rec != NULL) {
+        s.gw_rec = at;
+        s.gb_rec = at + n * ld;
+        if (un->gw_rec != NULL) {
+            memset(at, 0, (size_t) ((n + 1) * ld) * sizeof(float));
+        }
+        at += (n + 1) * ld;
+    }
+    if (backward && l->grad.x != NULL) {
+        s.rows = at;
+    }
+    return s;
+}
+
+/*
+ * The end of a backward unit: its dL/dbeta (double, snn_pad(n)), its sample's W_rec gradient added to the thread's
+ * accumulators, and, for a projected input, whose dL/dI the scratch now holds for the whole sample, the gradients of
+ * W_in, b_in and (when wanted) x.
+ */
+SNN_INLINE void snn_backward_finish(const snn_job *job, const snn_unit *un, const double *dbeta,
+        const snn_layer_scratch *s)
+{
+    const snn_layer_args *l = job->layer;
+    const int64_t n = un->n;
+    const int64_t ld = snn_pad(n);
+    const int64_t T = l->steps;
+    for (int64_t j = 0; j < n; j++) {
+        un->dbeta[j] = dbeta[j];
+    }
+    if (un->gw_rec != NULL) {
+        snn_recurrent_grad_flush(un->gw_rec, un->gb_rec, s->gw_rec, s->gb_rec, n, ld);
+    }
+    if (s->projected != NULL) {
+        snn_input_grad_tile(&job->in, un->b, l->neurons, T, un->j0, n, 0, T, s->projected, ld, un->gw_in, un->gb_in,
+                un->input_scratch);
+        if (l->grad.x != NULL) {
+            /* dL/dx = W_in^T dL/dI (the unit is the whole sample: a projected input is scanned once per sample) */
+            snn_input_grad_x(l->in.w_in, l->in.m, n, T, s->projected, ld, l->grad.x + un->b * l->in.m * T, s->rows);
+        }
+    }
+}
+
+#endif
