@@ -19,9 +19,11 @@ import snn.config.RuntimeConfig;
  * @param repeats    timed training steps per method and point (default 10, as the papers)
  * @param warmup     untimed steps before them (default 1, as the papers)
  * @param sweeps     the grids to measure (at least one)
+ * @param baseline   the network every row's {@code speedup_vs_baseline} is taken against, measured at every point
+ *                   (default: the standard SNN with LibTorch ops)
  */
 public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConfig runtime, Integer repeats,
-        Integer warmup, List<Sweep> sweeps) {
+        Integer warmup, List<Sweep> sweeps, Baseline baseline) {
 
     /** Fills in the defaults of settings left null. */
     public BenchConfig {
@@ -32,6 +34,28 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
         repeats = repeats != null ? repeats : 10;
         warmup = warmup != null ? warmup : 1;
         sweeps = sweeps != null ? List.copyOf(sweeps) : List.of();
+        baseline = baseline != null ? baseline : Baseline.DEFAULT;
+    }
+
+    /**
+     * The one network of a run that every other is compared with, at each point's shape: a method and the kernels
+     * that run it. A standard baseline is single- or multi-spike as its sweep's {@code standard_single_spike} says.
+     *
+     * @param method  the neuron model (default {@code standard})
+     * @param d       blocks, for a {@code dblock} baseline only
+     * @param kernels the implementation of the dynamics (default {@code torch}: LibTorch ops)
+     */
+    public record Baseline(ModelConfig.Kind method, Integer d, ModelConfig.Kernels kernels) {
+
+        /** The standard SNN with LibTorch ops. */
+        public static final Baseline DEFAULT = new Baseline(ModelConfig.Kind.STANDARD, null,
+                ModelConfig.Kernels.TORCH);
+
+        /** Fills in the defaults of settings left null. */
+        public Baseline {
+            method = method != null ? method : ModelConfig.Kind.STANDARD;
+            kernels = kernels != null ? kernels : ModelConfig.Kernels.TORCH;
+        }
     }
 
     /** What one training step covers. */
@@ -63,7 +87,11 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
      *                            in recurrent points it runs feed-forward and its row says so.
      * @param perNeuronBeta       one beta per neuron (true) or one per layer (default [true])
      * @param learnBeta           beta trained (default [true])
-     * @param kernels             implementations of the dynamics (default [auto]: native where built)
+     * @param kernels             implementations of the dynamics, each measured at every point beside the others
+     *                            (default [auto]: native where built)
+     * @param inputRate           input densities: each input entry is a spike with this probability, the same for
+     *                            every sample (SHD's recordings have about 0.015). Left out: the papers' Poisson
+     *                            protocol (a rate per sample, up to 200 spikes per unit)
      * @param standardSingleSpike the standard reference is single-spike (true, the block paper's comparator; default)
      *                            or multi-spike with reset (false, the d-block paper's)
      * @param scope               what a step covers (default {@code hidden}, the papers')
@@ -72,7 +100,7 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
     public record Sweep(String name, List<ModelConfig.Kind> methods, List<Integer> batch, Integer nIn,
             List<Integer> hidden, List<Integer> layers, List<Integer> tLen, List<Integer> d, List<Boolean> recurrent,
             List<Boolean> perNeuronBeta, List<Boolean> learnBeta, List<ModelConfig.Kernels> kernels,
-            Boolean standardSingleSpike, Scope scope, Integer classes) {
+            Boolean standardSingleSpike, Scope scope, Integer classes, List<Double> inputRate) {
 
         /** Fills in the defaults of settings left null; given lists are copied, nulls kept for the validator. */
         public Sweep {
@@ -91,6 +119,7 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
             standardSingleSpike = standardSingleSpike != null ? standardSingleSpike : true;
             scope = scope != null ? scope : Scope.HIDDEN;
             classes = classes != null ? classes : 20;
+            inputRate = inputRate == null ? null : orDefault(inputRate, List.of());
         }
 
         /** Lists keep nulls (reported by the validator) but are made unmodifiable. */

@@ -75,6 +75,14 @@ public final class BenchConfigLoader {
             errors.add(new ConfigError("sweeps", "expected at least one sweep, e.g. [{\"hidden\": [100], "
                     + "\"t_len\": [8, 16]}]"));
         }
+        BenchConfig.Baseline b = c.baseline();
+        if (b.method() == ModelConfig.Kind.DBLOCK && (b.d() == null || b.d() < 1)) {
+            errors.add(new ConfigError("baseline.d", "a dblock baseline needs its number of blocks, a whole number"
+                    + " >= 1, got " + b.d()));
+        } else if (b.method() != ModelConfig.Kind.DBLOCK && b.d() != null) {
+            errors.add(new ConfigError("baseline.d", "d is for a dblock baseline only; the baseline's method is \""
+                    + b.method().name().toLowerCase(Locale.ROOT) + "\""));
+        }
         for (int i = 0; i < c.sweeps().size(); i++) {
             BenchConfig.Sweep s = c.sweeps().get(i);
             String at = "sweeps[" + i + "]";
@@ -104,6 +112,15 @@ public final class BenchConfigLoader {
         nonEmptyWithoutNulls(errors, at + ".learn_beta", s.learnBeta());
         nonEmptyWithoutNulls(errors, at + ".kernels", s.kernels());
         atLeast(errors, at + ".classes", s.classes(), 2);
+        if (s.inputRate() != null && nonEmptyWithoutNulls(errors, at + ".input_rate", s.inputRate())) {
+            for (int i = 0; i < s.inputRate().size(); i++) {
+                double r = s.inputRate().get(i);
+                if (!(r > 0 && r <= 1)) {
+                    errors.add(new ConfigError(at + ".input_rate[" + i + "]", "expected a spike probability in"
+                            + " (0, 1], e.g. 0.015 (SHD's density), got " + r));
+                }
+            }
+        }
         if (timesOk && dOk && s.methods().contains(ModelConfig.Kind.DBLOCK)) {
             int longest = s.tLen().stream().mapToInt(Integer::intValue).max().orElse(0);
             if (s.d().stream().allMatch(d -> d > longest)) {

@@ -1,16 +1,17 @@
 package snn.bench;
 
-import snn.config.ModelConfig;
-
 /**
- * One shape of a grid. Every method variant of a point is measured on the same input in the same run, and its
- * speed-ups are taken against the point's standard SNN.
+ * One shape of a grid. Every variant of a point (method, d, kernels) is measured on the same input in the same run,
+ * interleaved round by round; its speed-ups are taken against the point's standard SNN run by the same kernels and
+ * against the run's baseline.
  *
+ * @param inputRate           the input's density (each entry a spike with this probability), or null for the
+ *                            papers' Poisson protocol
  * @param standardSingleSpike whether the standard reference is single-spike (else multi-spike with reset)
  * @param classes             readout outputs, used with scope {@code network} only
  */
 record BenchPoint(int batch, int nIn, int hidden, int layers, int tLen, boolean recurrent,
-        boolean perNeuronBeta, boolean learnBeta, ModelConfig.Kernels kernels, boolean standardSingleSpike,
+        boolean perNeuronBeta, boolean learnBeta, Double inputRate, boolean standardSingleSpike,
         BenchConfig.Scope scope, int classes) {
 
     /** The reference model, e.g. {@code standard single-spike recurrent}. */
@@ -19,11 +20,16 @@ record BenchPoint(int batch, int nIn, int hidden, int layers, int tLen, boolean 
                 + (recurrent ? " recurrent" : " feed-forward");
     }
 
+    /** {@return the input as the rows name it: {@code poisson} or the density, e.g. {@code 0.015}} */
+    public String input() {
+        return inputRate == null ? "poisson" : BenchRow.number(inputRate);
+    }
+
     /** A one-line description for progress output. */
     public String describe() {
         return "b=" + batch + " n_in=" + nIn + " hidden=" + hidden + (layers > 1 ? "x" + layers : "") + " T=" + tLen
                 + (recurrent ? " rec" : " ff") + (perNeuronBeta ? "" : " shared-beta")
-                + (learnBeta ? "" : " fixed-beta") + (kernels == ModelConfig.Kernels.TORCH ? "" : " kernels=" + kernels.name().toLowerCase(java.util.Locale.ROOT))
+                + (learnBeta ? "" : " fixed-beta") + (inputRate == null ? "" : " input-rate=" + input())
                 + (scope == BenchConfig.Scope.NETWORK ? " whole-network(" + classes + ")" : "");
     }
 }

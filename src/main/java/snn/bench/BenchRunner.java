@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import java.util.function.ToDoubleFunction;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -92,12 +94,13 @@ public final class BenchRunner {
                 config.runtime().torchThreads() != null ? config.runtime().torchThreads() : defaults.torchThreads(),
                 config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
         TorchRuntime.Report runtime = TorchRuntime.init(threads, Device.CPU);
-        List<Grid.Planned> plan = Grid.expand(config);
+        List<Grid.Planned> plan = Grid.expand(config, BenchRunner::resolve);
         int runs = plan.stream().mapToInt(p -> p.variants().size()).sum();
         progress.printf(Locale.ROOT, "snn bench %s: %d points, %d method runs of %d warm-up + %d timed steps; %s%n",
                 config.name(), plan.size(), runs, config.warmup(), config.repeats(), runtime);
         progress.println("output: " + outDir.toAbsolutePath());
-        for (ModelConfig.Kernels requested : plan.stream().map(p -> p.point().kernels()).distinct().toList()) {
+        for (ModelConfig.Kernels requested : plan.stream().flatMap(p -> p.variants().stream())
+                .map(Variant::kernels).distinct().toList()) {
             progress.println("kernels: " + NativeKernels.choose(requested, Device.CPU).describe());
         }
 
@@ -120,6 +123,7 @@ public final class BenchRunner {
                 planned.skipped().forEach(s -> skipped.add("point " + planned.point().describe() + ": " + s));
                 ResultFiles.write(outDir, config.name(), rows, skipped);
                 progress.println(progressLine(i, plan.size(), planned.point(), pointRows, start));
+                progress.print(partsTable(pointRows));
             }
         } catch (RuntimeException | IOException e) {
             error = e.toString();
@@ -133,6 +137,15 @@ public final class BenchRunner {
         return new Result(outDir, List.copyOf(rows));
     }
 
+    /** {@code auto} as what it gives here: {@code native} where the library serves the CPU, else {@code torch}. */
+    private static ModelConfig.Kernels resolve(ModelConfig.Kernels requested) {
+        if (requested != ModelConfig.Kernels.AUTO) {
+            return requested;
+        }
+        return NativeKernels.choose(requested, Device.CPU).isNative() ? ModelConfig.Kernels.NATIVE
+                : ModelConfig.Kernels.TORCH;
+    }
+
     /**
      * Compiles the Java side (JIT) and initialises libtorch's kernels before anything is timed: a few steps of each
      * method the plan uses, on a tiny copy of its first point. Per-point warm-up then only has to absorb
@@ -144,10 +157,10 @@ public final class BenchRunner {
             return;
         }
         BenchPoint p = plan.get(0).point();
-        BenchPoint tiny = new BenchPoint(2, 16, 8, 1, 16, p.recurrent(), p.perNeuronBeta(), p.learnBeta(), p.kernels(),
-                p.standardSingleSpike(), p.scope(), p.classes());
+        BenchPoint tiny = new BenchPoint(2, 16, 8, 1, 16, p.recurrent(), p.perNeuronBeta(), p.learnBeta(),
+                p.inputRate(), p.standardSingleSpike(), p.scope(), p.classes());
         List<Variant> variants = plan.stream().flatMap(x -> x.variants().stream())
-                .map(v -> v.d() == null ? v : new Variant(v.method(), 2)).distinct().toList();
+                .map(v -> v.d() == null ? v : new Variant(v.method(), 2, v.kernels())).distinct().toList();
         try (PointerScope scope = new PointerScope()) {
             List<MethodHarness> harnesses = harnesses(tiny, variants, config.seed());
             for (int i = 0; i < PROCESS_WARMUP_STEPS; i++) {
@@ -158,13 +171,14 @@ public final class BenchRunner {
 
     /** One harness per variant, on one shared input batch, parameters initialised from {@code seed}. */
     private static List<MethodHarness> harnesses(BenchPoint p, List<Variant> variants, long seed) {
-        Tensor input = PoissonInput.spikes(p.batch(), p.nIn(), p.tLen());
+        Tensor input = p.inputRate() == null ? PoissonInput.spikes(p.batch(), p.nIn(), p.tLen())
+                : PoissonInput.atRate(p.batch(), p.nIn(), p.tLen(), p.inputRate());
         Tensor labels = p.scope() == BenchConfig.Scope.NETWORK ? PoissonInput.labels(p.batch(), p.classes()) : null;
         List<MethodHarness> harnesses = new ArrayList<>(variants.size());
         for (Variant v : variants) {
             torch.manual_seed(seed);
             SpikingNetwork network = new SpikingNetwork(v.model(p), p.nIn(), Math.max(2, p.classes()));
-            if (p.kernels() == ModelConfig.Kernels.NATIVE && !network.kernelSelection().isNative()) {
+            if (v.kernels() == ModelConfig.Kernels.NATIVE && !network.kernelSelection().isNative()) {
                 throw new BenchException("kernels \"native\" requested, but the network runs LibTorch ops ("
                         + network.kernelSelection().reason() + "); build the native kernels (mvn package with a C"
                         + " compiler) or measure kernels [\"auto\"] or [\"torch\"]");
@@ -186,20 +200,14 @@ public final class BenchRunner {
                 harnesses.forEach(MethodHarness::step);
             }
             int n = config.repeats();
-            double[][] forward = new double[k][n];
-            double[][] backward = new double[k][n];
-            double[][] optimizer = new double[k][n];
-            double[][] step = new double[k][n];
-            double[] spikes = new double[k];
+            MethodHarness.Step[][] steps = new MethodHarness.Step[k][n];
+            CopyPass copy = new CopyPass(p.batch(), p.hidden(), p.tLen());
+            double[] copyMs = new double[n];
             for (int r = 0; r < n; r++) {
+                copyMs[r] = copy.run();
                 for (int j = 0; j < k; j++) {
                     int m = (r + j) % k;
-                    MethodHarness.Step s = harnesses.get(m).step();
-                    forward[m][r] = s.forwardMs();
-                    backward[m][r] = s.backwardMs();
-                    optimizer[m][r] = s.optimizerMs();
-                    step[m][r] = s.forwardMs() + s.backwardMs() + s.optimizerMs();
-                    spikes[m] += s.spikesPerSample() / n;
+                    steps[m][r] = harnesses.get(m).step();
                 }
             }
             Double[] peak = new Double[k];
@@ -208,40 +216,82 @@ public final class BenchRunner {
                 OptionalDouble mb = memory == null ? OptionalDouble.empty() : memory.growthMb(h::step);
                 peak[m] = mb.isPresent() ? mb.getAsDouble() : null;
             }
-            Stats refForward = Stats.of(forward[0]);
-            Stats refBackward = Stats.of(backward[0]);
-            Stats refStep = Stats.of(step[0]);
+            double bytesPerSecond = copy.bytes() / (Stats.of(copyMs).median() / 1e3);
+            Variant baselineVariant = Variant.of(config.baseline(), BenchRunner::resolve);
+            int baseline = variants.indexOf(baselineVariant);
             List<BenchRow> rows = new ArrayList<>(k);
             for (int m = 0; m < k; m++) {
                 Variant v = variants.get(m);
-                Stats f = Stats.of(forward[m]);
-                Stats b = Stats.of(backward[m]);
-                Stats s = Stats.of(step[m]);
+                int ref = variants.indexOf(Variant.standard(v.kernels()));
+                MethodHarness.Step[] s = steps[m];
+                Stats f = stat(s, MethodHarness.Step::forwardMs);
+                Stats b = stat(s, MethodHarness.Step::backwardMs);
+                Stats step = stat(s, MethodHarness::stepMs);
+                boolean fused = s[0].projectionFused();
+                double floorBytes = 4.0 * p.batch() * p.tLen() * (p.layers() * v.dynamicsArrays(p) * (double) p.hidden()
+                        + (fused ? p.nIn() + (p.layers() - 1) * (double) p.hidden() : 0));
+                double floorMs = floorBytes / bytesPerSecond * 1e3;
+                double dynamics = stat(s, MethodHarness.Step::dynamicsMs).median();
                 rows.add(new BenchRow(index, v.methodName(), v.d(), harnesses.get(m).kernels(),
                         p.batch(), p.nIn(), p.hidden(), p.layers(), p.tLen(), v.recurrentAt(p), p.perNeuronBeta(),
-                        p.learnBeta(), p.scope().name().toLowerCase(Locale.ROOT), p.baseline(), n,
-                        f.median(), f.iqr(), b.median(), b.iqr(), Stats.of(optimizer[m]).median(), s.median(),
-                        s.iqr(), refForward.median() / f.median(), refBackward.median() / b.median(),
-                        refStep.median() / s.median(), peak[m], spikes[m]));
+                        p.learnBeta(), p.scope().name().toLowerCase(Locale.ROOT), p.input(), p.baseline(), n,
+                        f.median(), f.iqr(), b.median(), b.iqr(), stat(s, MethodHarness.Step::optimizerMs).median(),
+                        step.median(), step.iqr(), stat(s, MethodHarness.Step::projectionMs).median(), dynamics,
+                        stat(s, MethodHarness.Step::readoutMs).median(), stat(s, MethodHarness.Step::lossMs).median(),
+                        fused, floorMs, dynamics / floorMs, bytesPerSecond / 1e9,
+                        ratio(steps, ref, m, MethodHarness.Step::forwardMs),
+                        ratio(steps, ref, m, MethodHarness.Step::backwardMs),
+                        ratio(steps, ref, m, MethodHarness::stepMs), baselineVariant.label(),
+                        baseline < 0 ? null : (Double) ratio(steps, baseline, m, MethodHarness::stepMs), peak[m],
+                        Arrays.stream(s).mapToDouble(MethodHarness.Step::spikesPerSample).average().orElse(0)));
             }
             return rows;
         }
+    }
+
+    private static Stats stat(MethodHarness.Step[] steps, ToDoubleFunction<MethodHarness.Step> part) {
+        return Stats.of(Arrays.stream(steps).mapToDouble(part).toArray());
+    }
+
+    /** The median of {@code of}'s part over {@code over}'s: a speed-up of {@code over} against {@code of}. */
+    private static double ratio(MethodHarness.Step[][] steps, int of, int over,
+            ToDoubleFunction<MethodHarness.Step> part) {
+        return stat(steps[of], part).median() / stat(steps[over], part).median();
     }
 
     private static String progressLine(int i, int total, BenchPoint p, List<BenchRow> rows, long startNanos) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%" + Integer.toString(total).length()
                 + "d/%d] %s |", i + 1, total, p.describe()));
         for (BenchRow r : rows) {
-            sb.append(String.format(Locale.ROOT, " %s %.2f ms", r.method() + (r.d() != null ? " d=" + r.d() : ""),
-                    r.stepMs()));
-            if (!r.method().equals("standard")) {
-                sb.append(String.format(Locale.ROOT, " (x%.2f)", r.speedupStep()));
+            sb.append(String.format(Locale.ROOT, " %s %s %.2f ms", r.method() + (r.d() != null ? " d=" + r.d() : ""),
+                    r.kernels(), r.stepMs()));
+            if (r.speedupVsBaseline() != null && Math.abs(r.speedupVsBaseline() - 1) > 1e-12) {
+                sb.append(String.format(Locale.ROOT, " (x%.2f)", r.speedupVsBaseline()));
             }
             sb.append(" |");
         }
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         double left = elapsed / (i + 1) * (total - i - 1);
         sb.append(String.format(Locale.ROOT, " %s elapsed, ~%s left", clock(elapsed), clock(left)));
+        return sb.toString();
+    }
+
+    /**
+     * The per-part table of a point, one line per row: where each step's time goes, and the dynamics against their
+     * floor.
+     */
+    static String partsTable(List<BenchRow> rows) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "      %-22s %9s %9s %9s %9s %9s %9s %9s %8s %9s%n", "variant", "step", "project", "dynamics",
+                "readout", "loss", "optim", "floor", "x floor", "vs base"));
+        for (BenchRow r : rows) {
+            sb.append(String.format(Locale.ROOT, "      %-22s %9.2f %9s %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %9s%n",
+                    r.method() + (r.d() != null ? " d=" + r.d() : "") + " " + r.kernels(), r.stepMs(),
+                    r.projectionFused() && r.projectionMs() == 0 ? "fused" : String.format(Locale.ROOT, "%.2f",
+                            r.projectionMs()), r.dynamicsMs(), r.readoutMs(), r.lossMs(), r.optimizerMs(),
+                    r.dynamicsFloorMs(), r.dynamicsXFloor(), r.speedupVsBaseline() == null ? "-"
+                            : String.format(Locale.ROOT, "x%.2f", r.speedupVsBaseline())));
+        }
         return sb.toString();
     }
 

@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.global.torch;
 import snn.runtime.Tensors;
 
 /**
- * The papers' synthetic benchmark input (docs/specification.md section 7.4): per sample a rate r ~ U(0, 200), then
+ * Synthetic benchmark input. The papers' protocol (docs/specification.md section 7.4): per sample a rate r ~ U(0, 200), then
  * every (unit, step) entry Poisson(r / T) clipped to 1, so each input unit emits about r spikes over the window
  * whatever T is. Drawn from libtorch's global generator (seed it first).
  */
@@ -23,6 +23,14 @@ final class PoissonInput {
         Tensor meanPerStep = Tensors.uniform(null, batch, 1, 1).mul(Tensors.scalar(MAX_RATE / tLen));
         Tensor means = meanPerStep.expand(batch, units, tLen).contiguous();
         return torch.poisson(means).clamp_max(Tensors.scalar(1));
+    }
+
+    /**
+     * Spikes {@code [batch, units, tLen]} (float32, 0 or 1), each entry independently a spike with probability
+     * {@code rate}: a fixed density, as recorded data have (SHD about 0.015).
+     */
+    static Tensor atRate(int batch, int units, int tLen, double rate) {
+        return Tensors.uniform(null, batch, units, tLen).lt(Tensors.scalar(rate)).to(torch.ScalarType.Float);
     }
 
     /** Uniform random class labels {@code [batch]} (int64) for the whole-network scope. */

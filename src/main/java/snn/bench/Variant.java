@@ -1,39 +1,59 @@
 package snn.bench;
 
 import java.util.Collections;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 import snn.config.ModelConfig;
 
 /**
- * A method measured at a point: standard, block, or d-block with its d.
+ * A network measured at a point: standard, block, or d-block with its d, run by the requested kernels.
  *
- * @param method the neuron model
- * @param d      the number of blocks for {@code dblock}, else null
+ * @param method  the neuron model
+ * @param d       the number of blocks for {@code dblock}, else null
+ * @param kernels the implementation of the dynamics requested
  */
-record Variant(ModelConfig.Kind method, Integer d) {
+record Variant(ModelConfig.Kind method, Integer d, ModelConfig.Kernels kernels) {
 
-    public Variant {
+    Variant {
         if ((method == ModelConfig.Kind.DBLOCK) != (d != null)) {
             throw new IllegalArgumentException("d is given for dblock and only for dblock, got " + method + ", " + d);
         }
     }
 
-    public static final Variant STANDARD = new Variant(ModelConfig.Kind.STANDARD, null);
-    public static final Variant BLOCK = new Variant(ModelConfig.Kind.BLOCK, null);
+    /** The standard SNN run by {@code kernels}. */
+    static Variant standard(ModelConfig.Kernels kernels) {
+        return new Variant(ModelConfig.Kind.STANDARD, null, kernels);
+    }
+
+    /** The run's baseline as a variant, its kernels choice replaced by {@code resolve}'s answer. */
+    static Variant of(BenchConfig.Baseline baseline, UnaryOperator<ModelConfig.Kernels> resolve) {
+        return new Variant(baseline.method(), baseline.d(), resolve.apply(baseline.kernels()));
+    }
 
     /** {@code standard}, {@code block} or {@code dblock}, as in the CSV. */
     public String methodName() {
-        return method.name().toLowerCase(java.util.Locale.ROOT);
+        return method.name().toLowerCase(Locale.ROOT);
     }
 
-    /** e.g. {@code dblock d=5}. */
+    /** e.g. {@code dblock d=5 native}. */
     public String label() {
-        return d == null ? methodName() : methodName() + " d=" + d;
+        return (d == null ? methodName() : methodName() + " d=" + d) + " " + kernels.name().toLowerCase(Locale.ROOT);
     }
 
     /** Whether the model built at {@code point} is recurrent: the block model has no recurrent form. */
     public boolean recurrentAt(BenchPoint point) {
         return point.recurrent() && method != ModelConfig.Kind.BLOCK;
+    }
+
+    /**
+     * {@return how many {@code [batch, hidden, t_len]} float32 arrays one hidden layer's dynamics must read and write,
+     * forward and backward together} Forward reads the current and writes the spikes and what backward needs (the
+     * membrane; the single-spike LIF also its pre-reset membrane); backward reads those and the spikes' gradient,
+     * and writes the current's gradient.
+     */
+    int dynamicsArrays(BenchPoint point) {
+        return method == ModelConfig.Kind.STANDARD && point.standardSingleSpike() ? 7 : 6;
     }
 
     /** The network this variant runs at {@code point}, through the same model code as training. */
@@ -44,7 +64,7 @@ record Variant(ModelConfig.Kind method, Integer d) {
             case DBLOCK -> ModelConfig.dblock(d);
         };
         return b.hidden(Collections.nCopies(point.layers(), point.hidden()).toArray(Integer[]::new))
-                .recurrent(recurrentAt(point)).beta(point.perNeuronBeta(), point.learnBeta()).kernels(point.kernels())
+                .recurrent(recurrentAt(point)).beta(point.perNeuronBeta(), point.learnBeta()).kernels(kernels)
                 .build();
     }
 }

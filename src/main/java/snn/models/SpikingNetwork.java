@@ -94,8 +94,16 @@ public final class SpikingNetwork extends Module {
      * @throws IllegalArgumentException when a d-block network gets fewer time steps than d
      */
     public NetworkOutput forward(Tensor input) {
-        List<LayerOutput> layers = forwardHidden(input);
-        List<Tensor> spikes = layers.stream().map(LayerOutput::spikes).toList();
+        return readOut(forwardHidden(input).stream().map(LayerOutput::spikes).toList());
+    }
+
+    /**
+     * The readout's part of {@link #forward}: the readout layer on the last hidden layer's spikes, and the logits.
+     *
+     * @param spikes each hidden layer's spikes {@code [batch, neurons, time]}, input side first
+     * @return the logits, {@code spikes} and the readout membrane, as {@link #forward} returns them
+     */
+    public NetworkOutput readOut(List<Tensor> spikes) {
         Tensor membrane = readout.forward(spikes.get(spikes.size() - 1)).membrane();
         Tensor logits = config.readout() == ModelConfig.Readout.SUM ? membrane.sum(2) : membrane.max(2).get0();
         return new NetworkOutput(logits, spikes, membrane);

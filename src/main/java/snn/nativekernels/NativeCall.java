@@ -149,8 +149,7 @@ final class NativeCall {
         Tensor x = t.input().contiguous();
         Projection projection = t.projection();
         long sampleEvents = projection != null ? firstSampleEvents(x) : 0;
-        if (projection != null && (sampleEvents > EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)
-                || projection.weight().size(0) * x.size(2) > PROJECTED_SCRATCH_LIMIT)) {
+        if (projection != null && !projectsEvents(sampleEvents, x, projection.weight().size(0))) {
             // Dense input: a LibTorch matrix product gives the current, which the kernels take as input.
             x = projection.overTime(x).contiguous();
             projection = null;
@@ -562,6 +561,16 @@ final class NativeCall {
     }
 
     // ----- helpers ------------------------------------------------------------------------------------------
+
+    /**
+     * Whether the kernels project {@code x} themselves, event by event: the first sample has at most
+     * {@link #EVENT_DRIVEN_DENSITY} of its entries non-zero ({@code sampleEvents}) and the step-major current of
+     * {@code neurons} fits the scratch limit.
+     */
+    static boolean projectsEvents(long sampleEvents, Tensor x, long neurons) {
+        return sampleEvents <= EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)
+                && neurons * x.size(2) <= PROJECTED_SCRATCH_LIMIT;
+    }
 
     /** Non-zero entries of the first sample of {@code x}: the density estimate for the event-driven projection. */
     static long firstSampleEvents(Tensor x) {

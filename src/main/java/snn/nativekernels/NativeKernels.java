@@ -179,9 +179,17 @@ public final class NativeKernels implements NeuronKernels {
                 && input.device().is_cpu() && input.numel() > 0;
     }
 
-    /** Whether the kernels would project {@code x} event by event. */
-    static boolean eventDriven(Tensor x) {
-        return NativeCall.firstSampleEvents(x) <= NativeCall.EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2);
+    /**
+     * Whether the native kernels, computing a layer of {@code neurons} on the input {@code x}, project it
+     * themselves event by event (sparse input) instead of taking a current LibTorch projected: then the current
+     * never exists, and the projection's time is part of the kernels'.
+     *
+     * @param x       the layer's input {@code [batch, inputs, time]}
+     * @param neurons the layer's neurons
+     * @return true when the projection is fused into the kernels
+     */
+    public static boolean projectsEvents(Tensor x, long neurons) {
+        return NativeCall.projectsEvents(NativeCall.firstSampleEvents(x), x, neurons);
     }
 
     /** The kernel's code for a surrogate. */

@@ -78,6 +78,15 @@ public abstract sealed class NeuronLayer<S extends DynamicsSpec> extends Module 
     void checkSteps(long steps) {
     }
 
+    /**
+     * {@return the input projection W_in, b_in} {@code forward(x)} computes the same as
+     * {@code run(inputProjection().overTime(x))}, and where the native kernels project the input themselves (sparse
+     * input) they do so in one fused pass.
+     */
+    public final Projection inputProjection() {
+        return input;
+    }
+
     /** {@return the recurrent projection, or {@code null}} */
     final Projection recurrentProjection() {
         return recurrent;

@@ -212,7 +212,12 @@ public final class BenchFigures {
         parts.add(r.nIn() + " inputs");
         parts.add("beta " + (r.perNeuronBeta() ? "per neuron" : "shared") + ", " + (r.learnBeta() ? "learned"
                 : "fixed"));
-        parts.add(r.kernels() + " kernels");
+        if (!free.contains(Dim.KERNELS)) {
+            parts.add(r.kernels() + " kernels");
+        }
+        if (r.input() != null && !r.input().equals("poisson")) {
+            parts.add("input density " + r.input());
+        }
         parts.add(r.scope().equals("hidden") ? "hidden layers only" : "whole network");
         parts.add("median of " + r.repeats());
         return String.join(" | ", parts);
@@ -446,31 +451,37 @@ public final class BenchFigures {
         for (Map.Entry<Integer, List<BenchRow>> e : points.entrySet()) {
             DefaultCategoryDataset data = new DefaultCategoryDataset();
             for (BenchRow r : e.getValue()) {
-                String label = r.method() + (r.d() != null ? " d=" + r.d() : "")
-                        + (r.method().equals("standard") ? "" : String.format(Locale.ROOT, " (x%.2f)", r.speedupStep()));
-                data.addValue(r.forwardMs(), "forward", label);
-                data.addValue(r.backwardMs(), "backward", label);
+                String label = r.method() + (r.d() != null ? " d=" + r.d() : "") + " " + r.kernels()
+                        + (r.speedupVsBaseline() == null ? ""
+                                : String.format(Locale.ROOT, " (x%.1f)", r.speedupVsBaseline()));
+                data.addValue(r.projectionMs(), "input projection", label);
+                data.addValue(r.dynamicsMs(), "dynamics (+ projection where fused)", label);
+                data.addValue(r.readoutMs(), "readout", label);
+                data.addValue(r.lossMs(), "loss", label);
                 data.addValue(r.optimizerMs(), "optimiser", label);
+                data.addValue(Math.max(0, r.stepMs() - r.projectionMs() - r.dynamicsMs() - r.readoutMs()
+                        - r.lossMs() - r.optimizerMs()), "other (glue)", label);
             }
             NumberAxis y = new NumberAxis("median time per training step (ms)");
             StackedBarRenderer bars = new StackedBarRenderer();
             bars.setBarPainter(new StandardBarPainter());
             bars.setShadowVisible(false);
             bars.setMaximumBarWidth(0.15);
-            for (int i = 0; i < 3; i++) {
-                bars.setSeriesPaint(i, PALETTE[i + 1]);
+            for (int i = 0; i < data.getRowCount(); i++) {
+                bars.setSeriesPaint(i, PALETTE[(i + 1) % PALETTE.length]);
             }
-            CategoryPlot plot = new CategoryPlot(data, new org.jfree.chart.axis.CategoryAxis("method (step speed-up)"),
+            CategoryPlot plot = new CategoryPlot(data, new org.jfree.chart.axis.CategoryAxis(
+                    "variant (step speed-up against the run's baseline, " + e.getValue().get(0).runBaseline() + ")"),
                     y, bars);
             plot.setOrientation(PlotOrientation.VERTICAL);
             plot.setBackgroundPaint(Color.WHITE);
             plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
             BenchRow first = e.getValue().get(0);
-            JFreeChart chart = new JFreeChart("Training step time by phase", JFreeChart.DEFAULT_TITLE_FONT, plot,
+            JFreeChart chart = new JFreeChart("Training step time by part", JFreeChart.DEFAULT_TITLE_FONT, plot,
                     true);
-            chart.addSubtitle(subtitle(first, EnumSet.of(Dim.D)));
+            chart.addSubtitle(subtitle(first, EnumSet.of(Dim.D, Dim.KERNELS, Dim.METHOD)));
             chart.setBackgroundPaint(Color.WHITE);
-            save(chart, dir, "phases_point" + e.getKey(), files);
+            save(chart, dir, "parts_point" + e.getKey(), files);
         }
     }
 

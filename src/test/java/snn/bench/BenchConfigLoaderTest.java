@@ -40,6 +40,27 @@ class BenchConfigLoaderTest {
         assertEquals(List.of(ModelConfig.Kind.STANDARD, ModelConfig.Kind.BLOCK, ModelConfig.Kind.DBLOCK), s.methods());
         assertEquals(BenchConfig.Scope.HIDDEN, s.scope());
         assertTrue(s.standardSingleSpike());
+        assertEquals(List.of(ModelConfig.Kernels.AUTO), s.kernels());
+        assertEquals(null, s.inputRate(), "the papers' Poisson protocol");
+        assertEquals(BenchConfig.Baseline.DEFAULT, c.baseline());
+    }
+
+    @Test
+    void inputRatesAreProbabilitiesAndTheBaselineIsAWholeNetworkChoice() {
+        BenchConfig c = parse("{\"baseline\": {\"method\": \"dblock\", \"d\": 5, \"kernels\": \"native\"},"
+                + " \"sweeps\": [{\"input_rate\": [0.015, 1]}]}");
+        assertEquals(new BenchConfig.Baseline(ModelConfig.Kind.DBLOCK, 5, ModelConfig.Kernels.NATIVE), c.baseline());
+        assertEquals(List.of(0.015, 1.0), c.sweeps().get(0).inputRate());
+        List<ConfigError> errors = errors("{\"baseline\": {\"method\": \"dblock\"}, \"sweeps\": [{\"input_rate\":"
+                + " [0.5, 0, 1.5]}, {\"input_rate\": []}]}");
+        assertError(errors, "baseline.d", "needs its number of blocks");
+        assertError(errors, "sweeps[0].input_rate[1]", "expected a spike probability in (0, 1], e.g. 0.015");
+        assertError(errors, "sweeps[0].input_rate[2]", "got 1.5");
+        assertError(errors, "sweeps[1].input_rate", "non-empty list");
+        assertError(errors("{\"baseline\": {\"kernels\": \"torch\", \"d\": 3}, \"sweeps\": [{}]}"), "baseline.d",
+                "for a dblock baseline only");
+        assertError(errors("{\"baseline\": {\"kernels\": \"gpu\"}, \"sweeps\": [{}]}"), "baseline.kernels",
+                "expected one of");
     }
 
     @Test

@@ -3,6 +3,7 @@ package snn.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -82,37 +83,54 @@ class BenchRunnerTest {
                 "forward_ms", "backward_ms", "step_ms", "speedup_forward", "speedup_backward", "speedup_step")), header
                 .toString());
         // 4 points x (standard, block, dblock d=2), plus batch 4 (standard, block); (b=2, h=4, T=8) is shared.
+        // Each point also measures the run's baseline, the standard SNN with LibTorch ops (the sweeps' kernels are
+        // "auto": native here).
         List<Map<String, String>> rows = csv();
-        assertEquals(4 * 3 + 2, rows.size());
+        assertEquals(4 * 4 + 3, rows.size());
         assertEquals(rows.size(), result.rows().size());
-        assertEquals(5, rows.stream().filter(r -> r.get("method").equals("standard")).count());
-        assertEquals(2, rows.stream().filter(r -> r.get("batch").equals("4")).count());
+        assertEquals(10, rows.stream().filter(r -> r.get("method").equals("standard")).count());
+        assertEquals(5, rows.stream().filter(r -> r.get("method").equals("standard") && r.get("kernels")
+                .equals("torch")).count());
+        assertEquals(3, rows.stream().filter(r -> r.get("batch").equals("4")).count());
         assertTrue(rows.stream().filter(r -> r.get("method").equals("dblock")).allMatch(r -> r.get("d").equals("2")));
         assertTrue(rows.stream().filter(r -> !r.get("method").equals("dblock")).allMatch(r -> r.get("d").isEmpty()));
+    }
+
+    /** The standard row of each point and kernels, keyed {@code point/kernels}. */
+    private static Map<String, JsonNode> references(JsonNode rows) {
+        Map<String, JsonNode> reference = new HashMap<>();
+        for (JsonNode row : rows) {
+            if (row.get("method").asText().equals("standard")) {
+                assertNull(reference.put(row.get("point").asInt() + "/" + row.get("kernels").asText(), row),
+                        "one standard row per point and kernels");
+            }
+        }
+        return reference;
     }
 
     @Test
     void speedupsAreTheReferenceTimeOverTheMethodTime() throws IOException {
         JsonNode json = ConfigLoader.mapper().readTree(dir.resolve("results.json").toFile());
-        Map<Integer, JsonNode> reference = new HashMap<>();
+        Map<String, JsonNode> reference = references(json.get("rows"));
+        assertEquals(10, reference.size());
         for (JsonNode row : json.get("rows")) {
-            if (row.get("method").asText().equals("standard")) {
-                reference.put(row.get("point").asInt(), row);
-            }
-        }
-        assertEquals(5, reference.size());
-        for (JsonNode row : json.get("rows")) {
-            JsonNode ref = reference.get(row.get("point").asInt());
+            JsonNode ref = reference.get(row.get("point").asInt() + "/" + row.get("kernels").asText());
             for (String phase : List.of("forward", "backward", "step")) {
                 double expected = ref.get(phase + "_ms").asDouble() / row.get(phase + "_ms").asDouble();
                 assertEquals(expected, row.get("speedup_" + phase).asDouble(), 1e-9 * expected, row.toString());
             }
+            // the run's baseline: the same point's standard SNN with LibTorch ops
+            JsonNode baseline = reference.get(row.get("point").asInt() + "/torch");
+            double expected = baseline.get("step_ms").asDouble() / row.get("step_ms").asDouble();
+            assertEquals(expected, row.get("speedup_vs_baseline").asDouble(), 1e-9 * expected, row.toString());
+            assertEquals("standard torch", row.get("run_baseline").asText());
             assertTrue(row.get("step_ms").asDouble() >= row.get("forward_ms").asDouble(), row.toString());
             assertTrue(row.get("spikes_per_sample").asDouble() >= 0);
+            assertEquals("poisson", row.get("input").asText());
         }
         for (Map<String, String> row : csv()) {
-            double ratio = Double.parseDouble(reference.get(Integer.parseInt(row.get("point"))).get("step_ms").asText())
-                    / Double.parseDouble(row.get("step_ms"));
+            double ratio = Double.parseDouble(reference.get(row.get("point") + "/" + row.get("kernels"))
+                    .get("step_ms").asText()) / Double.parseDouble(row.get("step_ms"));
             assertEquals(ratio, Double.parseDouble(row.get("speedup_step")), 0.01 * ratio + 1e-3, row.toString());
         }
     }
@@ -126,11 +144,19 @@ class BenchRunnerTest {
         int compared = 0;
         for (Map<String, String> block : rows.stream().filter(r -> r.get("method").equals("block")).toList()) {
             Map<String, String> reference = rows.stream().filter(r -> r.get("point").equals(block.get("point"))
-                    && r.get("method").equals("standard")).findFirst().orElseThrow();
+                    && r.get("method").equals("standard") && r.get("kernels").equals(block.get("kernels")))
+                    .findFirst().orElseThrow();
             assertEquals(reference.get("spikes_per_sample"), block.get("spikes_per_sample"), block.toString());
             compared++;
         }
         assertEquals(5, compared);
+        // and LibTorch's standard network spikes as the native one does
+        for (Map<String, String> torchRow : rows.stream().filter(r -> r.get("kernels").equals("torch")).toList()) {
+            Map<String, String> nativeRow = rows.stream().filter(r -> r.get("point").equals(torchRow.get("point"))
+                    && r.get("method").equals("standard") && !r.get("kernels").equals("torch")).findFirst()
+                    .orElseThrow();
+            assertEquals(nativeRow.get("spikes_per_sample"), torchRow.get("spikes_per_sample"), torchRow.toString());
+        }
         assertTrue(rows.stream().anyMatch(r -> Double.parseDouble(r.get("spikes_per_sample")) > 0), "no spikes at all");
     }
 
@@ -155,9 +181,10 @@ class BenchRunnerTest {
     @Test
     void figuresAreWrittenAsPngAndSvg() throws IOException {
         Path figures = dir.resolve("figures");
-        for (String name : List.of("heatmap-speedup-step_hidden-x-t_len_block_b2",
-                "heatmap-speedup-forward_hidden-x-t_len_dblock_d2_b2", "time-vs-t_len_b2_h4",
-                "speedup-backward-vs-batch_h4_t8")) {
+        for (String name : List.of("heatmap-speedup-step_hidden-x-t_len_block_b2_native",
+                "heatmap-speedup-forward_hidden-x-t_len_dblock_d2_b2_native", "time-vs-t_len_b2_h4_torch",
+                "speedup-backward-vs-batch_h4_t8_native")) {
+            assertTrue(Files.exists(figures.resolve(name + ".png")), name + " not among " + figureFiles);
             BufferedImage png = ImageIO.read(figures.resolve(name + ".png").toFile());
             assertNotNull(png, name);
             assertEquals(900, png.getWidth());

@@ -2,9 +2,12 @@ package snn.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -16,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import snn.config.ModelConfig;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
+import snn.nativekernels.NativeKernels;
+import snn.runtime.Device;
 import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
@@ -34,12 +39,11 @@ class MethodHarnessTest {
 
     @Test
     void timedStepsRunTheOptimiserWithoutMovingTheParameters() {
-        BenchPoint p = new BenchPoint(4, 20, 12, 2, 16, true, true, true, ModelConfig.Kernels.TORCH, false,
-                BenchConfig.Scope.NETWORK, 3);
+        BenchPoint p = new BenchPoint(4, 20, 12, 2, 16, true, true, true, null, false, BenchConfig.Scope.NETWORK, 3);
         try (PointerScope scope = new PointerScope()) {
             torch.manual_seed(7);
             Tensor input = PoissonInput.spikes(p.batch(), p.nIn(), p.tLen());
-            SpikingNetwork network = new SpikingNetwork(new Variant(ModelConfig.Kind.DBLOCK, 4).model(p), p.nIn(),
+            SpikingNetwork network = new SpikingNetwork(new Variant(ModelConfig.Kind.DBLOCK, 4, ModelConfig.Kernels.TORCH).model(p), p.nIn(),
                     p.classes());
             Map<String, float[]> before = values(network);
             MethodHarness harness = new MethodHarness(network, p.scope(), input, PoissonInput.labels(p.batch(),
@@ -52,6 +56,88 @@ class MethodHarnessTest {
             Map<String, float[]> after = values(network);
             assertEquals(before.keySet(), after.keySet());
             before.forEach((name, v) -> assertArrayEquals(v, after.get(name), name));
+        }
+    }
+
+    /** One step of {@code variant} at {@code p} on {@code input}, after a warm-up step. */
+    private static MethodHarness.Step step(BenchPoint p, Variant variant, Tensor input) {
+        torch.manual_seed(5);
+        SpikingNetwork network = new SpikingNetwork(variant.model(p), p.nIn(), Math.max(2, p.classes()));
+        MethodHarness harness = new MethodHarness(network, p.scope(), input,
+                p.scope() == BenchConfig.Scope.NETWORK ? PoissonInput.labels(p.batch(), p.classes()) : null);
+        harness.step();
+        return harness.step();
+    }
+
+    /** The parts partition the step: none negative, their sum the step less the harness's own few checks. */
+    private static void assertPartsPartitionTheStep(MethodHarness.Step s) {
+        double[] parts = {s.projectionMs(), s.dynamicsMs(), s.readoutMs(), s.lossMs(), s.optimizerMs()};
+        double sum = 0;
+        for (double part : parts) {
+            assertTrue(part >= 0, "negative part in " + s);
+            sum += part;
+        }
+        double step = MethodHarness.stepMs(s);
+        assertTrue(sum <= step + 1e-9 && sum >= 0.9 * step, "parts sum to " + sum + " of a " + step + " ms step: " + s);
+    }
+
+    @Test
+    void torchStepsSplitIntoProjectionDynamicsReadoutLossAndOptimiser() {
+        BenchPoint p = new BenchPoint(4, 30, 24, 2, 32, true, true, true, null, false, BenchConfig.Scope.NETWORK, 5);
+        try (PointerScope scope = new PointerScope()) {
+            torch.manual_seed(7);
+            Tensor input = PoissonInput.spikes(p.batch(), p.nIn(), p.tLen());
+            for (Variant v : List.of(Variant.standard(ModelConfig.Kernels.TORCH),
+                    new Variant(ModelConfig.Kind.DBLOCK, 4, ModelConfig.Kernels.TORCH))) {
+                MethodHarness.Step s = step(p, v, input);
+                assertPartsPartitionTheStep(s);
+                assertFalse(s.projectionFused(), s.toString());
+                assertTrue(s.projectionMs() > 0 && s.dynamicsMs() > 0 && s.readoutMs() > 0 && s.lossMs() > 0,
+                        s.toString());
+            }
+            // the papers' scope: no readout; the loss is the sum of the last layer's spikes
+            BenchPoint hidden = new BenchPoint(4, 30, 24, 1, 32, false, true, true, null, true,
+                    BenchConfig.Scope.HIDDEN, 0);
+            MethodHarness.Step s = step(hidden, new Variant(ModelConfig.Kind.BLOCK, null, ModelConfig.Kernels.TORCH),
+                    input);
+            assertPartsPartitionTheStep(s);
+            assertEquals(0, s.readoutMs());
+        }
+    }
+
+    @Test
+    void nativeKernelsThatProjectSparseInputThemselvesAreReportedAsFused() {
+        assumeTrue(NativeKernels.choose(ModelConfig.Kernels.NATIVE, Device.CPU).isNative(),
+                "native kernels not built: " + NativeKernels.choose(ModelConfig.Kernels.NATIVE, Device.CPU).reason());
+        BenchPoint sparse = new BenchPoint(4, 40, 24, 1, 32, true, true, true, 0.02, false,
+                BenchConfig.Scope.NETWORK, 5);
+        BenchPoint dense = new BenchPoint(4, 40, 24, 1, 32, true, true, true, 0.5, false,
+                BenchConfig.Scope.NETWORK, 5);
+        try (PointerScope scope = new PointerScope()) {
+            torch.manual_seed(7);
+            Variant dblock = new Variant(ModelConfig.Kind.DBLOCK, 4, ModelConfig.Kernels.NATIVE);
+            MethodHarness.Step fused = step(sparse, dblock, PoissonInput.atRate(4, 40, 32, 0.02));
+            assertPartsPartitionTheStep(fused);
+            assertTrue(fused.projectionFused(), fused.toString());
+            assertEquals(0, fused.projectionMs(), "the projection is inside the kernels' time");
+            MethodHarness.Step split = step(dense, dblock, PoissonInput.atRate(4, 40, 32, 0.5));
+            assertPartsPartitionTheStep(split);
+            assertFalse(split.projectionFused(), split.toString());
+            assertTrue(split.projectionMs() > 0, split.toString());
+        }
+    }
+
+    @Test
+    void inputAtARateHasThatDensity() {
+        try (PointerScope scope = new PointerScope()) {
+            torch.manual_seed(3);
+            float[] x = Tensors.toArray(PoissonInput.atRate(8, 100, 250, 0.015));
+            double ones = 0;
+            for (float v : x) {
+                assertTrue(v == 0 || v == 1, "entry " + v);
+                ones += v;
+            }
+            assertEquals(0.015, ones / x.length, 0.002);
         }
     }
 

@@ -200,7 +200,7 @@ class GraphLifetimeTest {
         for (NeuronKernels kernels : new NeuronKernels[] {NeuronKernels.TORCH, nativeKernels}) {
             DBlockLayer layer = layer(kernels);
             Tensor x = input(8);
-            assertTrue(NativeKernels.eventDriven(x), "the input is projected by the kernels");
+            assertTrue(NativeKernels.projectsEvents(x, 16), "the input is projected by the kernels");
             Tensor loss = loss(layer, x);
             changeInPlace(layer, parameter);
             RuntimeException e = assertThrows(RuntimeException.class, loss::backward, kernels.name());

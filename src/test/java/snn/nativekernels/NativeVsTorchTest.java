@@ -400,7 +400,7 @@ class NativeVsTorchTest {
         for (long attempt = 0; attempt < 20; attempt++) {
             Random random = new Random(seed * 31 + attempt);
             Tensor x = input(s, random, density);
-            if (NativeKernels.eventDriven(x) != (density != Density.DENSE)) {
+            if (NativeKernels.projectsEvents(x, s.neurons()) != (density != Density.DENSE)) {
                 continue; // a draw on the wrong side of the density threshold
             }
             if (compareOnce(s, seed * 31 + attempt, spiking, factory, SpikingLayer::forward, x, false) != null) {
