@@ -77,9 +77,10 @@ public class LayerBenchmark {
         TorchRuntime.init(threads > 0 ? new ThreadSettings(threads, defaults.blasThreads()) : defaults, Device.CPU);
         int[] s = java.util.Arrays.stream(shape.split("x")).mapToInt(Integer::parseInt).toArray();
         ModelConfig.Kind kind = ModelConfig.Kind.valueOf(method.toUpperCase(Locale.ROOT));
-        BenchPoint point = new BenchPoint(s[0], s[1], s[2], 1, s[3], recurrent, true, true,
-                ModelConfig.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT)), false, BenchConfig.Scope.HIDDEN, 0);
-        Variant variant = new Variant(kind, kind == ModelConfig.Kind.DBLOCK ? d : null);
+        BenchPoint point = new BenchPoint(s[0], s[1], s[2], 1, s[3], recurrent, true, true, null, false,
+                BenchConfig.Scope.HIDDEN, 0);
+        Variant variant = new Variant(kind, kind == ModelConfig.Kind.DBLOCK ? d : null,
+                ModelConfig.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT)));
         torch.manual_seed(42);
         network = new SpikingNetwork(variant.model(point), point.nIn(), 2);
         if (!network.kernels().name().equals(kernels)) {

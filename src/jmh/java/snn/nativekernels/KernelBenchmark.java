@@ -20,7 +20,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import snn.config.ModelConfig;
-import snn.config.SurrogateConfig;
 import snn.models.NetworkOutput;
 import snn.models.SpikingNetwork;
 import snn.runtime.Device;
@@ -217,7 +216,7 @@ public final class KernelBenchmark {
             Tensor mem = torch.empty(shape3, Tensors.float32(), null);
             Tensor pre = torch.empty(shape3, Tensors.float32(), null);
             Tensor gCur = torch.empty(shape3, Tensors.float32(), null);
-            Tensor first = torch.empty(new long[] {batch, d + 1, hidden}, NativeCall.int32(), null);
+            Tensor first = torch.empty(new long[] {batch, d + 1, hidden}, Tensors.options(torch.ScalarType.Int, Device.CPU), null);
             Tensor beta = torch.full(new long[] {hidden}, new Scalar(Math.exp(-0.1)), Tensors.float32());
             Tensor wRec = torch.randn(new long[] {hidden, hidden}, Tensors.float32())
                     .mul(new Scalar(1 / Math.sqrt(hidden)));
@@ -489,9 +488,12 @@ public final class KernelBenchmark {
 
     private ModelConfig config(ModelConfig.Kind kind, boolean recurrent, boolean singleSpike,
             ModelConfig.Kernels kernels) {
-        return new ModelConfig(kind, List.of(hidden), recurrent && kind != ModelConfig.Kind.BLOCK, singleSpike,
-                kind == ModelConfig.Kind.DBLOCK ? d : null, true, DBlockLayer.RecurrentInput.MAX,
-                ModelConfig.Readout.SUM, 10.0, 20.0, true, true, SurrogateConfig.DEFAULT, kernels);
+        ModelConfig.Builder b = switch (kind) {
+            case STANDARD -> ModelConfig.standard().singleSpike(singleSpike);
+            case BLOCK -> ModelConfig.block();
+            case DBLOCK -> ModelConfig.dblock(d);
+        };
+        return b.hidden(hidden).recurrent(recurrent && kind != ModelConfig.Kind.BLOCK).kernels(kernels).build();
     }
 
     /** One training step: forward, backward, Adam and the whole step, in ms. */

@@ -44,7 +44,7 @@ import java.util.List;
  *                          arrays {@code [batch, hidden, t_len]} of float32, 7 for the single-spike LIF, plus one
  *                          read of the layer's input where the projection is fused) over the memory bandwidth a
  *                          copy pass measured in the same rounds
- * @param dynamicsXFloor    {@code dynamicsMs / dynamicsFloorMs}
+ * @param dynamicsOverFloor    {@code dynamicsMs / dynamicsFloorMs}
  * @param copyGbPerS        the copy pass's bandwidth (bytes read plus written per second, 10^9)
  * @param speedupForward    the reference's {@code forwardMs} over this row's
  * @param speedupBackward   the reference's {@code backwardMs} over this row's
@@ -59,7 +59,7 @@ public record BenchRow(int point, String method, Integer d, String kernels, int 
         int tLen, boolean recurrent, boolean perNeuronBeta, boolean learnBeta, String scope, String input,
         String baseline, int repeats, double forwardMs, double forwardIqrMs, double backwardMs, double backwardIqrMs,
         double optimizerMs, double stepMs, double stepIqrMs, double projectionMs, double dynamicsMs, double readoutMs,
-        double lossMs, boolean projectionFused, double dynamicsFloorMs, double dynamicsXFloor, double copyGbPerS,
+        double lossMs, boolean projectionFused, double dynamicsFloorMs, double dynamicsOverFloor, double copyGbPerS,
         double speedupForward, double speedupBackward, double speedupStep, String runBaseline,
         Double speedupVsBaseline, Double peakRssMb, double spikesPerSample) {
 

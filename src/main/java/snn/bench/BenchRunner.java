@@ -289,7 +289,7 @@ public final class BenchRunner {
                     r.method() + (r.d() != null ? " d=" + r.d() : "") + " " + r.kernels(), r.stepMs(),
                     r.projectionFused() && r.projectionMs() == 0 ? "fused" : String.format(Locale.ROOT, "%.2f",
                             r.projectionMs()), r.dynamicsMs(), r.readoutMs(), r.lossMs(), r.optimizerMs(),
-                    r.dynamicsFloorMs(), r.dynamicsXFloor(), r.speedupVsBaseline() == null ? "-"
+                    r.dynamicsFloorMs(), r.dynamicsOverFloor(), r.speedupVsBaseline() == null ? "-"
                             : String.format(Locale.ROOT, "x%.2f", r.speedupVsBaseline())));
         }
         return sb.toString();
