@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import snn.bench.BenchConfig;
 import snn.bench.BenchConfigLoader;
@@ -22,6 +24,9 @@ import snn.plots.BenchFigures;
                 + " figures (PNG and SVG).",
                 "Example: snn bench --config configs/bench_quick.json"})
 final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", description = "Benchmark config (JSON), e.g. configs/bench_quick.json.")
     Path config;
@@ -48,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (replot != null) {
             List<Path> files = BenchFigures.write(ResultFiles.read(replot), replot.resolve("figures"));
-            System.out.println("wrote " + files.size() + " figure files to " + replot.resolve("figures"));
+            spec.commandLine().getOut().println("wrote " + files.size() + " figure files to " + replot.resolve("figures"));
             return 0;
         }
         if (kernels != null) {
@@ -58,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         Path dir = out != null ? out : BenchRunner.defaultOutDir(bench);
         BenchRunner.Result result = new BenchRunner(bench, config.toString(), overrides, dir, System.out).run();
         List<Path> files = BenchFigures.write(result.rows(), dir.resolve("figures"));
-        System.out.println("wrote " + files.size() + " figure files to " + dir.resolve("figures"));
+        spec.commandLine().getOut().println("wrote " + files.size() + " figure files to " + dir.resolve("figures"));
         return 0;
     }
 }

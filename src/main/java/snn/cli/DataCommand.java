@@ -20,10 +20,10 @@ import picocli.CommandLine.Spec;
 import snn.config.DataConfig;
 import snn.config.KnownDataset;
 import snn.config.Publication;
+import snn.core.MissingDatasetException;
 import snn.data.Datasets;
 import snn.data.Downloader;
 import snn.data.InspectableDataset;
-import snn.core.MissingDatasetException;
 import snn.data.SplitStatistics;
 
 /** {@code snn data inspect ...} and {@code snn data download ...}. */

@@ -5,7 +5,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
@@ -20,6 +22,9 @@ import snn.training.RunFolder;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluates a run's selected model: test accuracy, spikes per sample per layer, confusion matrix.")
 final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--run", paramLabel = "RUN_DIR", description = "A run folder (results/<name>).")
     Path run;
@@ -47,23 +52,23 @@ final class EvalCommand implements Callable<Integer> {
         } else {
             throw new snn.core.TrainingException("give --run RUN_DIR, or --checkpoint FILE [--config FILE]");
         }
-        System.out.printf(Locale.ROOT, "test accuracy %.2f%%, loss %.4f%n", 100 * e.accuracy(), e.loss());
+        spec.commandLine().getOut().printf(Locale.ROOT, "test accuracy %.2f%%, loss %.4f%n", 100 * e.accuracy(), e.loss());
         for (int i = 0; i < e.spikesPerSample().size(); i++) {
-            System.out.printf(Locale.ROOT, "hidden layer %d: %.1f spikes per sample%n", i, e.spikesPerSample().get(i));
+            spec.commandLine().getOut().printf(Locale.ROOT, "hidden layer %d: %.1f spikes per sample%n", i, e.spikesPerSample().get(i));
         }
-        System.out.println("confusion matrix (rows: label, columns: predicted):");
+        spec.commandLine().getOut().println("confusion matrix (rows: label, columns: predicted):");
         for (long[] row : e.confusion()) {
             StringBuilder sb = new StringBuilder();
             for (long v : row) {
                 sb.append(String.format(Locale.ROOT, "%6d", v));
             }
-            System.out.println(sb);
+            spec.commandLine().getOut().println(sb);
         }
         return 0;
     }
 
-    private static void printKernels(ExperimentConfig config) {
-        System.out.println("kernels: " + NativeKernels.choose(config.model().kernels(),
+    private void printKernels(ExperimentConfig config) {
+        spec.commandLine().getOut().println("kernels: " + NativeKernels.choose(config.model().kernels(),
                 Device.parse(config.runtime().device())).describe());
     }
 }

@@ -7,7 +7,9 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import snn.core.BenchException;
 import snn.core.ConfigException;
@@ -37,9 +39,12 @@ public final class Main implements Callable<Integer> {
     public Main() {
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
         return 0;
     }
 
@@ -50,7 +55,12 @@ public final class Main implements Callable<Integer> {
      * @param args the command line, e.g. {@code train --config configs/quickstart.json}
      */
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int status = run(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(status);
     }
 
     /**

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
@@ -25,26 +27,32 @@ import snn.training.RunFolder;
         subcommands = {PlotCommand.Curves.class, PlotCommand.Compare.class, PlotCommand.Raster.class})
 final class PlotCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        new picocli.CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
         return 0;
     }
 
-    static void report(List<Path> files) {
-        files.forEach(f -> System.out.println("wrote " + f));
+    static void report(CommandSpec spec, List<Path> files) {
+        files.forEach(f -> spec.commandLine().getOut().println("wrote " + f));
     }
 
     @Command(name = "curves", mixinStandardHelpOptions = true,
             description = "Accuracy and loss per epoch of a run, into RUN_DIR/figures.")
     static final class Curves implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Option(names = "--run", required = true, paramLabel = "RUN_DIR")
         Path run;
 
         @Override
         public Integer call() throws IOException {
             RunFolder folder = RunFolder.open(run);
-            report(TrainingFigures.curves(folder, folder.figures()));
+            report(spec, TrainingFigures.curves(folder, folder.figures()));
             return 0;
         }
     }
@@ -52,6 +60,9 @@ final class PlotCommand implements Callable<Integer> {
     @Command(name = "compare", mixinStandardHelpOptions = true,
             description = "Test accuracy against time per batch and against spikes per sample, across runs.")
     static final class Compare implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Parameters(arity = "1..*", paramLabel = "RUN_DIR")
         List<Path> runs;
 
@@ -61,7 +72,7 @@ final class PlotCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             runs.forEach(RunFolder::open);
-            report(TrainingFigures.comparison(runs, out));
+            report(spec, TrainingFigures.comparison(runs, out));
             return 0;
         }
     }
@@ -69,6 +80,9 @@ final class PlotCommand implements Callable<Integer> {
     @Command(name = "raster", mixinStandardHelpOptions = true,
             description = "Input spikes, hidden spikes and readout membranes of one test sample, into RUN_DIR/figures.")
     static final class Raster implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
         @Option(names = "--run", required = true, paramLabel = "RUN_DIR")
         Path run;
 
@@ -82,7 +96,7 @@ final class PlotCommand implements Callable<Integer> {
             SpikingNetwork net = RunEvaluation.selectedModel(run, config, test);
             Inference.Recording r = Inference.record(net, test, sample);
             try {
-                report(RasterFigure.write(r, String.format("%s, test sample %d (label %d, predicted %d)",
+                report(spec, RasterFigure.write(r, String.format("%s, test sample %d (label %d, predicted %d)",
                         run.getFileName(), sample, test.label(sample), r.predicted()), run.resolve(RunFolder.FIGURES),
                         "raster_sample" + sample));
             } catch (IOException e) {

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -28,6 +30,9 @@ import snn.training.RunFolder;
 /** {@code snn train --config FILE [--set key=value ...]}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a network as a config describes.")
 final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", description = "Experiment config (JSON), e.g. configs/quickstart.json.")
     Path config;
@@ -141,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         if (dryRun) {
-            System.out.print(DryRun.describe(experiment));
+            spec.commandLine().getOut().print(DryRun.describe(experiment));
             return 0;
         }
         DatasetSplits data = DataSources.open(experiment);
@@ -159,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
         RunFolder run = out != null ? RunFolder.overwrite(out, force)
                 : force ? RunFolder.overwrite(named, true)
                 : RunFolder.claim(Path.of(experiment.resultsDir()), experiment.name());
-        System.out.println("run folder: " + run.dir() + (run.dir().equals(named) || out != null ? ""
+        spec.commandLine().getOut().println("run folder: " + run.dir() + (run.dir().equals(named) || out != null ? ""
                 : " (" + named + " holds an earlier run)"));
         return run;
     }

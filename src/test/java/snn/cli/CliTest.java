@@ -58,18 +58,10 @@ class CliTest {
         try (var files = Files.list(Path.of("configs/paper"))) {
             for (Path cfg : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                 StringWriter out = new StringWriter();
-                java.io.PrintStream saved = System.out;
-                java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-                System.setOut(new java.io.PrintStream(captured, true));
-                int code;
-                try {
-                    code = Main.run(new String[] {"train", "--config", cfg.toString(), "--dry-run"},
-                            new PrintWriter(out, true), new PrintWriter(out, true));
-                } finally {
-                    System.setOut(saved);
-                }
+                int code = Main.run(new String[] {"train", "--config", cfg.toString(), "--dry-run"},
+                        new PrintWriter(out, true), new PrintWriter(out, true));
                 assertEquals(0, code, cfg + ": " + out);
-                String report = captured.toString();
+                String report = out.toString();
                 assertTrue(report.contains("steps per epoch") && report.contains("readout")
                         && report.contains("estimated memory"), cfg + ": " + report);
             }

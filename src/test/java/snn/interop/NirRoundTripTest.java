@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -177,19 +174,11 @@ class NirRoundTripTest {
         assertTrue(bad.err().contains("--format nir only"), bad.err());
     }
 
-    /** What {@code snn eval --checkpoint FILE} prints (it prints on {@code System.out}); fails unless it succeeds. */
+    /** What {@code snn eval --checkpoint FILE} prints; fails unless it succeeds. */
     static String evalPrints(Path checkpoint) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        CliRun run;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            run = CliRun.run("eval", "--checkpoint", checkpoint.toString());
-        } finally {
-            System.setOut(saved);
-        }
+        CliRun run = CliRun.run("eval", "--checkpoint", checkpoint.toString());
         assertEquals(0, run.code(), run.err());
-        return captured.toString(StandardCharsets.UTF_8);
+        return run.out();
     }
 
     static void assertSpiking(SpikingNetwork net, Tensor x) {

@@ -115,19 +115,11 @@ class RunFolderTest {
     void theCliNumbersANewRunAndSaysWhereItWrites(@TempDir Path results) throws Exception {
         Files.createDirectories(results.resolve("tiny"));
         Files.writeString(results.resolve("tiny/config.json"), "{}");
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int code;
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            code = CliRun.run("train", "--config", "configs/quickstart.json", "--set", "name=tiny",
-                    "--set", "results_dir=" + results, "--set", "training.epochs=1",
-                    "--set", "data.synthetic.train_samples=64", "--set", "data.synthetic.test_samples=32").code();
-        } finally {
-            System.setOut(saved);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, out);
+        CliRun run = CliRun.run("train", "--config", "configs/quickstart.json", "--set", "name=tiny",
+                "--set", "results_dir=" + results, "--set", "training.epochs=1",
+                "--set", "data.synthetic.train_samples=64", "--set", "data.synthetic.test_samples=32");
+        String out = run.out();
+        assertEquals(0, run.code(), out + run.err());
         assertTrue(out.startsWith("run folder: " + results.resolve("tiny-2") + " (" + results.resolve("tiny")
                 + " holds an earlier run)"), out);
         assertTrue(Files.isRegularFile(results.resolve("tiny-2/summary.json")));
