@@ -151,7 +151,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         DatasetSplits data = DataSources.open(experiment);
         Path dir = Path.of(group.fromRankZero("run_dir", lead ? claim(experiment).dir().toString() : null));
-        Snn.training(experiment).data(data).fit(dir);
+        try {
+            Snn.training(experiment).data(data).fit(dir);
+        } catch (RuntimeException e) {
+            if (lead) {
+                new RunFolder(dir).releaseIfEmpty();
+            }
+            throw e;
+        }
         return 0;
     }
 

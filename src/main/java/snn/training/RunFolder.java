@@ -106,6 +106,25 @@ public record RunFolder(Path dir) {
     }
 
     /**
+     * Gives the folder back after a run that failed before writing anything (a config the ranks disagree on, data
+     * that cannot be read): deletes it when it is empty, so that a failed start leaves no trace and the next run
+     * can take the name.
+     *
+     * @return whether the folder was deleted
+     */
+    public boolean releaseIfEmpty() {
+        try {
+            if (Files.isDirectory(dir) && isEmpty(dir)) {
+                Files.delete(dir);
+                return true;
+            }
+        } catch (IOException e) {
+            // something appeared in it, or it cannot be removed: it stays, as any run folder would
+        }
+        return false;
+    }
+
+    /**
      * An existing run's folder.
      *
      * @param dir the folder

@@ -32,6 +32,18 @@ import snn.core.TrainingException;
 class RunFolderTest {
 
     @Test
+    void aFolderAFailedStartLeftEmptyIsGivenBackAndOneWithFilesStays(@TempDir Path results) throws Exception {
+        RunFolder empty = RunFolder.claim(results, "run");
+        assertTrue(empty.releaseIfEmpty());
+        assertFalse(Files.exists(empty.dir()));
+        assertEquals(results.resolve("run"), RunFolder.claim(results, "run").dir(), "the name is free again");
+        RunFolder used = RunFolder.claim(results, "used");
+        Files.writeString(used.file(RunFolder.CONFIG), "{}");
+        assertFalse(used.releaseIfEmpty());
+        assertTrue(Files.isRegularFile(used.file(RunFolder.CONFIG)));
+    }
+
+    @Test
     void aNewRunNeverTakesAFolderThatHoldsARun(@TempDir Path results) throws Exception {
         Files.createDirectories(results.resolve("quick"));
         Files.writeString(results.resolve("quick/config.json"), "{}");
