@@ -228,9 +228,7 @@ public final class BenchRunner {
                 Stats b = stat(s, MethodHarness.Step::backwardMs);
                 Stats step = stat(s, MethodHarness::stepMs);
                 boolean fused = s[0].projectionFused();
-                double floorBytes = 4.0 * p.batch() * p.tLen() * (p.layers() * v.dynamicsArrays(p) * (double) p.hidden()
-                        + (fused ? p.nIn() + (p.layers() - 1) * (double) p.hidden() : 0));
-                double floorMs = floorBytes / bytesPerSecond * 1e3;
+                double floorMs = v.dynamicsFloorBytes(p, fused) / bytesPerSecond * 1e3;
                 double dynamics = stat(s, MethodHarness.Step::dynamicsMs).median();
                 rows.add(new BenchRow(index, v.methodName(), v.d(), harnesses.get(m).kernels(),
                         p.batch(), p.nIn(), p.hidden(), p.layers(), p.tLen(), v.recurrentAt(p), p.perNeuronBeta(),

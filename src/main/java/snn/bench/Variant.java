@@ -47,13 +47,18 @@ record Variant(ModelConfig.Kind method, Integer d, ModelConfig.Kernels kernels) 
     }
 
     /**
-     * {@return how many {@code [batch, hidden, t_len]} float32 arrays one hidden layer's dynamics must read and write,
-     * forward and backward together} Forward reads the current and writes the spikes and what backward needs (the
-     * membrane; the single-spike LIF also its pre-reset membrane); backward reads those and the spikes' gradient,
-     * and writes the current's gradient.
+     * {@return the bytes the hidden layers' dynamics must at least read and write in one training step at
+     * {@code point}: the floor of {@code dynamics_ms}} Per layer, 6 float32 arrays {@code [batch, hidden, t_len]}
+     * forward and backward together (forward reads the current and writes the spikes and the membrane backward needs;
+     * backward reads those and the spikes' gradient and writes the current's gradient), 7 for the single-spike LIF
+     * (its pre-reset membrane too); where the native kernels project the input themselves ({@code fused}), also one
+     * read of each layer's input.
      */
-    int dynamicsArrays(BenchPoint point) {
-        return method == ModelConfig.Kind.STANDARD && point.standardSingleSpike() ? 7 : 6;
+    double dynamicsFloorBytes(BenchPoint point, boolean fused) {
+        int arrays = method == ModelConfig.Kind.STANDARD && point.standardSingleSpike() ? 7 : 6;
+        double inputs = fused ? point.nIn() + (point.layers() - 1) * (double) point.hidden() : 0;
+        return (double) Float.BYTES * point.batch() * point.tLen()
+                * (point.layers() * arrays * (double) point.hidden() + inputs);
     }
 
     /** The network this variant runs at {@code point}, through the same model code as training. */
