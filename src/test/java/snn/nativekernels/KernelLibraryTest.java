@@ -16,6 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import snn.config.ModelConfig;
+import snn.neurons.Beta;
+import snn.neurons.DBlockLayer;
 import snn.neurons.NeuronKernels;
 import snn.neurons.Surrogate;
 import snn.runtime.Tensors;
@@ -35,6 +37,33 @@ class KernelLibraryTest {
         assumeTrue(compilerPresent(), "no gcc on this machine: the torch path is the only one");
         assertTrue(KernelLibrary.get().isPresent(), KernelLibrary.status());
         assertTrue(KernelLibrary.status().startsWith("loaded from "), KernelLibrary.status());
+    }
+
+    /**
+     * The kernels flush denormal floats to zero (docs/native-kernels.md): an input current of 1e-39, below the
+     * smallest normal float, is read as 0, so an integrating layer's membrane stays exactly 0, where LibTorch's ops
+     * carry denormal values (and pay for each operation on them).
+     */
+    @Test
+    void denormalsAreFlushedToZeroInsideTheKernels() {
+        NeuronKernels nativeKernels = NativeKernels.load().orElse(null);
+        assumeTrue(nativeKernels != null, "native kernels: " + KernelLibrary.status());
+        Tensor current = Tensors.full(1e-39, 2, 3, 40);
+        float[] torchMembrane = Tensors.toArray(integrator(NeuronKernels.TORCH).run(current).membrane());
+        float[] nativeMembrane = Tensors.toArray(integrator(nativeKernels).run(current).membrane());
+        int denormal = 0;
+        for (float v : torchMembrane) {
+            denormal += v != 0 && Math.abs(v) < Float.MIN_NORMAL ? 1 : 0;
+        }
+        assertTrue(denormal > 0, "LibTorch's membrane should hold denormals");
+        for (float v : nativeMembrane) {
+            assertEquals(0f, v);
+        }
+    }
+
+    private static DBlockLayer integrator(NeuronKernels kernels) {
+        return new DBlockLayer(3, 3, 1, false, true, DBlockLayer.RecurrentInput.MAX, false,
+                new Beta(0.9, true, true), new Surrogate.FastSigmoid(10), kernels);
     }
 
     @Test
