@@ -29,11 +29,11 @@ SNN_INLINE int64_t block_length(int64_t T, int64_t d, int64_t k)
     return k < d ? T / d : T - d * (T / d);
 }
 
-/* Injection c (ld), fired (ld), a_k (ld), beta (ld), and the projected input [T][ld]. */
+/* Injection c (ld), fired (ld), a_k (ld), beta (ld), the rows of the two outputs when streamed, the projected input. */
 static int64_t forward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * ld + snn_layer_work(job->layer, n, 0);
+    return 4 * ld + snn_stream_floats(job, 2) + snn_layer_work(job->layer, n, 0);
 }
 
 static void forward_unit(const snn_job *job, const snn_unit *un)
@@ -51,10 +51,14 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     float *fired = c + ld;
     float *act = fired + ld;
     float *beta = act + ld;
-    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld).projected;
+    const int64_t streamed = snn_stream_floats(job, 2);
+    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld + streamed).projected;
     const float *cur = SNN_ROWS(l->in.cur, un);
     float *mem = SNN_ROWS(l->mem, un);
     float *spk = SNN_ROWS(l->spk, un);
+    /* where the outputs' rows are formed: the cached buffer, streamed out at the end, or in place */
+    float *o_mem = streamed ? beta + ld : mem;
+    float *o_spk = streamed ? beta + ld + n * T : spk;
     int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     int32_t *list = un->iwork;
     for (int64_t j = 0; j < ld; j++) {
@@ -93,11 +97,15 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
                     so[s] = vf_select(nan, vf_set1(NAN), vf_select(now, one, vf_zero()));
                     fi = vf_select(nan, vf_set1(SNN_FIRED_NAN), vf_select(now, vf_set1((float) u), fi));
                 }
-                vf_tile_prefetch(mem + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
-                vf_tile_out(vo, rn, len, mem + g * T + k0 + s0, T);
+                if (!streamed) {
+                    vf_tile_prefetch(mem + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                }
+                vf_tile_out(vo, rn, len, o_mem + g * T + k0 + s0, T);
                 if (spk != NULL) {
-                    vf_tile_prefetch(spk + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
-                    vf_tile_out(so, rn, len, spk + g * T + k0 + s0, T);
+                    if (!streamed) {
+                        vf_tile_prefetch(spk + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
+                    }
+                    vf_tile_out(so, rn, len, o_spk + g * T + k0 + s0, T);
                 }
             }
             vf_store(fired + g, fi);
@@ -115,16 +123,22 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
             snn_recurrent_input(c, job->wt_rec, l->b_rec, n, list, count, nan);
         }
     }
+    if (streamed) {
+        vf_stream(mem, o_mem, n * T);
+        if (spk != NULL) {
+            vf_stream(spk, o_spk, n * T);
+        }
+    }
 }
 
 /*
- * c_0 of the block (ld), dL/da (ld), beta (ld), a_{k-1} (ld), dL/dbeta in double (2 ld), dL/dI [T][ld], and the
- * sample's dL/dW_rec, dL/db_rec in float.
+ * c_0 of the block (ld), dL/da (ld), beta (ld), a_{k-1} (ld), dL/dbeta in double (2 ld), the rows of dL/dI when
+ * streamed, dL/dI [T][ld], and the sample's dL/dW_rec, dL/db_rec in float.
  */
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * ld + 2 * ld + snn_layer_work(job->layer, n, 1);
+    return 4 * ld + 2 * ld + snn_stream_floats(job, 1) + snn_layer_work(job->layer, n, 1);
 }
 
 /*
@@ -153,13 +167,18 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *beta = ga + ld;
     float *act = beta + ld;
     double *dbeta = (double *) (act + ld);
-    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, (float *) (dbeta + ld));
+    const int64_t streamed = l->grad.cur != NULL ? snn_stream_floats(job, 1) : 0;
+    float *o_gcur = (float *) (dbeta + ld);
+    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, o_gcur + snn_stream_floats(job, 1));
     float *g_projected = ls.projected;
     const float *mem = SNN_ROWS(l->mem, un);
     const int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
     const float *gm = SNN_ROWS(l->g_mem, un);
     float *gcur = SNN_ROWS(l->grad.cur, un);
+    if (!streamed) {
+        o_gcur = gcur;
+    }
     int32_t *list = un->iwork;
     int has_ga = 0;
     for (int64_t j = 0; j < ld; j++) {
@@ -230,8 +249,10 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                     }
                 }
                 if (gcur != NULL) {
-                    vf_tile_prefetch(gcur + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 1);
-                    vf_tile_out(gc, rn, len, gcur + g * T + t0, T);
+                    if (!streamed) {
+                        vf_tile_prefetch(gcur + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 1);
+                    }
+                    vf_tile_out(gc, rn, len, o_gcur + g * T + t0, T);
                 }
             }
             /* step 0 of block k: C_0 = dL/dc_k */
@@ -255,6 +276,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                 has_ga = 1;
             }
         }
+    }
+    if (streamed) {
+        vf_stream(gcur, o_gcur, n * T);
     }
     snn_backward_finish(job, un, dbeta, &ls);
 }

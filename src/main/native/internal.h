@@ -41,7 +41,7 @@ typedef struct {
     int64_t row0;   /* (b * N + j0) * T: where the unit's rows start in a [B, N, T] array */
     int tid;
     float *work;    /* work_floats(job, chunk) floats, 64-byte aligned */
-    int32_t *iwork; /* 2 * chunk + 16 ints (recurrent source lists) */
+    int32_t *iwork; /* 2 * chunk + 16 ints (recurrent source lists, or 64-bit spike masks per neuron) */
     int32_t *input_scratch; /* snn_input_scratch_ints ints for a projected input, else NULL */
     double *dbeta;  /* backward: dL/dbeta of these n neurons in this sample */
     double *gw_rec; /* backward: this thread's dL/dW_rec, transposed ([N][N]), or NULL */

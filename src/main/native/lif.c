@@ -6,8 +6,10 @@
  * its [neurons, time] rows and a small step-major staging tile (SNN_W steps x the unit's neurons, in L1) through
  * SNN_W x SNN_W register transposes; the recurrences then run over the staged steps with the neurons as vector
  * lanes. Without recurrence the neurons are independent, and each vector group keeps its state in registers across
- * a tile. With recurrence (W_rec s_{t-1} couples every neuron of a sample at every step) the unit is the whole sample
- * and each step runs over all groups before the recurrent input of the next step is formed (recurrent.h).
+ * a tile. With recurrence (W_rec s_{t-1} couples every neuron of a sample at every step) the unit is the whole sample,
+ * and the forward pass runs each step over all groups before the recurrent input of the next step is formed
+ * (recurrent.h); the backward pass does not go through the (detached) recurrence, so its neurons stay independent and
+ * the W_rec gradient is formed after the scan.
  */
 #include <string.h>
 
@@ -56,11 +58,14 @@ SNN_INLINE void forward_step(int mode, int surr, int64_t t, vf beta, vf in, vf r
     }
 }
 
-/* Staging tiles (input, membrane, spikes, pre), state (v, m, first, r, beta) and the projected input [T][ld]. */
+/*
+ * Staging tiles (input, membrane, spikes, pre), state (v, m, first, r, beta), a group's rows of the three outputs
+ * (W x T each, streamed out when the group is done) and the projected input [T][ld].
+ */
 static int64_t forward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * W * ld + 5 * ld + snn_layer_work(job->layer, n, 0);
+    return 4 * W * ld + 5 * ld + 3 * W * job->layer->steps + snn_layer_work(job->layer, n, 0);
 }
 
 static void forward_unit(const snn_job *job, const snn_unit *un)
@@ -83,7 +88,10 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     float *first = m + ld;
     float *r = first + ld;
     float *beta = r + ld;
-    float *projected = snn_layer_scratch_at(job, un, 0, beta + ld).projected;
+    float *o_mem = beta + ld;
+    float *o_spk = o_mem + W * T;
+    float *o_pre = o_spk + W * T;
+    float *projected = snn_layer_scratch_at(job, un, 0, o_pre + W * T).projected;
     const float *cur = SNN_ROWS(l->in.cur, un);
     float *mem = SNN_ROWS(l->mem, un);
     float *spk = SNN_ROWS(l->spk, un);
@@ -113,16 +121,20 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
                     so[s] = mo[s] = po[s] = vf_zero();
                     forward_step(mode, surr, t0 + s, bb, in[s], vf_zero(), 0, &vv, &mm, &ff, &so[s], &mo[s], &po[s]);
                 }
-                vf_tile_prefetch(mem + g * T + t0, SNN_PREFETCH_AHEAD, T, rn, 1);
-                vf_tile_out(mo, rn, len, mem + g * T + t0, T);
+                vf_tile_out(mo, rn, len, o_mem + t0, T);
                 if (spk != NULL) {
-                    vf_tile_prefetch(spk + g * T + t0, SNN_PREFETCH_AHEAD, T, rn, 1);
-                    vf_tile_out(so, rn, len, spk + g * T + t0, T);
+                    vf_tile_out(so, rn, len, o_spk + t0, T);
                 }
                 if (pre != NULL) {
-                    vf_tile_prefetch(pre + g * T + t0, SNN_PREFETCH_AHEAD, T, rn, 1);
-                    vf_tile_out(po, rn, len, pre + g * T + t0, T);
+                    vf_tile_out(po, rn, len, o_pre + t0, T);
                 }
+            }
+            vf_stream(mem + g * T, o_mem, rn * T);
+            if (spk != NULL) {
+                vf_stream(spk + g * T, o_spk, rn * T);
+            }
+            if (pre != NULL) {
+                vf_stream(pre + g * T, o_pre, rn * T);
             }
             vf_store(first + g, ff);
         }
@@ -136,25 +148,31 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
         }
         for (int s = 0; s < len; s++) {
             const int64_t t = t0 + s;
+            /* the sources of R_{t+1}, gathered as each group's spikes are formed (padding lanes never spike) */
+            int64_t count = 0;
+            vm nan = vm_none();
             for (int64_t g = 0; g < n; g += W) {
-                vf vv = vf_load(v + g), mm = vf_load(m + g), ff = vf_load(first + g);
+                /* m and first are the single-spike mode's state only */
+                const int single = mode == SNN_LIF_SINGLE;
+                vf vv = vf_load(v + g), mm = single ? vf_load(m + g) : vf_zero(),
+                        ff = single ? vf_load(first + g) : vf_zero();
                 vf so = vf_zero(), mo = vf_zero(), po = vf_zero();
                 forward_step(mode, surr, t, vf_load(beta + g), vf_load(in + s * ld + g), vf_load(r + g), 1, &vv, &mm,
                         &ff, &so, &mo, &po);
                 vf_store(v + g, vv);
-                vf_store(m + g, mm);
-                vf_store(first + g, ff);
                 vf_store(s_spk + s * ld + g, so);
                 vf_store(s_mem + s * ld + g, mo);
-                if (mode == SNN_LIF_SINGLE) {
+                count += vm_compress(list + count, vf_gt(so, vf_zero()), (int32_t) g);
+                nan = vm_or(nan, vf_isnan(so));
+                if (single) {
+                    vf_store(m + g, mm);
+                    vf_store(first + g, ff);
                     vf_store(s_pre + s * ld + g, po);
                 }
             }
             if (t + 1 < T) {
                 /* R_{t+1} = W_rec sg(s_t) + b_rec (eq. 2.1) */
-                int nan;
-                const int64_t count = snn_sources(s_spk + s * ld, n, list, &nan);
-                snn_recurrent_input(r, job->wt_rec, l->b_rec, n, list, count, nan);
+                snn_recurrent_input(r, job->wt_rec, l->b_rec, n, list, count, vm_bits(nan) != 0);
             }
         }
         vf_stage_out(s_mem, ld, n, len, mem + t0, T, SNN_PREFETCH_AHEAD);
@@ -226,15 +244,48 @@ SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_
 }
 
 /*
- * Staging tiles (membrane, pre, g_spk, g_mem, dL/dI), state (gnext, mu, first, beta, a spike row), dL/dbeta in
- * double, the projected input's dL/dI [T][ld], and the sample's dL/dW_rec, dL/db_rec in float.
+ * State (first, beta), dL/dbeta in double, a group's rows of dL/dI (W x T, streamed out when the group is done), G_t
+ * step-major [T][ld] when the W_rec gradient needs it and the layer does not project its input (which keeps dL/dI = G
+ * there), and the layer's scratch.
  */
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
+    const snn_layer_args *l = job->layer;
     const int64_t ld = snn_pad(n);
-    return 5 * W * ld + 5 * ld + 2 * ld + snn_layer_work(job->layer, n, 1);
+    const int64_t steps = l->w_rec != NULL && l->in.cur != NULL ? l->steps * ld : 0;
+    return 4 * ld + W * l->steps + steps + snn_layer_work(l, n, 1);
 }
 
+/*
+ * The spikes of steps t0 .. t0 + len - 1 (len <= 64) of a sample's n rows, as one bit mask of steps per neuron (bit
+ * s: step t0 + s): multi-spike, s_t = H(U_t - 1) from the membrane rows, as the forward pass computed it;
+ * single-spike, the neuron's first spike step.
+ */
+static void tile_spikes(int mode, int surr, const float *mem, const float *first, int64_t T, int64_t t0, int len,
+        int64_t n, uint64_t *bits)
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (mode == SNN_LIF_SINGLE) {
+            const int64_t ts = (int64_t) first[i] - t0;
+            bits[i] = ts >= 0 && ts < len ? (uint64_t) 1 << ts : 0;
+            continue;
+        }
+        uint64_t b = 0;
+        for (int s = 0; s < len; s += W) {
+            const int lanes = len - s < W ? len - s : W;
+            const vf u = vf_load_n(mem + i * T + t0 + s, lanes);
+            const uint32_t all = (1u << lanes) - 1u;
+            b |= (uint64_t) (vm_bits(vf_gt(vf_spike(vf_sub(u, vf_set1(1.0f)), surr), vf_zero())) & all) << s;
+        }
+        bits[i] = b;
+    }
+}
+
+/*
+ * Backward, one unit. The LIF's recurrence is detached (no gradient flows back through s_{t-1}), so the neurons are
+ * independent here even with W_rec: each group scans all steps backwards with its state in registers, and the W_rec
+ * gradient, which needs every neuron's G_{t+1} for each spike, is formed afterwards from G_t kept step-major.
+ */
 static void backward_unit(const snn_job *job, const snn_unit *un)
 {
     const snn_lif_args *a = job->args;
@@ -246,32 +297,21 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     const int64_t T = l->steps;
     const int64_t n = un->n;
     const int64_t ld = snn_pad(n);
-    const int projected = l->in.cur == NULL;
-    /* with the W_rec gradient the unit is the whole sample, and each step's spikes of every neuron are needed */
-    double *gwt = un->gw_rec;
-    float *s_mem = un->work;
-    float *s_pre = s_mem + W * ld;
-    float *s_gs = s_pre + W * ld;
-    float *s_gm = s_gs + W * ld;
-    float *s_g = s_gm + W * ld;
-    float *gnext = s_g + W * ld;
-    float *mu = gnext + ld;
-    float *first = mu + ld;
+    float *first = un->work;
     float *beta = first + ld;
-    float *spikes = beta + ld;
-    double *dbeta = (double *) (spikes + ld);
-    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, (float *) (dbeta + ld));
-    float *g_projected = ls.projected;
+    double *dbeta = (double *) (beta + ld);
+    float *o_gcur = (float *) (dbeta + ld);
+    float *own_steps = o_gcur + W * T;
+    const int64_t own = l->w_rec != NULL && l->in.cur != NULL ? T * ld : 0;
+    const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, own_steps + own);
+    /* G_t step-major: the projected input's dL/dI, or the unit's own rows for the W_rec gradient */
+    float *g_steps = ls.projected != NULL ? ls.projected : un->gw_rec != NULL ? own_steps : NULL;
     const float *mem = SNN_ROWS(l->mem, un);
     const float *pre = SNN_ROWS(a->pre, un);
     const float *gs = SNN_ROWS(l->g_spk, un);
     const float *gm = SNN_ROWS(l->g_mem, un);
     float *gcur = SNN_ROWS(l->grad.cur, un);
-    int32_t *list = un->iwork;
     for (int64_t j = 0; j < ld; j++) {
-        gnext[j] = 0.0f;
-        mu[j] = 0.0f;
-        dbeta[j] = 0.0;
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
         first[j] = 0.0f;
     }
@@ -280,96 +320,57 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
             vf_store(first + g, vf_load_i32(l->first + un->b * N + un->j0 + g, snn_lanes(n, g)));
         }
     }
-    if (gwt == NULL) {
-        /* independent neurons: each group scans all steps backwards with its state in registers */
-        for (int64_t g = 0; g < n; g += W) {
-            const int rn = snn_lanes(n, g);
-            const vf bb = vf_load(beta + g), ff = vf_load(first + g);
-            vf gn = vf_zero(), mm = vf_zero();
-            vdd db = vdd_zero();
-            for (int64_t t0 = (T - 1) / W * W; t0 >= 0; t0 -= W) {
-                const int len = (int) snn_min64(W, T - t0);
-                vf um[W], up[W], dsp[W], dm[W], gc[W];
-                if (mode != SNN_LIF_SINGLE) {
-                    vf_tile_prefetch(mem + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
-                    vf_tile_in(mem + g * T + t0, T, rn, len, um);
-                } else {
-                    vf_tile_prefetch(pre + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
-                    vf_tile_in(pre + g * T + t0, T, rn, len, up);
-                }
-                if (gs != NULL) {
-                    vf_tile_prefetch(gs + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
-                    vf_tile_in(gs + g * T + t0, T, rn, len, dsp);
-                }
-                if (gm != NULL) {
-                    vf_tile_prefetch(gm + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
-                    vf_tile_in(gm + g * T + t0, T, rn, len, dm);
-                }
-                for (int s = len - 1; s >= 0; s--) {
-                    backward_step(mode, surr, scale, t0 + s, T, bb, mode != SNN_LIF_SINGLE ? um[s] : vf_zero(),
-                            mode == SNN_LIF_SINGLE ? up[s] : vf_zero(),
-                            gs != NULL ? dsp[s] : vf_zero(), gm != NULL ? dm[s] : vf_zero(), ff, &gn, &mm, &db,
-                            &gc[s]);
-                }
-                if (projected) {
-                    for (int s = 0; s < len; s++) {
-                        vf_store(g_projected + (t0 + s) * ld + g, gc[s]);
-                    }
-                }
-                if (gcur != NULL) {
-                    vf_tile_prefetch(gcur + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 1);
-                    vf_tile_out(gc, rn, len, gcur + g * T + t0, T);
+    for (int64_t g = 0; g < n; g += W) {
+        const int rn = snn_lanes(n, g);
+        const vf bb = vf_load(beta + g), ff = vf_load(first + g);
+        vf gn = vf_zero(), mm = vf_zero();
+        vdd db = vdd_zero();
+        for (int64_t t0 = (T - 1) / W * W; t0 >= 0; t0 -= W) {
+            const int len = (int) snn_min64(W, T - t0);
+            vf um[W], up[W], dsp[W], dm[W], gc[W];
+            if (mode != SNN_LIF_SINGLE) {
+                vf_tile_prefetch(mem + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                vf_tile_in(mem + g * T + t0, T, rn, len, um);
+            } else {
+                vf_tile_prefetch(pre + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                vf_tile_in(pre + g * T + t0, T, rn, len, up);
+            }
+            if (gs != NULL) {
+                vf_tile_prefetch(gs + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                vf_tile_in(gs + g * T + t0, T, rn, len, dsp);
+            }
+            if (gm != NULL) {
+                vf_tile_prefetch(gm + g * T + t0, -SNN_PREFETCH_AHEAD, T, rn, 0);
+                vf_tile_in(gm + g * T + t0, T, rn, len, dm);
+            }
+            for (int s = len - 1; s >= 0; s--) {
+                backward_step(mode, surr, scale, t0 + s, T, bb, mode != SNN_LIF_SINGLE ? um[s] : vf_zero(),
+                        mode == SNN_LIF_SINGLE ? up[s] : vf_zero(),
+                        gs != NULL ? dsp[s] : vf_zero(), gm != NULL ? dm[s] : vf_zero(), ff, &gn, &mm, &db,
+                        &gc[s]);
+            }
+            if (g_steps != NULL) {
+                for (int s = 0; s < len; s++) {
+                    vf_store(g_steps + (t0 + s) * ld + g, gc[s]);
                 }
             }
-            vdd_store(dbeta + g, db, W);
-        }
-    }
-    /* with the W_rec gradient every step needs all neurons' spikes: steps outer, groups inner */
-    for (int64_t t0 = (T - 1) / W * W; gwt != NULL && t0 >= 0; t0 -= W) {
-        const int len = (int) snn_min64(W, T - t0);
-        if (mode != SNN_LIF_SINGLE) {
-            vf_stage_in(mem + t0, T, n, len, s_mem, ld, -SNN_PREFETCH_AHEAD);
-        } else {
-            vf_stage_in(pre + t0, T, n, len, s_pre, ld, -SNN_PREFETCH_AHEAD);
-        }
-        if (gs != NULL) {
-            vf_stage_in(gs + t0, T, n, len, s_gs, ld, -SNN_PREFETCH_AHEAD);
-        }
-        if (gm != NULL) {
-            vf_stage_in(gm + t0, T, n, len, s_gm, ld, -SNN_PREFETCH_AHEAD);
-        }
-        for (int s = len - 1; s >= 0; s--) {
-            const int64_t t = t0 + s;
-            if (t + 1 < T) {
-                /* R_{t+1} = W_rec s_t + b_rec: dL/dW_rec[:, i] += G_{t+1} for each i with s_{t,i} = 1 */
-                for (int64_t g = 0; g < n; g += W) {
-                    const vf u = vf_load(s_mem + s * ld + g);
-                    const vf sp = mode == SNN_LIF_SINGLE
-                            ? vf_select(vf_eq(vf_set1((float) t), vf_load(first + g)), vf_set1(1.0f), vf_zero())
-                            : vf_spike(vf_sub(u, vf_set1(1.0f)), surr);
-                    vf_store(spikes + g, sp);
-                }
-                int nan;
-                const int64_t count = snn_sources(spikes, n, list, &nan);
-                snn_recurrent_grad(ls.gw_rec, ls.gb_rec, gnext, n, ld, list, count);
-            }
-            for (int64_t g = 0; g < n; g += W) {
-                vf gn = vf_load(gnext + g), mm = vf_load(mu + g), gg;
-                vdd db = vdd_load(dbeta + g, W);
-                backward_step(mode, surr, scale, t, T, vf_load(beta + g), vf_load(s_mem + s * ld + g),
-                        vf_load(s_pre + s * ld + g), gs != NULL ? vf_load(s_gs + s * ld + g) : vf_zero(),
-                        gm != NULL ? vf_load(s_gm + s * ld + g) : vf_zero(), vf_load(first + g), &gn, &mm, &db, &gg);
-                vf_store(gnext + g, gn);
-                vf_store(mu + g, mm);
-                vdd_store(dbeta + g, db, W);
-                vf_store(s_g + s * ld + g, gg);
+            if (gcur != NULL) {
+                vf_tile_out(gc, rn, len, o_gcur + t0, T);
             }
         }
         if (gcur != NULL) {
-            vf_stage_out(s_g, ld, n, len, gcur + t0, T, -SNN_PREFETCH_AHEAD);
+            vf_stream(gcur + g * T, o_gcur, rn * T);
         }
-        if (projected) {
-            memcpy(g_projected + t0 * ld, s_g, (size_t) (len * ld) * sizeof(float));
+        vdd_store(dbeta + g, db, W);
+    }
+    if (un->gw_rec != NULL) {
+        /* R_{t+1} = W_rec s_t + b_rec: dL/dW_rec[:, i] += G_{t+1} for each spike s_{t,i} with t + 1 < T, 64 steps
+         * at a time (the unit's iwork has room for n masks of 64 bits) */
+        uint64_t *bits = (uint64_t *) un->iwork;
+        for (int64_t t0 = 0; t0 + 1 < T; t0 += 64) {
+            const int len = (int) snn_min64(64, T - 1 - t0);
+            tile_spikes(mode, surr, mem, first, T, t0, len, n, bits);
+            snn_recurrent_grad_tile(ls.gw_rec, ls.gb_rec, g_steps + t0 * ld, n, ld, bits, len);
         }
     }
     snn_backward_finish(job, un, dbeta, &ls);

@@ -11,21 +11,40 @@
 
 #include "simd.h"
 
+/* How many vectors of neurons one pass over the sources sums at once: each has its own chain of additions, so that
+ * the chains overlap. */
+#define SNN_REC_CHAINS 8
+
 /*
  * r = b_rec + the sum of the columns list[0 .. count) of W_rec (wt holds them as rows: wt[i * n + j] = W_rec[j, i]),
  * from the neurons that spiked; all NaN when `poisoned` (a NaN spike among the sources: LibTorch's product W_rec a
- * is NaN in every row then).
+ * is NaN in every row then). Each r[j] adds its terms in list order.
  */
 SNN_INLINE void snn_recurrent_input(float *r, const float *wt, const float *b_rec, int64_t n, const int32_t *list,
         int64_t count, int poisoned)
 {
-    for (int64_t g = 0; g < n; g += SNN_W) {
-        const int lanes = snn_lanes(n, g);
-        vf acc = vf_zero();
-        for (int64_t p = 0; p < count; p++) {
-            acc = vf_add(acc, vf_load_n(wt + (int64_t) list[p] * n + g, lanes));
+    for (int64_t g0 = 0; g0 < n; g0 += SNN_REC_CHAINS * SNN_W) {
+        vf acc[SNN_REC_CHAINS];
+        int lanes[SNN_REC_CHAINS];
+        for (int c = 0; c < SNN_REC_CHAINS; c++) {
+            const int64_t g = g0 + c * SNN_W;
+            acc[c] = vf_zero();
+            lanes[c] = g < n ? snn_lanes(n, g) : 0;
         }
-        vf_store_n(r + g, poisoned ? vf_set1(NAN) : vf_add(vf_load_n(b_rec + g, lanes), acc), lanes);
+        for (int64_t p = 0; p < count; p++) {
+            const float *col = wt + (int64_t) list[p] * n + g0;
+            for (int c = 0; c < SNN_REC_CHAINS; c++) {
+                if (lanes[c] > 0) {
+                    acc[c] = vf_add(acc[c], vf_load_n(col + c * SNN_W, lanes[c]));
+                }
+            }
+        }
+        for (int c = 0; c < SNN_REC_CHAINS; c++) {
+            const int64_t g = g0 + c * SNN_W;
+            if (lanes[c] > 0) {
+                vf_store_n(r + g, poisoned ? vf_set1(NAN) : vf_add(vf_load_n(b_rec + g, lanes[c]), acc[c]), lanes[c]);
+            }
+        }
     }
 }
 
@@ -44,6 +63,52 @@ SNN_INLINE void snn_recurrent_grad(float *gwf, float *gbf, const float *g, int64
             vf_store(row, vf_add(vf_load(row), gq));
         }
         vf_store(gbf + q, vf_add(vf_load(gbf + q), gq));
+    }
+}
+
+/*
+ * The recurrent input's weight gradient over a tile of steps t0 .. t0 + len - 1 of one sample, into the same float
+ * sums as snn_recurrent_grad: R_{t+1} = W_rec s_t + b_rec gives dL/dW_rec[:, i] += G_{t+1} for each spike s_{t,i} and
+ * dL/db_rec += G_{t+1}, for the tile's steps with t + 1 < T (the first `len` ones). g holds G_{t0+1} .. G_{t0+len}
+ * step-major (G_{t0+s} at g[s * ld], s = 1 .. len); bits[i] has bit s set when neuron i spiked at t0 + s (s < len <= 64).
+ * Each neuron's row is read and written once per tile, in neuron order, however many times it spiked: a step-by-step
+ * update touches a row per spike per step, scattered over an n x ld array larger than the L1 cache.
+ */
+SNN_INLINE void snn_recurrent_grad_tile(float *gwf, float *gbf, const float *g, int64_t n, int64_t ld,
+        const uint64_t *bits, int len)
+{
+    for (int64_t q = 0; q < ld; q += SNN_W) {
+        vf acc = vf_load(gbf + q);
+        for (int s = 1; s <= len; s++) {
+            acc = vf_add(acc, vf_load(g + s * ld + q));
+        }
+        vf_store(gbf + q, acc);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const uint64_t b = bits[i];
+        if (b == 0) {
+            continue;
+        }
+        float *row = gwf + i * ld;
+        for (int64_t q0 = 0; q0 < ld; q0 += SNN_REC_CHAINS * SNN_W) {
+            vf acc[SNN_REC_CHAINS];
+            for (int c = 0; c < SNN_REC_CHAINS; c++) {
+                acc[c] = vf_zero();
+            }
+            for (uint64_t m = b; m != 0; m &= m - 1) {
+                const float *gs = g + (int64_t) (__builtin_ctzll(m) + 1) * ld + q0;
+                for (int c = 0; c < SNN_REC_CHAINS; c++) {
+                    if (q0 + c * SNN_W < ld) {
+                        acc[c] = vf_add(acc[c], vf_load(gs + c * SNN_W));
+                    }
+                }
+            }
+            for (int c = 0; c < SNN_REC_CHAINS; c++) {
+                if (q0 + c * SNN_W < ld) {
+                    vf_store(row + q0 + c * SNN_W, vf_add(vf_load(row + q0 + c * SNN_W), acc[c]));
+                }
+            }
+        }
     }
 }
 

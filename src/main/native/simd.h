@@ -37,6 +37,9 @@ SNN_INLINE vf vf_load(const float *p) { return _mm512_loadu_ps(p); }
 SNN_INLINE vf vf_load_n(const float *p, int n) { return _mm512_maskz_loadu_ps(snn_first(n), p); }
 SNN_INLINE void vf_store(float *p, vf a) { _mm512_storeu_ps(p, a); }
 SNN_INLINE void vf_store_n(float *p, vf a, int n) { _mm512_mask_storeu_ps(p, snn_first(n), a); }
+/* A non-temporal store to a 64-byte aligned p, and the fence that orders such stores before what follows. */
+SNN_INLINE void vf_store_nt(float *p, vf a) { _mm512_stream_ps(p, a); }
+SNN_INLINE void vf_fence_nt(void) { _mm_sfence(); }
 SNN_INLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 SNN_INLINE vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 SNN_INLINE vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
@@ -154,6 +157,8 @@ SNN_INLINE vf vf_load(const float *p) { return _mm256_loadu_ps(p); }
 SNN_INLINE vf vf_load_n(const float *p, int n) { return _mm256_maskload_ps(p, snn_first(n)); }
 SNN_INLINE void vf_store(float *p, vf a) { _mm256_storeu_ps(p, a); }
 SNN_INLINE void vf_store_n(float *p, vf a, int n) { _mm256_maskstore_ps(p, snn_first(n), a); }
+SNN_INLINE void vf_store_nt(float *p, vf a) { _mm256_stream_ps(p, a); }
+SNN_INLINE void vf_fence_nt(void) { _mm_sfence(); }
 SNN_INLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 SNN_INLINE vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 SNN_INLINE vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
@@ -262,6 +267,9 @@ SNN_INLINE vf vf_load_n(const float *p, int n) { vf r = vf_zero(); SNN_LANES { i
 SNN_INLINE vf vf_load(const float *p) { return vf_load_n(p, 4); }
 SNN_INLINE void vf_store_n(float *p, vf a, int n) { SNN_LANES { if (k_ < n) p[k_] = a.v[k_]; } }
 SNN_INLINE void vf_store(float *p, vf a) { vf_store_n(p, a, 4); }
+/* the portable build has no non-temporal stores: plain ones, which need no fence */
+SNN_INLINE void vf_store_nt(float *p, vf a) { vf_store(p, a); }
+SNN_INLINE void vf_fence_nt(void) {}
 #define SNN_LANEWISE(name, expr) \
     static inline vf name(vf a, vf b) { vf r; SNN_LANES { r.v[k_] = (expr); } return r; }
 SNN_LANEWISE(vf_add, a.v[k_] + b.v[k_])
@@ -437,6 +445,29 @@ SNN_INLINE void vf_stage_in(const float *rows, int64_t T, int64_t n, int len, fl
             vf_store(stage + s * ld + g, r[s]);
         }
     }
+}
+
+/*
+ * dst[0 .. n) = src[0 .. n): non-temporal stores for dst's whole aligned vectors (plain ones at the unaligned ends),
+ * then the fence that orders them before the unit's later stores and the driver's barrier. For the outputs a kernel
+ * writes once and does not read back: a plain store of a line that is not cached first reads it for ownership, so an
+ * array written that way moves twice its size through memory. The kernels form a group's rows (contiguous in memory:
+ * one stream) in a cached buffer and stream it out.
+ */
+SNN_INLINE void vf_stream(float *dst, const float *src, int64_t n)
+{
+    int64_t i = 0;
+    while (i < n && ((uintptr_t) (dst + i) & (SNN_W * sizeof(float) - 1)) != 0) {
+        dst[i] = src[i];
+        i++;
+    }
+    for (; i + SNN_W <= n; i += SNN_W) {
+        vf_store_nt(dst + i, vf_load(src + i));
+    }
+    for (; i < n; i++) {
+        dst[i] = src[i];
+    }
+    vf_fence_nt();
 }
 
 /* rows[j * T + s] = stage[s * ld + j] for j < n, s < len; `ahead` as for vf_stage_in. */

@@ -25,6 +25,18 @@ typedef struct {
     float *rows;
 } snn_layer_scratch;
 
+/*
+ * The cached buffer in which a unit forms `arrays` outputs of whole rows before streaming them out (vf_stream): its
+ * floats, or 0 when the rows of a full unit (job->chunk of them) would not fit the budget, a share of the L2 cache;
+ * the unit then writes its outputs in place. Decided per job, so that every unit agrees with the work area's size.
+ */
+#define SNN_STREAM_BUDGET ((int64_t) 1 << 18)
+SNN_INLINE int64_t snn_stream_floats(const snn_job *job, int arrays)
+{
+    const int64_t floats = arrays * job->chunk * job->layer->steps;
+    return floats <= SNN_STREAM_BUDGET ? floats : 0;
+}
+
 /* Floats of the layer's scratch of a unit of n neurons. */
 SNN_INLINE int64_t snn_layer_work(const snn_layer_args *l, int64_t n, int backward)
 {

@@ -52,7 +52,7 @@ import snn.runtime.TorchRuntime;
  * java --enable-native-access=ALL-UNNAMED -cp ... snn.nativekernels.KernelBenchmark [--shape shd|fashion] \
  *     [--only kernels,projection,steps,parts] [--repeats 7] [--warmup 2] [--threads 2] [--isa all|avx512|avx2|portable] \
  *     [--batch 128] [--inputs 700] [--hidden 128] [--classes 20] [--steps 500] [--d 5] [--rate 0.015] \
- *     [--torch-steps true]
+ *     [--torch-steps true] [--kernel NAME]
  * </pre>
  */
 public final class KernelBenchmark {
@@ -63,6 +63,8 @@ public final class KernelBenchmark {
     private int threads = Runtime.getRuntime().availableProcessors();
     private String isaChoice = "all";
     private boolean torchSteps = true;
+    /** Only the dynamics kernels whose name contains this (all when empty): one kernel to profile. */
+    private String kernelName = "";
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private final Set<String> only = new LinkedHashSet<>(List.of("kernels", "projection", "steps", "parts"));
     private int batch;
@@ -103,6 +105,7 @@ public final class KernelBenchmark {
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--isa" -> isaChoice = v;
                 case "--torch-steps" -> torchSteps = Boolean.parseBoolean(v);
+                case "--kernel" -> kernelName = v;
                 case "--batch", "--inputs", "--hidden", "--classes", "--steps", "--d", "--rate" ->
                         overrides.put(key.substring(2), v);
                 case "--only" -> {
@@ -230,7 +233,7 @@ public final class KernelBenchmark {
             // The recurrence follows the shape's networks: the d-block paper's SHD networks are recurrent, the block
             // paper's Fashion-MNIST MLPs are not.
             boolean rec = shape.equals("shd");
-            List<Kernel> kernels = List.of(
+            List<Kernel> all = List.of(
                     new Kernel("d-block d=" + d + (rec ? " recurrent" : ""), KernelAbi.Family.DBLOCK, 6,
                             a -> {
                                 a.set("blocks", (long) d).set("detach", true);
@@ -251,6 +254,11 @@ public final class KernelBenchmark {
                     new Kernel("LIF integrator (readout)", KernelAbi.Family.LIF, 5,
                             a -> a.set("mode", KernelAbi.LIF_INTEGRATOR).set("layer.spiking", false)
                                     .set("layer.spk", (Tensor) null)));
+            List<Kernel> kernels = all.stream().filter(k -> k.name().contains(kernelName)).toList();
+            if (kernels.isEmpty()) {
+                throw new IllegalArgumentException("--kernel: no dynamics kernel's name contains '" + kernelName
+                        + "'; the kernels are " + all.stream().map(Kernel::name).toList());
+            }
             List<BytePointer> memory = new ArrayList<>();
             List<KernelArgs> args = new ArrayList<>();
             for (Kernel k : kernels) {

@@ -84,6 +84,9 @@ class NativeVsTorchTest {
             new Shape(4, 20, 70, 30),
             new Shape(2, 5, 130, 11),
             new Shape(2, 9, 300, 260),
+            // a whole-sample unit (recurrent or projected) whose outputs are over the kernels' streaming budget
+            // (2^18 floats, unit.h): written in place rather than formed in a cached buffer and streamed
+            new Shape(1, 3, 530, 250),
             // one lane more or less than the vector widths (16, 8, 4), steps around a tile of 16
             new Shape(2, 5, 17, 16),
             new Shape(1, 7, 15, 33),
