@@ -31,7 +31,8 @@ static const snn_abi_entry SNN_ABI[] = {
 
     SNN_STRUCT(snn_layer_args),
     SNN_FIELD(snn_layer_args, size), SNN_FIELD(snn_layer_args, surrogate), SNN_FIELD(snn_layer_args, scale),
-    SNN_FIELD(snn_layer_args, threads), SNN_FIELD(snn_layer_args, spiking), SNN_FIELD(snn_layer_args, batch),
+    SNN_FIELD(snn_layer_args, threads), SNN_FIELD(snn_layer_args, spiking), SNN_FIELD(snn_layer_args, isa),
+    SNN_FIELD(snn_layer_args, batch),
     SNN_FIELD(snn_layer_args, neurons), SNN_FIELD(snn_layer_args, steps), SNN_FIELD(snn_layer_args, in),
     SNN_FIELD(snn_layer_args, beta), SNN_FIELD(snn_layer_args, w_rec), SNN_FIELD(snn_layer_args, b_rec),
     SNN_FIELD(snn_layer_args, spk), SNN_FIELD(snn_layer_args, mem), SNN_FIELD(snn_layer_args, first),
@@ -222,40 +223,24 @@ static int cpu_supports(int isa)
     }
 }
 
-/* The ISA the kernels run on; the best the CPU supports unless SNN_CPU_ISA names another that it supports. */
-static int active_isa = -1;
-/* What SNN_CPU_ISA asked for: -1 nothing, -2 a name that is not an ISA, else its code. */
-static int requested_isa = -1;
-
-__attribute__((constructor)) static void choose_isa(void)
+SNN_API int32_t snn_isa_best(void)
 {
-    int best = SNN_ISA_PORTABLE;
     for (int isa = SNN_ISA_AVX512; isa > SNN_ISA_PORTABLE; isa--) {
         if (cpu_supports(isa)) {
-            best = isa;
-            break;
+            return isa;
         }
     }
-    const char *env = getenv("SNN_CPU_ISA");
-    if (env != NULL && env[0] != '\0') {
-        requested_isa = strcmp(env, "avx512") == 0 ? SNN_ISA_AVX512 : strcmp(env, "avx2") == 0 ? SNN_ISA_AVX2
-                : strcmp(env, "portable") == 0 ? SNN_ISA_PORTABLE : -2;
-    }
-    active_isa = requested_isa >= 0 && cpu_supports(requested_isa) ? requested_isa : best;
-}
-
-SNN_API int32_t snn_isa(void)
-{
-    if (active_isa < 0) {
-        choose_isa();
-    }
-    return active_isa;
+    return SNN_ISA_PORTABLE;
 }
 
 SNN_API int32_t snn_isa_requested(void)
 {
-    snn_isa();
-    return requested_isa;
+    const char *env = getenv("SNN_CPU_ISA");
+    if (env == NULL || env[0] == '\0') {
+        return -1;
+    }
+    return strcmp(env, "avx512") == 0 ? SNN_ISA_AVX512 : strcmp(env, "avx2") == 0 ? SNN_ISA_AVX2
+            : strcmp(env, "portable") == 0 ? SNN_ISA_PORTABLE : -2;
 }
 
 SNN_API int32_t snn_isa_supported(int32_t isa)
@@ -263,27 +248,22 @@ SNN_API int32_t snn_isa_supported(int32_t isa)
     return cpu_supports(isa);
 }
 
-SNN_API int32_t snn_set_isa(int32_t isa)
-{
-    if (!cpu_supports(isa)) {
-        return SNN_ERR_UNSUPPORTED;
-    }
-    active_isa = isa;
-    return SNN_OK;
-}
-
+/* A family's build for an instruction set the CPU supports (checked by the caller). */
 static const snn_family *family_table(int family, int isa)
 {
 #ifdef SNN_X86_VARIANTS
     if (isa == SNN_ISA_AVX512) {
-        return family == SNN_FAMILY_LIF ? &snn_lif_family_avx512 : &snn_dblock_family_avx512;
+        return family == SNN_FAMILY_LIF ? &snn_lif_family_avx512 : family == SNN_FAMILY_DBLOCK
+                ? &snn_dblock_family_avx512 : &snn_projection_family_avx512;
     }
     if (isa == SNN_ISA_AVX2) {
-        return family == SNN_FAMILY_LIF ? &snn_lif_family_avx2 : &snn_dblock_family_avx2;
+        return family == SNN_FAMILY_LIF ? &snn_lif_family_avx2 : family == SNN_FAMILY_DBLOCK
+                ? &snn_dblock_family_avx2 : &snn_projection_family_avx2;
     }
 #endif
     (void) isa;
-    return family == SNN_FAMILY_LIF ? &snn_lif_family_portable : &snn_dblock_family_portable;
+    return family == SNN_FAMILY_LIF ? &snn_lif_family_portable : family == SNN_FAMILY_DBLOCK
+            ? &snn_dblock_family_portable : &snn_projection_family_portable;
 }
 
 /* ----- the driver ---------------------------------------------------------------------------------------------- */
@@ -399,7 +379,10 @@ int32_t snn_call(int family, const snn_layer_args *l, int64_t size, const void *
     if (l->size != size) {
         return SNN_ERR_STRUCT_SIZE;
     }
-    const snn_family *f = family_table(family, snn_isa());
+    if (!cpu_supports(l->isa)) {
+        return SNN_ERR_UNSUPPORTED;
+    }
+    const snn_family *f = family_table(family, l->isa);
     const snn_input_args *in = &l->in;
     if (l->batch < 1 || l->neurons < 1 || l->steps < 1 || l->beta == NULL || l->mem == NULL
             || (l->spiking && l->spk == NULL) || (l->w_rec != NULL && l->b_rec == NULL)
@@ -453,32 +436,18 @@ SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t thre
     }
 }
 
-static int64_t projection_work(const snn_job *job, int64_t n)
+SNN_API int32_t snn_project(const snn_layer_args *a)
 {
-    return n * job->layer->steps;
-}
-
-/* One sample's currents, step-major in the scratch, stored into its rows of out [B, N, T] (the job's args). */
-static void projection_unit(const snn_job *job, const snn_unit *u)
-{
-    const snn_layer_args *l = job->layer;
-    const int64_t N = l->neurons;
-    const int64_t T = l->steps;
-    float *out = (float *) job->args + u->row0;
-    snn_input_tile(&job->in, u->b, N, T, 0, N, 0, T, u->work, N, u->input_scratch);
-    for (int64_t j = 0; j < N; j++) {
-        for (int64_t t = 0; t < T; t++) {
-            out[j * T + t] = u->work[t * N + j];
-        }
+    if (a->size != (int64_t) sizeof(*a)) {
+        return SNN_ERR_STRUCT_SIZE;
     }
-}
-
-SNN_API int32_t snn_sparse_projection(int64_t B, int64_t M, int64_t N, int64_t T,
-        const float *x, const float *w, const float *bias, float *out, int32_t threads)
-{
-    const snn_layer_args layer = {.threads = threads, .batch = B, .neurons = N, .steps = T,
-            .in = {.x = x, .w_in = w, .b_in = bias, .m = M}};
-    snn_job job = {.args = out, .layer = &layer, .unit = projection_unit, .work_floats = projection_work,
-            .forward = 1};
+    if (!cpu_supports(a->isa)) {
+        return SNN_ERR_UNSUPPORTED;
+    }
+    const snn_family *f = family_table(SNN_FAMILY_PROJECTION, a->isa);
+    if (a->batch < 1 || a->neurons < 1 || a->steps < 1 || a->in.m < 1 || a->mem == NULL || !f->valid(a)) {
+        return SNN_ERR_ARGS;
+    }
+    snn_job job = {.args = a, .layer = a, .unit = f->forward_unit, .work_floats = f->forward_work, .forward = 1};
     return snn_run(&job);
 }

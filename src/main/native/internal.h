@@ -92,16 +92,19 @@ float *snn_transpose(const float *w, int64_t rows, int64_t cols);
 int32_t snn_run(snn_job *job);
 
 /* The families, as snn_call names them. */
-enum { SNN_FAMILY_LIF = 0, SNN_FAMILY_DBLOCK = 1 };
+enum { SNN_FAMILY_LIF = 0, SNN_FAMILY_DBLOCK = 1, SNN_FAMILY_PROJECTION = 2 };
 
-/* The family tables of each instruction set's build (lif.c, dblock.c). */
+/* The family tables of each instruction set's build (lif.c, dblock.c, projection.c). */
 extern const snn_family snn_lif_family_portable;
 extern const snn_family snn_dblock_family_portable;
+extern const snn_family snn_projection_family_portable;
 #ifdef SNN_X86_VARIANTS
 extern const snn_family snn_lif_family_avx2;
 extern const snn_family snn_dblock_family_avx2;
+extern const snn_family snn_projection_family_avx2;
 extern const snn_family snn_lif_family_avx512;
 extern const snn_family snn_dblock_family_avx512;
+extern const snn_family snn_projection_family_avx512;
 #endif
 
 #endif

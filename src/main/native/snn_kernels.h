@@ -31,7 +31,7 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 6
+#define SNN_ABI_VERSION 7
 
 /* Status codes. */
 enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };
@@ -47,8 +47,8 @@ enum { SNN_REDUCE_MAX = 0, SNN_REDUCE_SUM = 1 };
 
 /*
  * Instruction sets the kernels are built for: x86-64 with AVX-512 (x86-64-v4), with AVX2 and FMA (x86-64-v3), and a
- * portable build for any CPU. At load the library takes the best the CPU supports, or the one the environment
- * variable SNN_CPU_ISA names (avx512, avx2 or portable) when the CPU supports it.
+ * portable build for any CPU. The library keeps no choice of its own: every call names its instruction set
+ * (snn_layer_args.isa), and the caller chooses it once, from snn_isa_best and snn_isa_requested.
  */
 enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
 
@@ -99,6 +99,7 @@ typedef struct {
     float scale; /* the surrogate's steepness */
     int32_t threads;
     int32_t spiking; /* 0 for a layer that reports its membrane only */
+    int32_t isa; /* SNN_ISA_*: the build of the kernels this call runs on; one this CPU cannot run is refused */
     int64_t batch;
     int64_t neurons;
     int64_t steps;
@@ -167,26 +168,24 @@ SNN_API int32_t snn_lif_backward(const snn_lif_args *a);
 SNN_API int32_t snn_dblock_forward(const snn_dblock_args *a);
 SNN_API int32_t snn_dblock_backward(const snn_dblock_args *a);
 
-/* The instruction set in use (SNN_ISA_*). */
-SNN_API int32_t snn_isa(void);
+/* The best instruction set this CPU can run (SNN_ISA_*), from CPUID. */
+SNN_API int32_t snn_isa_best(void);
 
-/* What SNN_CPU_ISA asked for at load: -1 nothing, -2 a name that is no ISA, else the ISA's code. */
+/* What the environment variable SNN_CPU_ISA asks for now: -1 nothing, -2 a name that is no ISA, else the ISA's code. */
 SNN_API int32_t snn_isa_requested(void);
 
 /* 1 when this CPU can run the kernels built for `isa` (and the library has them), else 0. */
 SNN_API int32_t snn_isa_supported(int32_t isa);
 
-/* Runs the kernels on `isa` from the next call on: SNN_OK, or SNN_ERR_UNSUPPORTED when the CPU cannot. */
-SNN_API int32_t snn_set_isa(int32_t isa);
-
 /* Reference floor for benchmarks: dst = src over n floats, one parallel pass of ordinary loads and stores. */
 SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t threads);
 
 /*
- * Event-driven input projection I[b,:,t] = W x[b,:,t] + bias for a sparse x [B,M,T]: costs one column of W per
- * non-zero input instead of a full matrix product. out [B,N,T], w [N,M], bias [N] or NULL.
+ * The event-driven input projection on its own, as the layer kernels compute it when they project their input:
+ * mem[b,:,t] = W_in x[b,:,t] + b_in for a sparse x [B,M,T] (layer.in.x, in.w_in [N,M], in.b_in [N] or NULL, in.m = M),
+ * one column of W_in per non-zero input. Reads size, threads, isa, batch, neurons, steps and in; writes mem [B,N,T].
+ * Everything else (cur, the event cache, beta, the recurrence, spk, the gradients) must be NULL and is not read.
  */
-SNN_API int32_t snn_sparse_projection(int64_t B, int64_t M, int64_t N, int64_t T,
-        const float *x, const float *w, const float *bias, float *out, int32_t threads);
+SNN_API int32_t snn_project(const snn_layer_args *a);
 
 #endif

@@ -1,8 +1,13 @@
 package snn.nativekernels;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.PointerConsumer;
@@ -20,8 +25,10 @@ import snn.runtime.Tensors;
  *
  * <p>Ownership: a buffer belongs to the tensor that wraps it ({@code from_blob}) until that tensor's storage is freed,
  * whenever LibTorch frees it; the storage's deleter then hands it back here. The pool keeps at most
- * {@value #IDLE_PER_SIZE} idle buffers of each size and 256 MiB in all ({@link #IDLE_BYTES_LIMIT}), until
- * {@link #trim()} or the end of the process, and frees a returned buffer beyond that at once.
+ * {@value #IDLE_PER_SIZE} idle buffers of each size and 256 MiB in all ({@link #IDLE_BYTES_LIMIT}), and frees a
+ * returned buffer beyond that at once. An idle buffer is freed once it has been idle for {@link #IDLE_NANOS} (10 s:
+ * a training loop reuses its buffers every step, a service between requests gives them back), by a daemon thread
+ * that exists only while idle buffers do, or at once by {@link #trim()}.
  */
 final class BufferPool {
 
@@ -34,7 +41,17 @@ final class BufferPool {
     /** Buffers smaller than this come from LibTorch's allocator as usual (their page faults are cheap). */
     static final long SMALLEST = 1L << 20;
 
+    /** How long a buffer may stay idle before it is freed: 10 s. */
+    static final long IDLE_NANOS = 10_000_000_000L;
+
     private static final Object LOCK = new Object();
+    /** When each idle buffer was returned, by address. */
+    private static final Map<Long, Long> IDLE_SINCE = new HashMap<>();
+    /** Bytes of buffers handed out and not yet returned. */
+    private static long inUseBytes;
+    /** Frees buffers idle for {@link #IDLE_NANOS}; its one thread ends when it has nothing to do. */
+    private static final ScheduledThreadPoolExecutor TRIMMER = trimmer();
+    private static boolean trimScheduled;
     /** Every buffer handed out or idle, by address: its allocation. */
     private static final Map<Long, Pointer> BUFFERS = new HashMap<>();
     private static final Map<Long, Long> SIZES = new HashMap<>();
@@ -89,7 +106,10 @@ final class BufferPool {
             ArrayDeque<Pointer> idle = IDLE.get(bytes);
             if (idle != null && !idle.isEmpty()) {
                 idleBytes -= bytes;
-                return idle.pop();
+                inUseBytes += bytes;
+                Pointer p = idle.pop();
+                IDLE_SINCE.remove(p.address());
+                return p;
             }
         }
         Pointer p = Pointer.malloc(bytes);
@@ -99,6 +119,7 @@ final class BufferPool {
         synchronized (LOCK) {
             BUFFERS.put(p.address(), p);
             SIZES.put(p.address(), bytes);
+            inUseBytes += bytes;
         }
         return p;
     }
@@ -111,10 +132,13 @@ final class BufferPool {
                 return; // not ours (cannot happen: only pooled tensors have this deleter)
             }
             long bytes = SIZES.get(address);
+            inUseBytes -= bytes;
             ArrayDeque<Pointer> idle = IDLE.computeIfAbsent(bytes, k -> new ArrayDeque<>());
             if (idle.size() < IDLE_PER_SIZE && idleBytes + bytes <= IDLE_BYTES_LIMIT) {
                 idle.push(p);
                 idleBytes += bytes;
+                IDLE_SINCE.put(address, System.nanoTime());
+                scheduleTrim(IDLE_NANOS);
             } else {
                 BUFFERS.remove(address);
                 SIZES.remove(address);
@@ -128,23 +152,73 @@ final class BufferPool {
 
     /** Frees every idle buffer (buffers in use return later and are kept again). */
     static void trim() {
+        freeIdle(Long.MAX_VALUE);
+    }
+
+    /** Frees the buffers idle since before {@code before} ({@link System#nanoTime()}); all for {@code MAX_VALUE}. */
+    private static void freeIdle(long before) {
+        List<Pointer> free = new ArrayList<>();
         synchronized (LOCK) {
             for (ArrayDeque<Pointer> idle : IDLE.values()) {
-                for (Pointer p : idle) {
-                    BUFFERS.remove(p.address());
-                    SIZES.remove(p.address());
-                    Pointer.free(p);
+                for (Iterator<Pointer> it = idle.iterator(); it.hasNext();) {
+                    Pointer p = it.next();
+                    if (before == Long.MAX_VALUE || IDLE_SINCE.get(p.address()) - before < 0) {
+                        it.remove();
+                        BUFFERS.remove(p.address());
+                        IDLE_SINCE.remove(p.address());
+                        idleBytes -= SIZES.remove(p.address());
+                        free.add(p);
+                    }
                 }
-                idle.clear();
             }
-            idleBytes = 0;
+        }
+        for (Pointer p : free) {
+            Pointer.free(p);
         }
     }
 
-    /** {@return the bytes of the idle buffers, for tests} */
+    /** Schedules a trim in {@code delay} ns unless one is pending; the lock is held. */
+    private static void scheduleTrim(long delay) {
+        if (!trimScheduled) {
+            trimScheduled = true;
+            TRIMMER.schedule(BufferPool::trimIdle, delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The trimmer's task: frees the buffers idle for {@link #IDLE_NANOS}, and comes back for the others. */
+    private static void trimIdle() {
+        freeIdle(System.nanoTime() - IDLE_NANOS);
+        synchronized (LOCK) {
+            trimScheduled = false;
+            long oldest = IDLE_SINCE.values().stream().mapToLong(Long::longValue).min().orElse(0);
+            if (!IDLE_SINCE.isEmpty()) {
+                scheduleTrim(Math.max(0, oldest + IDLE_NANOS - System.nanoTime()) + 1_000_000);
+            }
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor trimmer() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "snn-buffer-pool-trim");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setKeepAliveTime(1, TimeUnit.SECONDS);
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
+
+    /** {@return the bytes of the idle buffers} */
     static long idleBytes() {
         synchronized (LOCK) {
             return idleBytes;
+        }
+    }
+
+    /** {@return the bytes of the buffers held by live tensors} */
+    static long inUseBytes() {
+        synchronized (LOCK) {
+            return inUseBytes;
         }
     }
 }

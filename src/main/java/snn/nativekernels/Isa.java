@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * An instruction set the native kernels are built for (docs/native-kernels.md, "Instruction sets"). The library
  * runs on the best one the CPU supports, unless the environment variable {@code SNN_CPU_ISA} names another that it
- * supports; {@link KernelLibrary#use} switches at run time.
+ * supports; {@link KernelLibrary#onIsa} runs one thread's calls on another for a while.
  */
 public enum Isa {
     /** Plain C for any CPU (on x86-64: SSE4.2, x86-64-v2), 4 lanes. */

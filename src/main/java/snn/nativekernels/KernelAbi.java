@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
@@ -100,6 +100,8 @@ final class KernelAbi {
             JAVA_FLOAT.withName("scale"),
             JAVA_INT.withName("threads"),
             JAVA_INT.withName("spiking"),
+            JAVA_INT.withName("isa"),
+            MemoryLayout.paddingLayout(4),
             JAVA_LONG.withName("batch"),
             JAVA_LONG.withName("neurons"),
             JAVA_LONG.withName("steps"),
@@ -138,6 +140,65 @@ final class KernelAbi {
     /** Every struct the Java side lays out, checked at load. */
     static final List<StructLayout> STRUCTS = List.of(INPUT_ARGS, GRAD_ARGS, LAYER_ARGS, LIF_ARGS, DBLOCK_ARGS,
             ABI_ENTRY);
+
+    // ----- fields, as typed handles derived once from the layouts above ---------------------------------------
+
+    // snn_layer_args: the first member of every family's struct (at offset 0, checked below), so these handles serve
+    // every family's struct and snn_project's plain snn_layer_args alike.
+    static final StructField.Int64 SIZE = StructField.int64(LAYER_ARGS, "size");
+    static final StructField.Int32 SURROGATE = StructField.int32(LAYER_ARGS, "surrogate");
+    static final StructField.Float32 SCALE = StructField.float32(LAYER_ARGS, "scale");
+    static final StructField.Int32 THREADS = StructField.int32(LAYER_ARGS, "threads");
+    static final StructField.Int32 SPIKING = StructField.int32(LAYER_ARGS, "spiking");
+    static final StructField.Int32 ISA = StructField.int32(LAYER_ARGS, "isa");
+    static final StructField.Int64 BATCH = StructField.int64(LAYER_ARGS, "batch");
+    static final StructField.Int64 NEURONS = StructField.int64(LAYER_ARGS, "neurons");
+    static final StructField.Int64 STEPS = StructField.int64(LAYER_ARGS, "steps");
+    static final StructField.Address IN_CUR = StructField.address(LAYER_ARGS, "in", "cur");
+    static final StructField.Address IN_X = StructField.address(LAYER_ARGS, "in", "x");
+    static final StructField.Address IN_W_IN = StructField.address(LAYER_ARGS, "in", "w_in");
+    static final StructField.Address IN_B_IN = StructField.address(LAYER_ARGS, "in", "b_in");
+    static final StructField.Int64 IN_M = StructField.int64(LAYER_ARGS, "in", "m");
+    static final StructField.Address IN_EV_POS = StructField.address(LAYER_ARGS, "in", "ev_pos");
+    static final StructField.Address IN_EV_VAL = StructField.address(LAYER_ARGS, "in", "ev_val");
+    static final StructField.Address IN_EV_COUNT = StructField.address(LAYER_ARGS, "in", "ev_count");
+    static final StructField.Int64 IN_EV_CAP = StructField.int64(LAYER_ARGS, "in", "ev_cap");
+    static final StructField.Address BETA = StructField.address(LAYER_ARGS, "beta");
+    static final StructField.Address W_REC = StructField.address(LAYER_ARGS, "w_rec");
+    static final StructField.Address B_REC = StructField.address(LAYER_ARGS, "b_rec");
+    static final StructField.Address SPK = StructField.address(LAYER_ARGS, "spk");
+    static final StructField.Address MEM = StructField.address(LAYER_ARGS, "mem");
+    static final StructField.Address FIRST = StructField.address(LAYER_ARGS, "first");
+    static final StructField.Address G_SPK = StructField.address(LAYER_ARGS, "g_spk");
+    static final StructField.Address G_MEM = StructField.address(LAYER_ARGS, "g_mem");
+    static final StructField.Address GRAD_CUR = StructField.address(LAYER_ARGS, "grad", "cur");
+    static final StructField.Address GRAD_W_IN = StructField.address(LAYER_ARGS, "grad", "w_in");
+    static final StructField.Address GRAD_B_IN = StructField.address(LAYER_ARGS, "grad", "b_in");
+    static final StructField.Address GRAD_BETA = StructField.address(LAYER_ARGS, "grad", "beta");
+    static final StructField.Address GRAD_W_REC = StructField.address(LAYER_ARGS, "grad", "w_rec");
+    static final StructField.Address GRAD_B_REC = StructField.address(LAYER_ARGS, "grad", "b_rec");
+    static final StructField.Address GRAD_X = StructField.address(LAYER_ARGS, "grad", "x");
+
+    /** The gradient outputs of a backward call, all cleared after it. */
+    static final List<StructField.Address> GRADIENTS = List.of(G_SPK, G_MEM, GRAD_CUR, GRAD_W_IN, GRAD_B_IN,
+            GRAD_BETA, GRAD_W_REC, GRAD_B_REC, GRAD_X);
+
+    // snn_lif_args
+    static final StructField.Int32 LIF_MODE = StructField.int32(LIF_ARGS, "mode");
+    static final StructField.Address LIF_PRE = StructField.address(LIF_ARGS, "pre");
+
+    // snn_dblock_args
+    static final StructField.Int32 DBLOCK_DETACH = StructField.int32(DBLOCK_ARGS, "detach");
+    static final StructField.Int32 DBLOCK_REDUCTION = StructField.int32(DBLOCK_ARGS, "reduction");
+    static final StructField.Int64 DBLOCK_BLOCKS = StructField.int64(DBLOCK_ARGS, "blocks");
+
+    static {
+        for (StructLayout family : List.of(LIF_ARGS, DBLOCK_ARGS)) {
+            if (family.byteOffset(groupElement("layer")) != 0) {
+                throw new ExceptionInInitializerError(family.name().orElseThrow() + ".layer is not its first member");
+            }
+        }
+    }
 
     /** A kernel family: its argument struct and its two entry points. */
     enum Family {

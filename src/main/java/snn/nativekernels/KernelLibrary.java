@@ -16,6 +16,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import java.util.Optional;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+
+import snn.runtime.Tensors;
 
 /**
  * The compiled kernels ({@code src/main/native}, built by Maven into {@code <build dir>/native/libsnnkernels.so}),
@@ -35,6 +38,11 @@ import org.bytedeco.pytorch.global.torch;
  * OpenMP runtime ({@code libgomp.so.1}) resolves to the one LibTorch already loaded: the kernels and LibTorch share
  * one thread pool. Before anything is bound, the library's ABI version, struct layouts and codes are compared with
  * {@link KernelAbi}'s; a library that differs is refused, and {@link #status()} names the first difference.
+ *
+ * <p>The library keeps no state between calls: every call names the instruction set it runs on in its argument
+ * struct. The set is chosen once, at load ({@link #isa()}: the best this CPU runs, or the one {@code SNN_CPU_ISA}
+ * names when the CPU runs it); {@link #onIsa} runs one thread's calls on another for the length of a block (tests and
+ * benchmarks). Calls may come from any number of threads at once.
  */
 public final class KernelLibrary {
 
@@ -56,13 +64,15 @@ public final class KernelLibrary {
     private final Map<KernelAbi.Family, MethodHandle> forward = new EnumMap<>(KernelAbi.Family.class);
     private final Map<KernelAbi.Family, MethodHandle> backward = new EnumMap<>(KernelAbi.Family.class);
     private final MethodHandle copyPass;
-    private final MethodHandle sparseProjection;
-    private final MethodHandle isa;
-    private final MethodHandle isaRequested;
+    private final MethodHandle project;
     private final MethodHandle isaSupported;
-    private final MethodHandle setIsa;
+    /** The instruction set chosen at load, and what SNN_CPU_ISA asked for then (-1 nothing, -2 no such set). */
+    private final Isa isa;
+    private final int isaRequested;
+    /** A thread's instruction set within {@link #onIsa}, else none (the load's). */
+    private static final ThreadLocal<Isa> THREAD_ISA = new ThreadLocal<>();
 
-    private KernelLibrary(Path path, SymbolLookup symbols, List<KernelAbi.Entry> description) {
+    private KernelLibrary(Path path, SymbolLookup symbols, List<KernelAbi.Entry> description) throws Throwable {
         this.path = path;
         this.description = description;
         Linker linker = Linker.nativeLinker();
@@ -73,13 +83,12 @@ public final class KernelLibrary {
         }
         copyPass = bind(linker, symbols, "snn_copy_pass", FunctionDescriptor.ofVoid(
                 ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-        sparseProjection = bind(linker, symbols, "snn_sparse_projection", FunctionDescriptor.of(JAVA_INT,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-        isa = bind(linker, symbols, "snn_isa", FunctionDescriptor.of(JAVA_INT));
-        isaRequested = bind(linker, symbols, "snn_isa_requested", FunctionDescriptor.of(JAVA_INT));
+        project = bind(linker, symbols, "snn_project", kernel);
         isaSupported = bind(linker, symbols, "snn_isa_supported", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        setIsa = bind(linker, symbols, "snn_set_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        int best = (int) bind(linker, symbols, "snn_isa_best", FunctionDescriptor.of(JAVA_INT)).invokeExact();
+        isaRequested = (int) bind(linker, symbols, "snn_isa_requested", FunctionDescriptor.of(JAVA_INT))
+                .invokeExact();
+        isa = Isa.of(isaRequested >= 0 && supports(Isa.of(isaRequested)) ? isaRequested : best);
     }
 
     /**
@@ -103,28 +112,31 @@ public final class KernelLibrary {
     }
 
     private String isaStatus() {
-        String in = "ISA " + isa().label();
-        int requested = call(isaRequested);
+        String in = "ISA " + isa.label();
         String env = System.getenv("SNN_CPU_ISA");
-        if (requested == -2) {
+        if (isaRequested == -2) {
             return in + "; SNN_CPU_ISA=" + env + " is not one of portable, avx2, avx512";
         }
-        if (requested >= 0 && Isa.of(requested) != isa()) {
+        if (isaRequested >= 0 && Isa.of(isaRequested) != isa) {
             return in + "; SNN_CPU_ISA=" + env + " asked for an instruction set this CPU lacks";
         }
         return in;
     }
 
-    /** {@return the instruction set the kernels run on} */
+    /**
+     * {@return the instruction set the kernels run on: the one chosen at load, or on this thread inside
+     * {@link #onIsa} the one it names}
+     */
     public Isa isa() {
-        return Isa.of(call(isa));
+        Isa own = THREAD_ISA.get();
+        return own != null ? own : isa;
     }
 
     /**
      * Whether this CPU can run the kernels built for an instruction set.
      *
      * @param set the instruction set
-     * @return true when {@link #use} would accept it
+     * @return true when {@link #onIsa} would accept it
      */
     public boolean supports(Isa set) {
         try {
@@ -135,29 +147,39 @@ public final class KernelLibrary {
     }
 
     /**
-     * Runs the kernels on an instruction set from the next call on (for tests and benchmarks: every path in one
-     * process); process-wide.
+     * Runs the kernel calls that this thread starts on an instruction set, until the returned scope is closed (for
+     * tests and benchmarks: every build in one process). Other threads, and calls started before (whose backward
+     * passes keep the set of their forward pass), are not affected.
      *
      * @param set the instruction set
+     * @return the scope; closing it restores the thread's previous set
      * @throws IllegalArgumentException when this CPU cannot run it
      */
-    public void use(Isa set) {
-        int status;
-        try {
-            status = (int) setIsa.invokeExact(set.code);
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
-        if (status != KernelAbi.OK) {
+    public IsaScope onIsa(Isa set) {
+        if (!supports(set)) {
             throw new IllegalArgumentException("this CPU cannot run the " + set.label() + " kernels");
         }
+        Isa before = THREAD_ISA.get();
+        THREAD_ISA.set(set);
+        return new IsaScope(before);
     }
 
-    private static int call(MethodHandle noArguments) {
-        try {
-            return (int) noArguments.invokeExact();
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
+    /** The scope of {@link #onIsa}: closing it restores the thread's previous instruction set. */
+    public static final class IsaScope implements AutoCloseable {
+        private final Isa before;
+
+        private IsaScope(Isa before) {
+            this.before = before;
+        }
+
+        /** Restores the instruction set this thread's calls ran on before the scope. */
+        @Override
+        public void close() {
+            if (before == null) {
+                THREAD_ISA.remove();
+            } else {
+                THREAD_ISA.set(before);
+            }
         }
     }
 
@@ -338,16 +360,29 @@ public final class KernelLibrary {
 
     /**
      * {@code out[b,:,t] = W x[b,:,t] + bias}, one column of W per non-zero input (event-driven), for contiguous
-     * float tensors x {@code [B, M, T]}, w {@code [N, M]}, bias {@code [N]} (or null), out {@code [B, N, T]}.
+     * float tensors x {@code [B, M, T]}, w {@code [N, M]}, bias {@code [N]} (or null), out {@code [B, N, T]}: the
+     * projection the layer kernels fuse when their input is sparse, by the same code on the same instruction set
+     * ({@link #isa()}), through the checked argument struct ({@code snn_project}).
      *
      * @param x    the input {@code [B, M, T]}, float32, contiguous, CPU (mostly zeros for the method to pay off)
      * @param w    the weight {@code [N, M]}, float32, contiguous, CPU
      * @param bias the bias {@code [N]}, float32, contiguous, CPU, or {@code null} for none
      * @param out  receives the currents {@code [B, N, T]}, float32, contiguous, CPU; overwritten
-     * @throws IllegalStateException when the kernel reports a failure (e.g. out of memory)
+     * @throws IllegalStateException when the kernel reports a failure (e.g. out of memory, inconsistent shapes)
      */
-    public void sparseProjection(Tensor x, Tensor w, Tensor bias, Tensor out) {
-        run("snn_sparse_projection", () -> (int) sparseProjection.invokeExact(x.size(0), x.size(1), w.size(0),
-                x.size(2), address(x), address(w), address(bias), address(out), threads()), x, w, bias, out);
+    public void project(Tensor x, Tensor w, Tensor bias, Tensor out) {
+        try (Arena arena = Arena.ofConfined()) {
+            KernelArgs args = new KernelArgs(KernelAbi.LAYER_ARGS, arena.allocate(KernelAbi.LAYER_ARGS));
+            args.set(KernelAbi.THREADS, threads()).set(KernelAbi.ISA, isa().code).set(KernelAbi.BATCH, x.size(0))
+                    .set(KernelAbi.NEURONS, w.size(0)).set(KernelAbi.STEPS, x.size(2)).set(KernelAbi.IN_X, x)
+                    .set(KernelAbi.IN_W_IN, w).set(KernelAbi.IN_B_IN, bias).set(KernelAbi.IN_M, x.size(1))
+                    .set(KernelAbi.MEM, out);
+            if (x.size(1) != w.size(1) || out.numel() != x.size(0) * w.size(0) * x.size(2)) {
+                throw new IllegalArgumentException("projection of x " + Arrays.toString(Tensors.shape(x)) + " by w "
+                        + Arrays.toString(Tensors.shape(w)) + " into " + out.numel() + " floats: the shapes do not"
+                        + " fit");
+            }
+            run("snn_project", () -> (int) project.invokeExact(args.segment()), x, w, bias, out);
+        }
     }
 }

@@ -22,10 +22,14 @@ import snn.runtime.TorchRuntime;
 /**
  * Layers computed by the fused C kernels of {@code src/main/native} ({@link KernelLibrary}): the input projection
  * (event by event when the input is sparse) and the neuron dynamics, forward and backward, joined to LibTorch's
- * autograd graph without an {@code autograd.Function} (which Java cannot subclass): see {@link NativeCall}, which
- * also keeps each call's state exactly as long as its graph can run the backward pass.
+ * autograd graph without an {@code autograd.Function} (which Java cannot subclass): see {@link NativeCall}. Each
+ * call's native state lives exactly as long as its autograd graph can run the backward pass, and is freed by
+ * LibTorch's own reference counting when the graph is (docs/native-kernels.md, "Lifetime"; {@link #memory()}).
  *
  * <p>Supported: float32 CPU tensors and all three surrogates; anything else runs on LibTorch.
+ *
+ * <p>Threads: an instance may be used from any number of threads at once; each forward call and its graph belong
+ * to the thread that runs them, as LibTorch's own do.
  */
 public final class NativeKernels implements NeuronKernels {
 
@@ -117,56 +121,86 @@ public final class NativeKernels implements NeuronKernels {
 
     @Override
     public Optional<LayerOutput> compute(DynamicsSpec spec, LayerTensors tensors) {
-        NativeCall.sweep();
         Tensor input = tensors.input();
         if (!supported(input) || spec instanceof DynamicsSpec.DBlock d && input.size(2) < d.blocks()) {
             return Optional.empty();
         }
         LayerOutput inner;
+        CallLifetime lifetime = new CallLifetime();
         try (PointerScope own = new PointerScope()) {
             NativeCall call = switch (spec) {
-                case DynamicsSpec.Lif lif -> lif(lif, tensors);
-                case DynamicsSpec.DBlock dblock -> dblock(dblock, tensors);
+                case DynamicsSpec.Lif lif -> lif(lif, lifetime, tensors);
+                case DynamicsSpec.DBlock dblock -> dblock(dblock, lifetime, tensors);
             };
             inner = call.run();
+        } catch (RuntimeException | Error e) {
+            // what the anchors do not release (they go with this scope's handles, and release the rest)
+            lifetime.releaseNow(true);
+            throw e;
         }
         return Optional.of(NativeCall.handOver(inner));
     }
 
+    /**
+     * What the native kernels hold in native memory now, for services that watch it (docs/native-kernels.md,
+     * "Lifetime"): every figure returns to its level before a call once the call's graph is gone, and idle buffers
+     * are freed after 10 s unused or by {@link #releaseIdleMemory()}.
+     *
+     * @param graphs       calls whose graph still exists (their hooks and last gradients are kept)
+     * @param savedStates  calls whose saved state (argument struct, saved values and buffers) is kept: those whose
+     *                     graph exists and has not run a backward pass that does not retain it
+     * @param pooledInUse  bytes of the kernels' pooled buffers held by live tensors
+     * @param pooledIdle   bytes of idle pooled buffers, at most 256 MiB
+     */
+    public record Memory(long graphs, long savedStates, long pooledInUse, long pooledIdle) {
+    }
+
+    /** {@return what the native kernels hold in native memory now} */
+    public static Memory memory() {
+        return new Memory(CallLifetime.liveStates(), CallLifetime.liveSavedStates(), BufferPool.inUseBytes(),
+                BufferPool.idleBytes());
+    }
+
+    /** Frees the idle pooled buffers now (they are freed anyway after a while unused; buffers in use stay). */
+    public static void releaseIdleMemory() {
+        BufferPool.trim();
+    }
+
     /** A standard LIF call ({@code snn_lif_*}). */
-    private NativeCall lif(DynamicsSpec.Lif spec, LayerTensors t) {
+    private NativeCall lif(DynamicsSpec.Lif spec, CallLifetime lifetime, LayerTensors t) {
         // With a single step neither beta nor the recurrence takes part (LibTorch then leaves their .grad() unset).
         boolean multiStep = t.input().size(2) > 1;
-        NativeCall call = new NativeCall(library, KernelAbi.Family.LIF, t, multiStep, multiStep, spec.spiking(),
-                surrogateKind(spec.surrogate()), surrogateScale(spec.surrogate()));
-        call.args().set("mode", switch (spec.mode()) {
+        NativeCall call = new NativeCall(library, lifetime, KernelAbi.Family.LIF, t, multiStep, multiStep,
+                spec.spiking(), surrogateKind(spec.surrogate()), surrogateScale(spec.surrogate()));
+        call.args().set(KernelAbi.LIF_MODE, switch (spec.mode()) {
             case MULTI_SPIKE -> KernelAbi.LIF_MULTI;
             case SINGLE_SPIKE -> KernelAbi.LIF_SINGLE;
             case INTEGRATOR -> KernelAbi.LIF_INTEGRATOR;
         });
         if (spec.mode() == LifLayer.Mode.SINGLE_SPIKE) {
             long[] shape = {call.batch, call.neurons, call.steps};
-            call.args().set("pre", call.save(BufferPool.floats(shape)))
-                    .set("layer.first", call.save(Tensors.empty(Device.CPU, torch.ScalarType.Int, call.batch, call.neurons)));
+            call.args().set(KernelAbi.LIF_PRE, call.save(BufferPool.floats(shape))).set(KernelAbi.FIRST,
+                    call.save(Tensors.empty(Device.CPU, torch.ScalarType.Int, call.batch, call.neurons)));
         }
         return call;
     }
 
     /** A block or d-block call ({@code snn_dblock_*}). */
-    private NativeCall dblock(DynamicsSpec.DBlock spec, LayerTensors t) {
+    private NativeCall dblock(DynamicsSpec.DBlock spec, CallLifetime lifetime, LayerTensors t) {
         long steps = t.input().size(2);
         long count = steps % spec.blocks() == 0 ? spec.blocks() : spec.blocks() + 1;
         // The recurrence takes part only when a block follows another.
-        NativeCall call = new NativeCall(library, KernelAbi.Family.DBLOCK, t, true, count > 1, spec.spiking(),
-                surrogateKind(spec.surrogate()), surrogateScale(spec.surrogate()));
-        call.args().set("detach", spec.detach()).set("blocks", (long) spec.blocks())
-                .set("reduction", spec.reduction() == DBlockLayer.RecurrentInput.SUM ? KernelAbi.REDUCE_SUM
-                        : KernelAbi.REDUCE_MAX);
+        NativeCall call = new NativeCall(library, lifetime, KernelAbi.Family.DBLOCK, t, true, count > 1,
+                spec.spiking(), surrogateKind(spec.surrogate()), surrogateScale(spec.surrogate()));
+        call.args().set(KernelAbi.DBLOCK_DETACH, spec.detach()).set(KernelAbi.DBLOCK_BLOCKS, (long) spec.blocks())
+                .set(KernelAbi.DBLOCK_REDUCTION, spec.reduction() == DBlockLayer.RecurrentInput.SUM
+                        ? KernelAbi.REDUCE_SUM : KernelAbi.REDUCE_MAX);
         if (spec.recurrent()) {
             // The local step of each block's spike (or -1): the recurrent input a_k and the amax tie-split need it.
-            call.args().set("layer.first", call.save(Tensors.empty(Device.CPU, torch.ScalarType.Int, call.batch, count, call.neurons)));
+            call.args().set(KernelAbi.FIRST, call.save(Tensors.empty(Device.CPU, torch.ScalarType.Int, call.batch,
+                    count, call.neurons)));
             if (!spec.detach() && count > 1) {
-                call.checkVersionOf(NativeCall.name(NativeCall.W_REC), t.recurrent().weight());
+                call.checkVersionOf(NativeBackward.name(NativeBackward.W_REC), t.recurrent().weight());
             }
         }
         return call;
@@ -189,7 +223,7 @@ public final class NativeKernels implements NeuronKernels {
      * @return true when the projection is fused into the kernels
      */
     public static boolean projectsEvents(Tensor x, long neurons) {
-        return NativeCall.projectsEvents(NativeCall.firstSampleEvents(x), x, neurons);
+        return InputPath.projectsEvents(InputPath.firstSampleEvents(x), x, neurons);
     }
 
     /** The kernel's code for a surrogate. */
