@@ -56,6 +56,11 @@ final class NativeCall {
         this.family = family;
         Tensor x = t.input().contiguous();
         Projection projection = t.projection();
+        if (projection != null && x.size(1) != projection.weight().size(1)) {
+            // the kernels read W_in with the input's channel count: refuse before any memory is read
+            throw new IllegalArgumentException("the layer takes " + projection.weight().size(1) + " input channels,"
+                    + " the input " + java.util.Arrays.toString(Tensors.shape(x)) + " has " + x.size(1));
+        }
         long sampleEvents = projection != null ? InputPath.firstSampleEvents(x) : 0;
         if (projection != null && !InputPath.projectsEvents(sampleEvents, x, projection.weight().size(0))) {
             // Dense input: a LibTorch matrix product gives the current, which the kernels take as input.
@@ -66,6 +71,10 @@ final class NativeCall {
         steps = x.size(2);
         neurons = projection != null ? projection.weight().size(0) : x.size(1);
         Projection recurrent = t.recurrent();
+        if (recurrent != null && recurrent.weight().size(0) != neurons) {
+            throw new IllegalArgumentException("the layer has " + recurrent.weight().size(0) + " neurons, the current "
+                    + java.util.Arrays.toString(Tensors.shape(x)) + " has " + neurons);
+        }
         // The autograd tensors the result depends on (null when absent), and whether each takes part.
         Tensor[] sources = new Tensor[NativeBackward.SOURCES];
         sources[NativeBackward.INPUT] = x;

@@ -32,7 +32,7 @@ import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.nativekernels.EveryIsa;
-import snn.nativekernels.KernelLibrary;
+import snn.nativekernels.NativeRequirement;
 import snn.nativekernels.NativeKernels;
 import snn.neurons.Beta;
 import snn.neurons.BlockLayer;
@@ -83,7 +83,7 @@ class GoldenCasesTest {
     @TestFactory
     Stream<DynamicNode> everyGoldenCaseWithNativeKernels() throws IOException {
         TorchRuntime.ensureInitialised();
-        Assumptions.assumeTrue(NativeKernels.load().isPresent(), "native kernels: " + KernelLibrary.status());
+        NativeRequirement.library();
         List<Path> files = caseFiles();
         return EveryIsa.containers(() -> files.stream().map(file -> DynamicTest.dynamicTest(
                 GoldenFolders.displayName(file), () -> check(GoldenCase.read(file), ModelConfig.Kernels.NATIVE))));

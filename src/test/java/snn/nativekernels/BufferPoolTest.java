@@ -57,6 +57,24 @@ class BufferPoolTest {
         BufferPool.trim();
     }
 
+    /** Buffers in use are counted until their tensor is freed; idle ones go after a while on their own. */
+    @Test
+    void idleBuffersAreFreedAfterTheirIdleTime() throws InterruptedException {
+        BufferPool.trim();
+        long inUse = BufferPool.inUseBytes();
+        try (PointerScope scope = new PointerScope()) {
+            BufferPool.floats(2, 512, 1024);
+            assertEquals(inUse + 4L * 2 * 512 * 1024, BufferPool.inUseBytes());
+        }
+        assertEquals(inUse, BufferPool.inUseBytes());
+        assertEquals(4L * 2 * 512 * 1024, BufferPool.idleBytes(), "idle for now");
+        long deadline = System.nanoTime() + BufferPool.IDLE_NANOS + 20_000_000_000L;
+        while (BufferPool.idleBytes() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(0, BufferPool.idleBytes(), "freed after " + BufferPool.IDLE_NANOS / 1_000_000_000 + " s idle");
+    }
+
     @Test
     void smallTensorsComeFromLibTorch() {
         BufferPool.trim();

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Runs native-kernel tests once per instruction set the library is built for ({@link Isa}), with the kernels forced
- * to it for the duration of each test. An instruction set this CPU lacks gives one aborted test that says so: it is
+ * Runs native-kernel tests once per instruction set the library is built for ({@link Isa}), with the kernel calls of
+ * the test's thread on it for the duration of each test. An instruction set this CPU lacks gives one aborted test that says so: it is
  * reported as not run, never as passed.
  */
 public final class EveryIsa {
@@ -27,8 +27,7 @@ public final class EveryIsa {
      * @return the containers, in the order of {@link Isa}
      */
     public static Stream<DynamicNode> containers(Supplier<Stream<DynamicTest>> tests) {
-        KernelLibrary library = KernelLibrary.get().orElseThrow(() -> new IllegalStateException(
-                "native kernels: " + KernelLibrary.status()));
+        KernelLibrary library = NativeRequirement.library();
         return Arrays.stream(Isa.values()).map(isa -> DynamicContainer.dynamicContainer(isa.label(),
                 library.supports(isa)
                         ? tests.get().map(t -> DynamicTest.dynamicTest(t.getDisplayName(),
@@ -38,7 +37,8 @@ public final class EveryIsa {
     }
 
     /**
-     * Runs {@code body} with the kernels on {@code isa}, then restores the instruction set in use before.
+     * Runs {@code body} with the kernel calls this thread starts on {@code isa} ({@link KernelLibrary#onIsa}), then
+     * restores the thread's instruction set; other threads are not affected.
      *
      * @param library the loaded kernels
      * @param isa     an instruction set this CPU supports
@@ -46,12 +46,8 @@ public final class EveryIsa {
      * @throws Throwable what {@code body} throws
      */
     public static void on(KernelLibrary library, Isa isa, Executable body) throws Throwable {
-        Isa before = library.isa();
-        library.use(isa);
-        try {
+        try (KernelLibrary.IsaScope scope = library.onIsa(isa)) {
             body.execute();
-        } finally {
-            library.use(before);
         }
     }
 }

@@ -1,9 +1,8 @@
 package snn.nativekernels;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static snn.neurons.TensorAssertions.assertClose;
 
 import java.util.Map;
@@ -45,8 +44,7 @@ class GraphLifetimeTest {
     @BeforeAll
     static void load() {
         TorchRuntime.ensureInitialised();
-        nativeKernels = NativeKernels.load().orElse(null);
-        assumeTrue(nativeKernels != null, "native kernels: " + KernelLibrary.status());
+        nativeKernels = NativeRequirement.kernels();
     }
 
     /** A recurrent d-block layer with attached recurrence: the backward pass reads W_in, beta and W_rec. */
@@ -220,41 +218,66 @@ class GraphLifetimeTest {
         }
     }
 
+    /** Frees what earlier tests left to the garbage collector, so that the counts below move by this test only. */
+    private static NativeKernels.Memory settled() throws InterruptedException {
+        collectGarbage();
+        org.bytedeco.javacpp.Pointer.deallocateReferences();
+        return NativeKernels.memory();
+    }
+
+    /**
+     * A call's saved state goes with the backward pass that does not retain its graph, and the rest with the graph,
+     * at once, by LibTorch's reference counting: no later forward pass or collection is needed. A graph the caller
+     * holds keeps its state; one dropped without a backward pass frees it when dropped.
+     */
     @Test
-    void theStateIsReleasedWhenTheGraphIsGone() {
+    void theStateIsReleasedWhenTheGraphIsGone() throws Exception {
         DBlockLayer layer = layer(nativeKernels);
         Tensor x = input(11);
-        // Training steps: each graph dies with its scope, and the next forward pass releases its state.
-        long[] steps = new long[3];
-        for (int i = 0; i < steps.length; i++) {
+        NativeKernels.Memory before = settled();
+        for (int i = 0; i < 3; i++) {
             try (PointerScope step = new PointerScope()) {
                 LayerOutput out = layer.forward(x);
+                assertEquals(before.graphs() + 1, NativeKernels.memory().graphs(), "kept while the graph exists");
+                assertEquals(before.savedStates() + 1, NativeKernels.memory().savedStates());
                 out.spikes().sum().add(out.membrane().sum()).backward();
-                steps[i] = NativeCall.callOf(out.spikes());
-                assertTrue(NativeCall.isLive(steps[i]), "state kept while the graph is alive");
+                assertEquals(before.savedStates(), NativeKernels.memory().savedStates(),
+                        "the saved state goes with the backward pass");
+                assertEquals(before.graphs() + 1, NativeKernels.memory().graphs(), "the graph is still held");
             }
+            assertEquals(before, NativeKernels.memory(), "everything goes with the graph, at the scope's end");
         }
-        long held;
         Tensor spikes;
         try (PointerScope step = new PointerScope()) {
             spikes = layer.forward(x).spikes();
             spikes.retainReference();
-            held = NativeCall.callOf(spikes);
         }
-        sweepWithAForwardPass(layer, x);
-        for (long call : steps) {
-            assertFalse(NativeCall.isLive(call), "the state of a step whose graph is gone");
-        }
-        assertTrue(NativeCall.isLive(held), "a graph the caller holds keeps its state");
+        assertEquals(before.graphs() + 1, NativeKernels.memory().graphs(), "a graph the caller holds keeps its state");
+        assertEquals(before.savedStates() + 1, NativeKernels.memory().savedStates());
         spikes.releaseReference();
-        sweepWithAForwardPass(layer, x);
-        assertFalse(NativeCall.isLive(held), "the state of a graph the caller released");
-    }
-
-    /** A forward pass without gradients releases (sweeps) the states of graphs that are gone. */
-    private static void sweepWithAForwardPass(SpikingLayer layer, Tensor x) {
+        assertEquals(before, NativeKernels.memory(), "dropped without a backward pass: released when dropped");
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             layer.forward(x);
+            assertEquals(before.graphs(), NativeKernels.memory().graphs(), "no graph without gradients");
+            assertEquals(before.savedStates(), NativeKernels.memory().savedStates(), "nothing saved either");
         }
+        assertEquals(before, NativeKernels.memory());
+    }
+
+    /**
+     * An input with another channel count than W_in's is refused with a clear error before the kernels read any
+     * memory (sparse input: the kernels would project it themselves), and leaves nothing behind.
+     */
+    @Test
+    void anInputOfTheWrongWidthIsRefusedAndLeavesNothingBehind() throws Exception {
+        DBlockLayer layer = layer(nativeKernels);
+        NativeKernels.Memory before = settled();
+        try (PointerScope scope = new PointerScope()) {
+            Tensor wrong = torch.rand(new long[] {2, 40, 20}, Tensors.float32()).lt(Tensors.scalar(0.05))
+                    .to(torch.ScalarType.Float).set_requires_grad(true);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> layer.forward(wrong));
+            assertTrue(e.getMessage().contains("takes 12 input channels"), e.getMessage());
+        }
+        assertEquals(before, NativeKernels.memory());
     }
 }

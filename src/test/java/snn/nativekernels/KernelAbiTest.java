@@ -31,8 +31,7 @@ class KernelAbiTest {
     @BeforeAll
     static void load() {
         TorchRuntime.ensureInitialised();
-        library = KernelLibrary.get().orElse(null);
-        assumeTrue(library != null, KernelLibrary.status());
+        library = NativeRequirement.library();
     }
 
     @Test

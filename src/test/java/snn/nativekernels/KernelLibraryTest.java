@@ -46,8 +46,7 @@ class KernelLibraryTest {
      */
     @Test
     void denormalsAreFlushedToZeroInsideTheKernels() {
-        NeuronKernels nativeKernels = NativeKernels.load().orElse(null);
-        assumeTrue(nativeKernels != null, "native kernels: " + KernelLibrary.status());
+        NeuronKernels nativeKernels = NativeRequirement.kernels();
         Tensor current = Tensors.full(1e-39, 2, 3, 40);
         float[] torchMembrane = Tensors.toArray(integrator(NeuronKernels.TORCH).run(current).membrane());
         float[] nativeMembrane = Tensors.toArray(integrator(nativeKernels).run(current).membrane());
@@ -98,8 +97,7 @@ class KernelLibraryTest {
 
     @Test
     void copyPassCopies() {
-        KernelLibrary library = KernelLibrary.get().orElse(null);
-        assumeTrue(library != null, KernelLibrary.status());
+        KernelLibrary library = NativeRequirement.library();
         Tensor src = torch.rand(new long[] {3, 70001}, Tensors.float32());
         Tensor dst = Tensors.zeros(3, 70001);
         library.copyPass(src, dst);
@@ -108,36 +106,44 @@ class KernelLibraryTest {
 
     @Test
     void sparseProjectionEqualsTheMatrixProduct() {
-        KernelLibrary library = KernelLibrary.get().orElse(null);
-        assumeTrue(library != null, KernelLibrary.status());
+        KernelLibrary library = NativeRequirement.library();
         Tensor x = torch.rand(new long[] {3, 40, 33}, Tensors.float32()).lt(Tensors.scalar(0.1))
                 .to(torch.ScalarType.Float);
         Tensor w = torch.randn(new long[] {17, 40}, Tensors.float32());
         Tensor b = torch.randn(new long[] {17}, Tensors.float32());
         Tensor out = Tensors.zeros(3, 17, 33);
-        library.sparseProjection(x, w, b, out);
+        library.project(x, w, b, out);
         Tensor dense = w.matmul(x).add(b.unsqueeze(1));
         assertTrue(dense.sub(out).abs().max().item_float() < 1e-5);
     }
 
     @Test
     void theStatusNamesTheInstructionSetInUse() {
-        KernelLibrary library = KernelLibrary.get().orElse(null);
-        assumeTrue(library != null, KernelLibrary.status());
+        KernelLibrary library = NativeRequirement.library();
         assertTrue(KernelLibrary.status().endsWith("(ISA " + library.isa().label() + ")"), KernelLibrary.status());
     }
 
-    /** Every instruction set this CPU supports can be switched to; the others are refused. */
+    /**
+     * Every instruction set this CPU supports can be chosen for this thread's calls, the others are refused, and
+     * the choice stays on the thread that made it.
+     */
     @Test
-    void useSwitchesToWhatTheCpuSupportsAndRefusesTheRest() throws Throwable {
-        KernelLibrary library = KernelLibrary.get().orElse(null);
-        assumeTrue(library != null, KernelLibrary.status());
+    void onIsaChoosesWhatTheCpuSupportsOnThisThreadAndRefusesTheRest() throws Throwable {
+        KernelLibrary library = NativeRequirement.library();
         assertTrue(library.supports(Isa.PORTABLE), "the portable kernels run everywhere");
         for (Isa isa : Isa.values()) {
             if (library.supports(isa)) {
-                EveryIsa.on(library, isa, () -> assertEquals(isa, library.isa()));
+                Isa loaded = library.isa();
+                EveryIsa.on(library, isa, () -> {
+                    assertEquals(isa, library.isa());
+                    Isa[] elsewhere = new Isa[1];
+                    Thread other = Thread.ofPlatform().start(() -> elsewhere[0] = library.isa());
+                    other.join();
+                    assertEquals(loaded, elsewhere[0], "another thread keeps the set chosen at load");
+                });
+                assertEquals(loaded, library.isa(), "restored");
             } else {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> library.use(isa));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> library.onIsa(isa));
                 assertTrue(e.getMessage().contains(isa.label()), e.getMessage());
             }
         }
@@ -146,7 +152,7 @@ class KernelLibraryTest {
     /** SNN_CPU_ISA picks an instruction set at load, and a name that is none is reported. */
     @Test
     void theEnvironmentVariablePicksTheInstructionSet() throws Exception {
-        assumeTrue(KernelLibrary.get().isPresent(), KernelLibrary.status());
+        NativeRequirement.library();
         assertTrue(statusWith("portable").endsWith("(ISA portable)"), statusWith("portable"));
         String bogus = statusWith("avx9");
         assertTrue(bogus.contains("SNN_CPU_ISA=avx9 is not one of portable, avx2, avx512"), bogus);

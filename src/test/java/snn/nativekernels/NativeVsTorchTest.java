@@ -105,8 +105,7 @@ class NativeVsTorchTest {
     @BeforeAll
     static void load() {
         TorchRuntime.ensureInitialised();
-        nativeKernels = NativeKernels.load().orElse(null);
-        assumeTrue(nativeKernels != null, "native kernels: " + KernelLibrary.status());
+        nativeKernels = NativeRequirement.kernels();
     }
 
     // ----- the cases ----------------------------------------------------------------------------------------
