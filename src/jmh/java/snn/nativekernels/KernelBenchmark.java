@@ -159,12 +159,8 @@ public final class KernelBenchmark {
         KernelLibrary library = KernelLibrary.get().orElse(null);
         if (only.contains("kernels") && library != null) {
             for (Isa isa : isas(library)) {
-                Isa before = library.isa();
-                library.use(isa);
-                try {
+                try (KernelLibrary.IsaScope scope = library.onIsa(isa)) {
                     kernels(library, isa);
-                } finally {
-                    library.use(before);
                 }
             }
         }
@@ -236,24 +232,25 @@ public final class KernelBenchmark {
             List<Kernel> all = List.of(
                     new Kernel("d-block d=" + d + (rec ? " recurrent" : ""), KernelAbi.Family.DBLOCK, 6,
                             a -> {
-                                a.set("blocks", (long) d).set("detach", true);
+                                a.set(KernelAbi.DBLOCK_BLOCKS, (long) d).set(KernelAbi.DBLOCK_DETACH, true);
                                 if (rec) {
-                                    a.set("layer.w_rec", wRec).set("layer.b_rec", bRec).set("layer.first", first);
+                                    a.set(KernelAbi.W_REC, wRec).set(KernelAbi.B_REC, bRec).set(KernelAbi.FIRST, first);
                                 }
                             }),
-                    new Kernel("block", KernelAbi.Family.DBLOCK, 6, a -> a.set("blocks", 1L)),
+                    new Kernel("block", KernelAbi.Family.DBLOCK, 6, a -> a.set(KernelAbi.DBLOCK_BLOCKS, 1L)),
                     new Kernel("LIF multi-spike" + (rec ? " recurrent" : ""), KernelAbi.Family.LIF, 6,
                             a -> {
-                                a.set("mode", KernelAbi.LIF_MULTI);
+                                a.set(KernelAbi.LIF_MODE, KernelAbi.LIF_MULTI);
                                 if (rec) {
-                                    a.set("layer.w_rec", wRec).set("layer.b_rec", bRec);
+                                    a.set(KernelAbi.W_REC, wRec).set(KernelAbi.B_REC, bRec);
                                 }
                             }),
                     new Kernel("LIF single-spike", KernelAbi.Family.LIF, 7,
-                            a -> a.set("mode", KernelAbi.LIF_SINGLE).set("pre", pre).set("layer.first", first)),
+                            a -> a.set(KernelAbi.LIF_MODE, KernelAbi.LIF_SINGLE).set(KernelAbi.LIF_PRE, pre)
+                                    .set(KernelAbi.FIRST, first)),
                     new Kernel("LIF integrator (readout)", KernelAbi.Family.LIF, 5,
-                            a -> a.set("mode", KernelAbi.LIF_INTEGRATOR).set("layer.spiking", false)
-                                    .set("layer.spk", (Tensor) null)));
+                            a -> a.set(KernelAbi.LIF_MODE, KernelAbi.LIF_INTEGRATOR).set(KernelAbi.SPIKING, false)
+                                    .set(KernelAbi.SPK, (Tensor) null)));
             List<Kernel> kernels = all.stream().filter(k -> k.name().contains(kernelName)).toList();
             if (kernels.isEmpty()) {
                 throw new IllegalArgumentException("--kernel: no dynamics kernel's name contains '" + kernelName
@@ -265,10 +262,12 @@ public final class KernelBenchmark {
                 BytePointer m = new BytePointer(k.family().layout.byteSize());
                 memory.add(m);
                 KernelArgs a = new KernelArgs(k.family().layout, MemorySegment.ofAddress(m.address()));
-                a.set("layer.surrogate", KernelAbi.SURR_FAST_SIGMOID).set("layer.scale", 10f).set("layer.spiking", true)
-                        .set("layer.threads", KernelLibrary.threads()).set("layer.batch", (long) batch)
-                        .set("layer.neurons", (long) hidden).set("layer.steps", (long) steps).set("layer.in.cur", cur)
-                        .set("layer.beta", beta).set("layer.spk", spk).set("layer.mem", mem);
+                a.set(KernelAbi.SURROGATE, KernelAbi.SURR_FAST_SIGMOID).set(KernelAbi.SCALE, 10f)
+                        .set(KernelAbi.SPIKING, true).set(KernelAbi.THREADS, KernelLibrary.threads())
+                        .set(KernelAbi.ISA, isa.code).set(KernelAbi.BATCH, (long) batch)
+                        .set(KernelAbi.NEURONS, (long) hidden).set(KernelAbi.STEPS, (long) steps)
+                        .set(KernelAbi.IN_CUR, cur).set(KernelAbi.BETA, beta).set(KernelAbi.SPK, spk)
+                        .set(KernelAbi.MEM, mem);
                 k.setup().accept(a);
                 args.add(a);
             }
@@ -289,11 +288,12 @@ public final class KernelBenchmark {
                     long f0 = System.nanoTime();
                     library.forward(f, a, used);
                     long f1 = System.nanoTime();
-                    a.set(integrator ? "layer.g_mem" : "layer.g_spk", upstream).set("layer.grad.cur", gCur)
-                            .set("layer.grad.beta", gBeta).set("layer.grad.w_rec", gW).set("layer.grad.b_rec", gB);
+                    a.set(integrator ? KernelAbi.G_MEM : KernelAbi.G_SPK, upstream).set(KernelAbi.GRAD_CUR, gCur)
+                            .set(KernelAbi.GRAD_BETA, gBeta).set(KernelAbi.GRAD_W_REC, gW)
+                            .set(KernelAbi.GRAD_B_REC, gB);
                     library.backward(f, a, used);
                     long f2 = System.nanoTime();
-                    a.set("layer.g_mem", (Tensor) null).set("layer.g_spk", (Tensor) null);
+                    a.set(KernelAbi.G_MEM, (Tensor) null).set(KernelAbi.G_SPK, (Tensor) null);
                     if (r >= warmup) {
                         forward[k][r - warmup] = (f1 - f0) / 1e6;
                         backward[k][r - warmup] = (f2 - f1) / 1e6;
@@ -342,7 +342,7 @@ public final class KernelBenchmark {
                     long t0 = System.nanoTime();
                     w.matmul(x).add(bias.unsqueeze(1));
                     long t1 = System.nanoTime();
-                    library.sparseProjection(x, w, bias, out);
+                    library.project(x, w, bias, out);
                     long t2 = System.nanoTime();
                     if (r >= warmup) {
                         dense[r - warmup] = (t1 - t0) / 1e6;
@@ -420,7 +420,10 @@ public final class KernelBenchmark {
         }
     }
 
-    /** The native networks' steps, one network at a time, split into parts by {@link NativeCall}'s ledger. */
+    /**
+     * The native networks' steps, one network at a time, split into parts by the {@link KernelEvent}s of a flight
+     * recording (the production code only commits the events; nothing is recorded unless a recording enables them).
+     */
     private void parts() {
         Tensor x = input();
         Tensor labels = labels();
@@ -428,9 +431,9 @@ public final class KernelBenchmark {
         for (Net net : nets) {
             Map<String, double[]> parts = new LinkedHashMap<>();
             for (int r = 0; r < warmup + repeats; r++) {
-                NativeCall.drainLedger();
-                double[] t = step(net, x, labels);
-                Map<String, Long> ledger = NativeCall.drainLedger();
+                double[][] timed = new double[1][];
+                Map<String, Long> ledger = recorded(() -> timed[0] = step(net, x, labels));
+                double[] t = timed[0];
                 if (r < warmup) {
                     continue;
                 }
@@ -457,6 +460,30 @@ public final class KernelBenchmark {
                 }
             }
         }
+    }
+
+    /** Runs {@code body} under a flight recording of the kernel events; returns ns per layer and part. */
+    private static Map<String, Long> recorded(Runnable body) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable(KernelEvent.NAME).withoutThreshold();
+            recording.start();
+            body.run();
+            recording.stop();
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("snn-kernels", ".jfr");
+            try {
+                recording.dump(file);
+                for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                    out.merge(e.getString("family") + " N=" + e.getLong("neurons") + " " + e.getString("part"),
+                            e.getDuration().toNanos(), Long::sum);
+                }
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
     }
 
     /** A batch of Poisson input spikes at the shape's rate. */
