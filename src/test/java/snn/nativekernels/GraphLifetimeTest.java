@@ -26,6 +26,7 @@ import snn.neurons.LayerOutput;
 import snn.neurons.NeuronKernels;
 import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
+import snn.runtime.Device;
 import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
@@ -218,11 +219,35 @@ class GraphLifetimeTest {
         }
     }
 
-    /** Frees what earlier tests left to the garbage collector, so that the counts below move by this test only. */
+    /**
+     * Frees what earlier tests left behind, so that the counts below move by this test only: graphs left to the
+     * garbage collector, and the nodes that a backward pass which failed (an in-place change, above) leaves in the
+     * thread's queue of autograd tasks until the next backward pass on the thread drains it.
+     */
     private static NativeKernels.Memory settled() throws InterruptedException {
-        collectGarbage();
-        org.bytedeco.javacpp.Pointer.deallocateReferences();
-        return NativeKernels.memory();
+        NativeKernels.Memory last = null;
+        for (int i = 0; i < 20; i++) {
+            try (PointerScope scope = new PointerScope()) {
+                Tensor leaf = Tensors.zeros(Device.CPU, 1).set_requires_grad(true);
+                leaf.sum().backward();
+            }
+            collectGarbage();
+            org.bytedeco.javacpp.Pointer.deallocateReferences();
+            NativeKernels.Memory now = NativeKernels.memory();
+            if (now.equals(last)) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
+    /** The calls' state and the pooled buffers in use are back where they were (idle buffers may differ). */
+    private static void assertReleased(NativeKernels.Memory before, String what) {
+        NativeKernels.Memory now = NativeKernels.memory();
+        assertEquals(before.graphs(), now.graphs(), what + ": graphs");
+        assertEquals(before.savedStates(), now.savedStates(), what + ": saved states");
+        assertEquals(before.pooledInUse(), now.pooledInUse(), what + ": pooled buffers in use");
     }
 
     /**
@@ -245,7 +270,7 @@ class GraphLifetimeTest {
                         "the saved state goes with the backward pass");
                 assertEquals(before.graphs() + 1, NativeKernels.memory().graphs(), "the graph is still held");
             }
-            assertEquals(before, NativeKernels.memory(), "everything goes with the graph, at the scope's end");
+            assertReleased(before, "everything goes with the graph, at the scope's end");
         }
         Tensor spikes;
         try (PointerScope step = new PointerScope()) {
@@ -255,13 +280,13 @@ class GraphLifetimeTest {
         assertEquals(before.graphs() + 1, NativeKernels.memory().graphs(), "a graph the caller holds keeps its state");
         assertEquals(before.savedStates() + 1, NativeKernels.memory().savedStates());
         spikes.releaseReference();
-        assertEquals(before, NativeKernels.memory(), "dropped without a backward pass: released when dropped");
+        assertReleased(before, "dropped without a backward pass: released when dropped");
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             layer.forward(x);
             assertEquals(before.graphs(), NativeKernels.memory().graphs(), "no graph without gradients");
             assertEquals(before.savedStates(), NativeKernels.memory().savedStates(), "nothing saved either");
         }
-        assertEquals(before, NativeKernels.memory());
+        assertReleased(before, "everything released");
     }
 
     /**
@@ -278,6 +303,6 @@ class GraphLifetimeTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> layer.forward(wrong));
             assertTrue(e.getMessage().contains("takes 12 input channels"), e.getMessage());
         }
-        assertEquals(before, NativeKernels.memory());
+        assertReleased(before, "everything released");
     }
 }
