@@ -129,7 +129,20 @@ final class CallLifetime {
             }
         }
         ANCHORED.put(address, this);
-        return Tensors.overMemory(memory, ANCHOR_FREED, torch.ScalarType.Float);
+        try {
+            return Tensors.overMemory(memory, ANCHOR_FREED, torch.ScalarType.Float);
+        } catch (RuntimeException | Error e) {
+            ANCHORED.remove(address);
+            Pointer.free(memory);
+            synchronized (this) {
+                if (token) {
+                    tokenAddress = 0;
+                } else {
+                    sentinelAddress = 0;
+                }
+            }
+            throw e;
+        }
     }
 
     private static void anchorFreed(Pointer data) {
