@@ -43,8 +43,8 @@ import snn.runtime.Tensors;
  */
 class LongLivedJvmTest {
 
-    static final int WARM_UP = 8;
-    static final int ROUNDS = 32;
+    static final int WARM_UP = 6;
+    static final int ROUNDS = 20;
     static final long RSS_GROWTH_LIMIT = 40_000_000;
 
     static final List<String> MODELS = List.of(
