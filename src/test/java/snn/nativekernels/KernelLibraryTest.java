@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +33,7 @@ class KernelLibraryTest {
     /** The Maven build compiles the library whenever a C compiler exists; then it must also load. */
     @Test
     void libraryIsBuiltAndLoadsWhereACompilerExists() {
-        assumeTrue(compilerPresent(), "no gcc on this machine: the torch path is the only one");
+        assumeTrue(NativeRequirement.gccPresent(), "no gcc on this machine: the torch path is the only one");
         assertTrue(KernelLibrary.get().isPresent(), KernelLibrary.status());
         assertTrue(KernelLibrary.status().startsWith("loaded from "), KernelLibrary.status());
     }
@@ -170,18 +169,5 @@ class KernelLibraryTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
         return out.strip().lines().reduce((a, b) -> b).orElse("");
-    }
-
-    private static boolean compilerPresent() {
-        try {
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -46,7 +46,7 @@ class NativeBuildTest {
 
     @Test
     void aCompilationThatFailsFailsTheBuildAndSaysWhy(@TempDir Path dir) throws Exception {
-        assumeTrue(gccPresent(), "no gcc on this machine: nothing can fail to compile");
+        assumeTrue(NativeRequirement.gccPresent(), "no gcc on this machine: nothing can fail to compile");
         Path sources = copyOfTheSources(dir);
         Files.writeString(sources.resolve("dblock.c"), "\nthis is not C;\n", StandardOpenOption.APPEND);
         Path out = dir.resolve("out");
@@ -66,15 +66,5 @@ class NativeBuildTest {
         assertTrue(result[1].contains("C compiler 'no-such-compiler' not found"), result[1]);
         assertEquals("not built: no C compiler 'no-such-compiler' on this machine",
                 Files.readString(out.resolve("libsnnkernels.status")).strip());
-    }
-
-    private static boolean gccPresent() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

@@ -3,6 +3,7 @@ package snn.nativekernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Assertions;
@@ -62,6 +63,20 @@ public final class NativeRequirement {
             return Files.readString(status).strip();
         } catch (IOException e) {
             return "unknown (" + status + " unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** {@return whether {@code gcc --version} runs on this machine} */
+    public static boolean gccPresent() {
+        try {
+            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }
