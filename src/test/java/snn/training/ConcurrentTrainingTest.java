@@ -1,6 +1,7 @@
 package snn.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.SyntheticSpikes;
+import snn.nativekernels.NativeKernels;
+import snn.nativekernels.NativeRequirement;
+import snn.runtime.Device;
 
 /** Two trainings in one JVM (the library used from other code) do not interfere: each ends as it does alone. */
 class ConcurrentTrainingTest {
@@ -33,10 +37,16 @@ class ConcurrentTrainingTest {
                 new PrintStream(new ByteArrayOutputStream())).fit(dir);
     }
 
+    /**
+     * Both trainings run on the native kernels (the default where the library loads, which the build ensures wherever
+     * gcc exists): neither the kernels nor their state are shared between threads (docs/native-kernels.md, "Threads").
+     */
     @Test
     void parallelTrainingsMatchTheirSequentialRuns(@TempDir Path dir) throws Exception {
         ExperimentConfig a = config("a", 1, "{\"kind\": \"dblock\", \"d\": 3, \"hidden\": [24], \"recurrent\": true}");
         ExperimentConfig b = config("b", 2, "{\"kind\": \"block\", \"hidden\": [32]}");
+        NativeRequirement.library();
+        assertTrue(NativeKernels.choose(a.model().kernels(), Device.CPU).isNative(), "on the native kernels");
         TrainingResult aliceAlone = train(a, dir.resolve("a-alone"));
         TrainingResult bobAlone = train(b, dir.resolve("b-alone"));
         ExecutorService pool = Executors.newFixedThreadPool(2);
