@@ -3,6 +3,7 @@ package snn.docs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.tools.JavaCompiler;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +24,8 @@ import snn.launcher.Launcher;
 
 /**
  * The documentation's code runs: {@code examples/GettingStarted.java} as a program using the library, and every
- * {@code java} block of {@code docs/tutorial.md}, in order, as one program.
+ * {@code java} block of {@code docs/tutorial.md} and of {@code docs/java-api.md}, in order, each page as one program;
+ * the README's Java example compiles.
  */
 class DocsRunTest {
 
@@ -77,6 +83,27 @@ class DocsRunTest {
         }
         return Map.entry(imports + "\npublic class " + className + " {\n"
                 + "    public static void main(String[] args) throws Exception {\n" + body + "    }\n}\n", blocks);
+    }
+
+    /**
+     * The README's {@code java} blocks compile against the library (they train into {@code results/}, so they are
+     * compiled, not run; the tutorial and docs/java-api.md run the same calls).
+     */
+    @Test
+    void readmeCodeBlocksCompile(@TempDir Path dir) throws Exception {
+        var program = program(Path.of("README.md"), "Readme");
+        assertTrue(program.getValue() >= 1, "the README has its Java example");
+        Path source = dir.resolve("Readme.java");
+        Files.writeString(source, "import java.nio.file.Path;\nimport snn.api.Snn;\nimport snn.config.*;\n"
+                + program.getKey());
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        StringWriter errors = new StringWriter();
+        try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, null)) {
+            boolean ok = javac.getTask(errors, files, null,
+                    List.of("-cp", System.getProperty("java.class.path"), "-d", dir.toString()), null,
+                    files.getJavaFileObjects(source)).call();
+            assertTrue(ok, "README's Java example does not compile:\n" + errors);
+        }
     }
 
     @Test
