@@ -1,6 +1,18 @@
 // A program that uses snn as a library: build a d-block network, train it on the built-in synthetic task, evaluate,
-// save, reload and predict. Run it (after `bin/mvn -DskipTests package`) with
-//   java --enable-native-access=ALL-UNNAMED -cp "target/snn.jar:target/lib/*" examples/GettingStarted.java [DIR]
+// save, reload and predict.
+//
+// It needs a JDK 22 or newer (snn uses the Foreign Function & Memory API; its classes are Java 22 bytecode, which an
+// older java refuses with "class file has wrong version 66.0"), the flag --enable-native-access=ALL-UNNAMED, from
+// JDK 23 on also --sun-misc-unsafe-memory-access=allow (JavaCPP), and snn's jar with its dependencies on the class
+// path. The default `java` may be older: bin/find-jdk prints a suitable JDK and, with --jvm-flags, the flags that JDK
+// needs. From the checkout's root (.ci/run runs these lines exactly as written; DIR, optional, keeps the run folder):
+//
+//   $ bin/mvn -B -q -DskipTests package
+//   $ jdk=$(bin/find-jdk) && "$jdk/bin/java" $(bin/find-jdk --jvm-flags "$jdk") -cp "target/snn.jar:target/lib/*" examples/GettingStarted.java
+//
+// With a JDK 25 as `java` the second line is: java --enable-native-access=ALL-UNNAMED
+// --sun-misc-unsafe-memory-access=allow -cp "target/snn.jar:target/lib/*" examples/GettingStarted.java [DIR]
+// In a project of your own, depend on dev.snn:snn instead (README, "Using snn as a library"; examples/consumer).
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -43,6 +55,10 @@ public class GettingStarted {
         Path copy = dir.resolve("copy.pt");
         Snn.save(net, config, copy);
         int[] again = Snn.predict(Snn.load(copy).network(), data.test(), 0, 1, 2, 3, 4);
-        System.out.println(Arrays.equals(predicted, again) ? "reloaded copy agrees" : "MISMATCH");
+        boolean agrees = Arrays.equals(predicted, again);
+        System.out.println(agrees ? "reloaded copy agrees" : "MISMATCH");
+        if (!agrees || result.test().accuracy() < 0.4) { // 5 classes: chance is 20 %
+            System.exit(1);
+        }
     }
 }

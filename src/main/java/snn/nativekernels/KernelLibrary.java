@@ -12,6 +12,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.ref.Reference;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,9 @@ import snn.runtime.Tensors;
  * tensors are passed as the addresses of their (contiguous, float32 or int32, CPU) memory: nothing is copied.
  *
  * <p>The library is looked up in the file named by the system property {@value #PATH_PROPERTY}, else in
- * {@code native/} next to the jar or classes folder this class came from. It is loaded after LibTorch, so its
+ * {@code native/} next to the jar or classes folder this class came from, else it is the copy the jar carries,
+ * extracted into a per-user cache folder (what a program depending on snn's jar gets; docs/java-api.md, "Native
+ * kernels"). It is loaded after LibTorch, so its
  * OpenMP runtime ({@code libgomp.so.1}) resolves to the one LibTorch already loaded: the kernels and LibTorch share
  * one thread pool. Before anything is bound, the library's ABI version, struct layouts and codes are compared with
  * {@link KernelAbi}'s; a library that differs is refused, and {@link #status()} names the first difference.
@@ -195,6 +198,13 @@ public final class KernelLibrary {
 
     private static Loaded load() {
         Optional<Path> candidate = locate();
+        if (candidate.isEmpty() && System.getProperty(PATH_PROPERTY, "").isBlank()) {
+            try {
+                candidate = BundledKernels.extract();
+            } catch (IOException e) {
+                return new Loaded(null, e.getMessage());
+            }
+        }
         if (candidate.isEmpty()) {
             return new Loaded(null, "native kernel library " + FILE_NAME + " not found (set -D" + PATH_PROPERTY
                     + "=FILE, or build with a C compiler so that it lands in native/ next to the jar)");
