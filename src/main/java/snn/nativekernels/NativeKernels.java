@@ -176,7 +176,8 @@ public final class NativeKernels implements NeuronKernels {
             case MULTI_SPIKE -> KernelAbi.LIF_MULTI;
             case SINGLE_SPIKE -> KernelAbi.LIF_SINGLE;
             case INTEGRATOR -> KernelAbi.LIF_INTEGRATOR;
-        });
+        }).set(KernelAbi.LIF_RESET,
+                spec.reset() == LifLayer.Reset.ZERO ? KernelAbi.RESET_ZERO : KernelAbi.RESET_SUBTRACT);
         if (spec.mode() == LifLayer.Mode.SINGLE_SPIKE) {
             long[] shape = {call.batch, call.neurons, call.steps};
             call.args().set(KernelAbi.LIF_PRE, call.save(BufferPool.floats(shape))).set(KernelAbi.FIRST,
