@@ -14,8 +14,11 @@ Tasks:
                      module's parameter structure; values and derived kernels are checked; optionally the
                      module's state_dict is saved again as a plain dict (with the metadata) for Java.
   write              writes a file for Java: a plain dict (snn or reference names, views into shared storages,
-                     float64 values, a reference module's dict(state_dict())), an OrderedDict, a nested dict, the
-                     legacy format, or safetensors written by hand.
+                     float64 values, a reference module's dict(state_dict())), an OrderedDict, a module's
+                     state_dict() as torch.save writes it (with _metadata), state dicts nested under 'state_dict'
+                     (with an optimizer's state) or 'model', the legacy format, safetensors written by hand, a
+                     malicious pickle (a global PyTorch's weights_only loader refuses, which is checked here), or
+                     a state dict with a wrong name or shape.
 """
 import collections
 import json
@@ -259,8 +262,48 @@ def as_views(tensors):
     return out
 
 
+def module_with(tensors):
+    """An nn.Module tree whose parameters are ``tensors`` under their dotted names, as a user's model would be."""
+    root = nn.Module()
+    for name, t in tensors.items():
+        *path, leaf = name.split(".")
+        module = root
+        for part in path:
+            if part not in module._modules:
+                module.add_module(part, nn.Module())
+            module = module._modules[part]
+        module.register_parameter(leaf, nn.Parameter(t.clone().float()))
+    return root
+
+
+class Malicious:
+    """Unpickling this runs a shell command: what a weights_only loader must refuse."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f"touch {self.marker}",)
+
+
 def write(task):
     kind, path = task["kind"], task["file"]
+    if kind == "malicious":
+        torch.save({"hidden.0.input.weight": Malicious(task["marker"])}, path)
+        try:
+            torch.load(path, weights_only=True)
+        except Exception as e:  # what PyTorch's own safe loader says
+            return f"torch.load(weights_only=True) refuses it too: {str(e).splitlines()[0]}"
+        raise Failure("torch.load(weights_only=True) accepted the malicious pickle")
+    if kind == "reference_module_nested":
+        torch.manual_seed(task["seed"])
+        model = ReferenceModel(task["model"])
+        state = model.state_dict()
+        check(type(state) is collections.OrderedDict and hasattr(state, "_metadata"), "state_dict() with _metadata")
+        torch.save({"model": state, "step": 10}, path)
+        write_expected(task["expected_out"], state)
+        return f"wrote {{'model': model.state_dict()}} of a reference module, {len(state)} entries"
     if kind == "reference_module":
         torch.manual_seed(task["seed"])
         model = ReferenceModel(task["model"])
@@ -281,6 +324,29 @@ def write(task):
         torch.save(as_views(tensors), path)
     elif kind == "ordered_dict":
         torch.save(collections.OrderedDict(tensors), path)
+    elif kind == "state_dict":
+        state = module_with(tensors).state_dict()
+        check(type(state) is collections.OrderedDict and "hidden" in state._metadata, "state_dict() with _metadata")
+        torch.save(state, path)
+    elif kind == "nested_state_dict":
+        module = module_with(tensors)
+        optimizer = torch.optim.Adam(module.parameters())
+        sum(p.sum() for p in module.parameters()).backward()
+        optimizer.step()
+        with torch.no_grad():
+            for name, p in module.named_parameters():
+                p.copy_(tensors[name])
+        torch.save({"state_dict": module.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}, path)
+    elif kind == "nested_model":
+        torch.save({"model": module_with(tensors).state_dict(), "step": 10, "note": "a training checkpoint"}, path)
+    elif kind == "wrong_name":
+        state = module_with(tensors).state_dict()
+        state["hidden.0.input.wieght"] = state.pop("hidden.0.input.weight")
+        torch.save(state, path)
+    elif kind == "wrong_shape":
+        state = module_with(tensors).state_dict()
+        state["readout.input.weight"] = torch.zeros(2, 2)
+        torch.save(state, path)
     elif kind == "nested":
         torch.save({"state_dict": tensors, "epoch": 3}, path)
     elif kind == "legacy":
