@@ -121,7 +121,8 @@ class PyTorchRuntimeTest {
             Checkpoints.save(net, config, pt);
             ObjectNode task = runTask("finetune", label + " fine-tuned", pt, input, net, dir);
             task.put("out", dir.resolve(label + "-tuned.pt").toString())
-                    .put("logits_out", dir.resolve(label + "-tuned.json").toString());
+                    .put("logits_out", dir.resolve(label + "-tuned.json").toString())
+                    .put("state_dict_out", dir.resolve(label + "-tuned-state-dict.pt").toString());
             tasks.add(task);
         }
         String report = PythonTorch.run("/snn/interop/runtime_interop.py", tasks, dir);
@@ -130,16 +131,23 @@ class PyTorchRuntimeTest {
             Checkpoint tuned = Checkpoints.load(dir.resolve(e.getKey() + "-tuned.pt"));
             float[] python = Fixtures.values(Fixtures.readTensorsJson(dir.resolve(e.getKey() + "-tuned.json"))
                     .get("logits"));
-            float[] java = Fixtures.logits(tuned.network(), e.getValue());
-            assertEquals(python.length, java.length);
-            float largest = 0;
-            for (float v : python) {
-                largest = Math.max(largest, Math.abs(v));
-            }
-            for (int i = 0; i < java.length; i++) {
-                assertEquals(python[i], java[i], RTOL * largest,
-                        e.getKey() + ": logit " + i + " of the network fine-tuned in Python");
-            }
+            assertClose(python, Fixtures.logits(tuned.network(), e.getValue()), e.getKey() + " (snn_pytorch.save)");
+            SpikingNetwork fresh = Fixtures.network(tuned.config(), 99);
+            Checkpoints.loadInto(dir.resolve(e.getKey() + "-tuned-state-dict.pt"), fresh);
+            assertClose(python, Fixtures.logits(fresh, e.getValue()), e.getKey() + " (torch.save(net.state_dict()))");
+        }
+    }
+
+    /** Each logit within {@link #RTOL} of the largest of {@code python}. */
+    private static void assertClose(float[] python, float[] java, String what) {
+        assertEquals(python.length, java.length);
+        float largest = 0;
+        for (float v : python) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        for (int i = 0; i < java.length; i++) {
+            assertEquals(python[i], java[i], RTOL * largest, what + ": logit " + i + " of the network fine-tuned in"
+                    + " Python");
         }
     }
 

@@ -13,8 +13,9 @@ Tasks:
               first layer's weights.
   safetensors the same for a safetensors export where the safetensors package is installed; where it is not,
               load must fail with SnnFileError naming the file and the package.
-  finetune    a few Adam steps in PyTorch, then snn_pytorch.save(net, out); writes the fine-tuned logits on the
-              input to ``logits_out`` for Java to compare with Checkpoints.load(out).
+  finetune    a few Adam steps in PyTorch, then snn_pytorch.save(net, out) and torch.save(net.state_dict(),
+              state_dict_out); writes the fine-tuned logits on the input to ``logits_out`` for Java to compare
+              with Checkpoints.load(out) and with Checkpoints.loadInto(state_dict_out, net).
 """
 import json
 import sys
@@ -117,6 +118,7 @@ def finetune(task):
         after = net(x).logits
     check(not torch.equal(before, after), "fine-tuning changed nothing")
     snn.save(net, task["out"])
+    torch.save(net.state_dict(), task["state_dict_out"])  # the usual PyTorch file: an OrderedDict, no metadata
     with open(task["logits_out"], "w") as f:
         json.dump({"logits": {"shape": list(after.shape), "data": after.double().flatten().tolist()}}, f)
     return f"3 Adam steps, saved {task['out']}"
