@@ -104,9 +104,9 @@ final class ImportCommand implements Callable<Integer> {
         }
         Checkpoint c = Checkpoints.fromWeights(torchWeights, ConfigLoader.load(config, List.of()));
         Exporter.export(c, ExportFormat.TORCH, Layout.SNN, out);
-        spec.commandLine().getOut().printf(Locale.ROOT, "read %s: %d tensors for the %s network %d -> %s -> %d of %s"
-                + "%nwrote %s (snn checkpoint); evaluate it with: snn eval --checkpoint %s%n", torchWeights,
-                c.parameters().size(), c.config().model().kind().name().toLowerCase(Locale.ROOT), c.inputs(),
+        spec.commandLine().getOut().printf(Locale.ROOT, "read %s: %d tensors for the %s network %d -> %s -> %d"
+                + " described by %s%nwrote %s (snn checkpoint); evaluate it with: snn eval --checkpoint %s%n",
+                torchWeights, c.parameters().size(), c.config().model().kind().name().toLowerCase(Locale.ROOT), c.inputs(),
                 c.config().model().hidden(), c.classes(), config, out, out);
         return 0;
     }
