@@ -41,7 +41,8 @@ class LifLayer(_Layer):
     """The standard LIF layer, step by step (section 2): U_0 = I_0, U_t = beta V_{t-1} + I_t (+ W_rec sg(s_{t-1}) +
     b_rec), spike when U_t > 1.
 
-    ``mode`` is ``"multi"`` (V_t = U_t - s_t with ``reset="subtract"``, or U_t (1 - s_t) with ``reset="zero"``;
+    ``mode`` is ``"multi"`` (V_t = U_t - s_t with ``reset="subtract"``, or U_t - U_t s_t = 0 after a spike with
+    ``reset="zero"``;
     reports U_t), ``"single"`` (fires at most once; reports V_t) or ``"integrator"`` (never spikes; reports U_t).
     """
 
@@ -69,7 +70,7 @@ class LifLayer(_Layer):
                 u = u + self.recurrent_step(s.detach())
             if self.mode == "multi":
                 s = self.surrogate.spike(u - 1)
-                v = u - s if self.reset == "subtract" else u * (1 - s)
+                v = u - s if self.reset == "subtract" else u - u * s  # zero: U_t (1 - s_t), as snn forms it
                 membranes.append(u)
             elif self.mode == "single":
                 open_ = torch.ones_like(mask) - mask
