@@ -36,7 +36,10 @@ class PyTorchRuntimeTest {
     static final double RTOL = 1e-5;
     static final Path PACKAGE = Path.of("python").toAbsolutePath();
 
-    /** Every kind snn trains, with the time steps it runs over (over 128 steps the membrane goes in chunks). */
+    /**
+     * Every kind snn trains (the standard LIF with either reset), with the time steps it runs over (over 128 steps
+     * the membrane goes in chunks).
+     */
     record Case(String model, int steps) {
     }
 
@@ -52,6 +55,10 @@ class PyTorchRuntimeTest {
         m.put("standard-multi-rec-torch-ops-arctan", new Case("{\"kind\": \"standard\", \"hidden\": [7],"
                 + " \"recurrent\": true, \"kernels\": \"torch\", \"surrogate\": {\"kind\": \"arctan\", \"scale\": 2}}",
                 20));
+        m.put("standard-multi-zero-reset-ff", new Case("{\"kind\": \"standard\", \"hidden\": [7, 5], \"reset\":"
+                + " \"zero\"}", 20));
+        m.put("standard-multi-zero-reset-rec", new Case("{\"kind\": \"standard\", \"hidden\": [7], \"recurrent\":"
+                + " true, \"reset\": \"zero\", \"readout\": \"max\"}", 20));
         m.put("block-2-layers", new Case("{\"kind\": \"block\", \"hidden\": [7, 5]}", 20));
         m.put("block-shared-beta-max", new Case("{\"kind\": \"block\", \"hidden\": [7], \"per_neuron_beta\": false,"
                 + " \"readout\": \"max\"}", 20));
@@ -110,7 +117,7 @@ class PyTorchRuntimeTest {
     void networksFineTunedInPythonComeBackToSnn(@TempDir Path dir) throws IOException {
         ArrayNode tasks = Fixtures.JSON.createArrayNode();
         Map<String, Tensor> inputs = new LinkedHashMap<>();
-        for (String label : List.of("standard-multi-rec-shared-beta", "block-2-layers",
+        for (String label : List.of("standard-multi-rec-shared-beta", "standard-multi-zero-reset-rec", "block-2-layers",
                 "dblock-rec-sum-attached")) {
             Case c = cases().get(label);
             ExperimentConfig config = Fixtures.config(c.model(), c.steps());
