@@ -27,7 +27,7 @@ import snn.runtime.TorchRuntime;
 
 /**
  * The repository's Python runtime ({@code python/snn_pytorch}) runs every kind of network snn trains as snn runs
- * it: each network is trained briefly here, exported, and run by the real Python PyTorch (runtime_interop.py) on
+ * it: each network is trained briefly here, exported, and run by the real Python PyTorch (torch_interop.py's runtime_* tasks) on
  * the inputs snn ran it on; the logits agree to 1e-5 of the sample's largest logit and the spikes are identical.
  */
 class PyTorchRuntimeTest {
@@ -100,15 +100,15 @@ class PyTorchRuntimeTest {
             Tensor input = Fixtures.spikes(6, steps, 70 + index++);
             Path pt = dir.resolve(label + ".pt");
             Checkpoints.save(net, config, pt);
-            ObjectNode task = runTask("run", label, pt, input, net, dir);
+            ObjectNode task = runTask("runtime_run", label, pt, input, net, dir);
             tasks.add(task);
             if (label.startsWith("dblock-rec-max-detached")) {
                 Path st = dir.resolve(label + ".safetensors");
                 Exporter.export(net, config, ExportFormat.SAFETENSORS, Layout.SNN, st);
-                tasks.add(runTask("safetensors", label + " safetensors", st, input, net, dir));
+                tasks.add(runTask("runtime_safetensors", label + " safetensors", st, input, net, dir));
             }
         }
-        String report = PythonTorch.run("/snn/interop/runtime_interop.py", tasks, dir);
+        String report = PythonTorch.run(tasks, dir);
         assertEquals(tasks.size(), PyTorchInteropTest.count(report, "\nok   "), report);
     }
 
@@ -126,13 +126,13 @@ class PyTorchRuntimeTest {
             inputs.put(label, input);
             Path pt = dir.resolve(label + ".pt");
             Checkpoints.save(net, config, pt);
-            ObjectNode task = runTask("finetune", label + " fine-tuned", pt, input, net, dir);
+            ObjectNode task = runTask("runtime_finetune", label + " fine-tuned", pt, input, net, dir);
             task.put("out", dir.resolve(label + "-tuned.pt").toString())
                     .put("logits_out", dir.resolve(label + "-tuned.json").toString())
                     .put("state_dict_out", dir.resolve(label + "-tuned-state-dict.pt").toString());
             tasks.add(task);
         }
-        String report = PythonTorch.run("/snn/interop/runtime_interop.py", tasks, dir);
+        String report = PythonTorch.run(tasks, dir);
         assertEquals(tasks.size(), PyTorchInteropTest.count(report, "\nok   "), report);
         for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
             Checkpoint tuned = Checkpoints.load(dir.resolve(e.getKey() + "-tuned.pt"));
