@@ -82,6 +82,8 @@ class PyTorchRuntimeTest {
 
     @BeforeAll
     static void requirePythonTorch() {
+        assertTrue(Files.isDirectory(PACKAGE.resolve("snn_pytorch")), "the package is not at " + PACKAGE
+                + " (the tests run from the repository's root)");
         PythonTorch.requireTorch();
         TorchRuntime.ensureInitialised();
     }
