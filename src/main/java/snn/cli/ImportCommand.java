@@ -9,11 +9,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import snn.config.ConfigLoader;
 import snn.core.InteropException;
 import snn.interop.Checkpoint;
+import snn.interop.Checkpoints;
 import snn.interop.ExportFormat;
 import snn.interop.Exporter;
 import snn.interop.Layout;
@@ -22,18 +24,26 @@ import snn.runtime.TorchRuntime;
 
 /**
  * {@code snn import --nir FILE --out FILE [--config FILE] [--dt SECONDS]}: builds a standard snn network from a NIR
- * graph and writes it as an snn checkpoint (docs/interop.md, "NIR").
+ * graph and writes it as an snn checkpoint (docs/interop.md, "NIR"). {@code snn import --torch FILE --config FILE
+ * --out FILE}: writes the weights Python saved (a state dict) as an snn checkpoint of the config's network.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Builds a standard snn network (LIF layers, feed-forward or recurrent, and an LI readout) from a"
-                + " NIR graph and writes it as an snn checkpoint that snn eval --checkpoint evaluates.")
+                + " NIR graph, or the config's network from weights Python saved (--torch), and writes it as an snn"
+                + " checkpoint that snn eval --checkpoint evaluates.")
 final class ImportCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--nir", required = true, paramLabel = "FILE", description = "The NIR file (HDF5).")
+    @Option(names = "--nir", paramLabel = "FILE", description = "The NIR file (HDF5).")
     Path nir;
+
+    @Option(names = "--torch", paramLabel = "FILE",
+            description = "Weights saved by Python instead of a NIR graph: torch.save(model.state_dict(), FILE) (also"
+                    + " a dict, or a checkpoint holding it under 'state_dict' or 'model'), or a safetensors file;"
+                    + " snn's parameter names or the reference's. Needs --config: the network they belong to.")
+    Path torchWeights;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "The config for what the graph does not hold: data, training, runtime, and the model's"
@@ -51,7 +61,13 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ((nir == null) == (torchWeights == null)) {
+            throw new ParameterException(spec.commandLine(), "give one of --nir FILE or --torch FILE");
+        }
         TorchRuntime.ensureInitialised();
+        if (torchWeights != null) {
+            return importTorch();
+        }
         NirImporter.Options options = NirImporter.Options.defaults();
         if (config != null) {
             options = options.withConfig(ConfigLoader.load(config, List.of()));
@@ -75,6 +91,23 @@ final class ImportCommand implements Callable<Integer> {
         o.println("wrote " + out + " (snn checkpoint of a standard network, readout "
                 + c.config().model().readout().name().toLowerCase(Locale.ROOT) + "; data: "
                 + c.config().data().dataset() + "); evaluate it with: snn eval --checkpoint " + out);
+        return 0;
+    }
+
+    private int importTorch() {
+        if (config == null) {
+            throw new ParameterException(spec.commandLine(), "--torch needs --config FILE: the config of the network"
+                    + " the weights belong to");
+        }
+        if (dt != null) {
+            throw new ParameterException(spec.commandLine(), "--dt applies to --nir graphs only");
+        }
+        Checkpoint c = Checkpoints.fromWeights(torchWeights, ConfigLoader.load(config, List.of()));
+        Exporter.export(c, ExportFormat.TORCH, Layout.SNN, out);
+        spec.commandLine().getOut().printf(Locale.ROOT, "read %s: %d tensors for the %s network %d -> %s -> %d"
+                + " described by %s%nwrote %s (snn checkpoint); evaluate it with: snn eval --checkpoint %s%n",
+                torchWeights, c.parameters().size(), c.config().model().kind().name().toLowerCase(Locale.ROOT), c.inputs(),
+                c.config().model().hidden(), c.classes(), config, out, out);
         return 0;
     }
 }

@@ -11,7 +11,9 @@ import java.util.TreeSet;
 
 import org.bytedeco.pytorch.Tensor;
 
+import snn.config.DataConfig;
 import snn.config.ExperimentConfig;
+import snn.config.KnownDataset;
 import snn.interop.TorchFormat.FileKind;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
@@ -73,8 +75,8 @@ public final class Checkpoints {
     /**
      * Copies the weights in {@code file} into {@code net}: a torch or safetensors file holding exactly the network's
      * parameters, under snn names or reference names (derived kernels and unused recurrent projections of the
-     * reference are skipped). Python users write such a file with {@code torch.save(dict(model.state_dict()),
-     * path)}.
+     * reference are skipped). Python users write such a file with {@code torch.save(model.state_dict(), path)}; a
+     * training checkpoint holding the state dict under {@code 'state_dict'} or {@code 'model'} is read too.
      *
      * @param file a torch or safetensors file
      * @param net  the network to load into, whose parameters the file must match in names and shapes
@@ -85,6 +87,28 @@ public final class Checkpoints {
         Layout layout = detectLayout(content.tensors().keySet(), file);
         Map<String, Tensor> parameters = toSnnNames(content.tensors(), layout, net, file);
         Parameters.load(net, parameters);
+    }
+
+    /**
+     * An snn checkpoint of weights saved by Python (any file {@link #loadInto} reads) for the network that
+     * {@code config} describes, with the input channels and classes of the config's dataset: what {@code snn import
+     * --torch FILE --config CONFIG} writes.
+     *
+     * @param file   a torch or safetensors file of the network's parameters, under snn or reference names
+     * @param config the validated config of the network the weights belong to (its model, and the dataset that
+     *               gives the input and class counts)
+     * @return the checkpoint, ready for {@link Exporter#export} or {@link Checkpoint#network()}
+     * @throws InteropException naming the file and the first missing, unknown or misshapen entry
+     */
+    public static Checkpoint fromWeights(Path file, ExperimentConfig config) {
+        DataConfig data = config.data();
+        KnownDataset dataset = KnownDataset.find(data.dataset()).orElseThrow();
+        boolean synthetic = dataset == KnownDataset.SYNTHETIC;
+        int inputs = synthetic ? data.synthetic().channels() : dataset.channels();
+        int classes = synthetic ? data.synthetic().classes() : dataset.classes();
+        SpikingNetwork net = new SpikingNetwork(config.model(), inputs, classes);
+        loadInto(file, net);
+        return Checkpoint.of(net, config);
     }
 
     /**

@@ -20,8 +20,10 @@ import snn.runtime.Tensors;
  * Reads the subset of pickle that {@code torch.save} emits for containers of tensors: dicts, lists, tuples,
  * strings, numbers, booleans, None, tensors and parameters ({@code torch._utils._rebuild_tensor_v2},
  * {@code _rebuild_parameter}) over storages given by persistent ids, and the {@code collections.OrderedDict} used
- * for backward hooks and {@code state_dict()}. Nothing else is constructed: any other class or function is an error
- * naming it, so a file cannot make the reader run code.
+ * for backward hooks and {@code state_dict()} (its {@code _metadata} attribute is read and dropped). A GLOBAL that
+ * PyTorch's own {@code weights_only} loader refuses ({@link WeightsOnlyGlobals}) is an error naming it before
+ * anything is called; of the allowed ones, nothing but the above is constructed, so a file cannot make the reader
+ * run code.
  */
 final class PickleReader {
 
@@ -122,10 +124,10 @@ final class PickleReader {
                 case 'N' -> stack.add(null);
                 case 0x88 -> stack.add(Boolean.TRUE);
                 case 0x89 -> stack.add(Boolean.FALSE);
-                case 'c' -> stack.add(new Global(line(), line()));
+                case 'c' -> stack.add(allowedGlobal(new Global(line(), line())));
                 case 0x93 -> { // STACK_GLOBAL
                     String name = asString(pop());
-                    stack.add(new Global(asString(pop()), name));
+                    stack.add(allowedGlobal(new Global(asString(pop()), name)));
                 }
                 case 'R' -> {
                     Tuple args = as(Tuple.class, pop(), "REDUCE arguments");
@@ -163,6 +165,16 @@ final class PickleReader {
                         "uses pickle opcode 0x%02x, which torch.save does not emit for dicts of tensors", op));
             }
         }
+    }
+
+    /** {@code g}, unless PyTorch's weights_only loader refuses it: then nothing more of the file is read. */
+    private static Global allowedGlobal(Global g) {
+        if (!WeightsOnlyGlobals.allowed(g.qualified())) {
+            throw new PickleException("refers to the global " + g.qualified() + ", which PyTorch's weights_only loader"
+                    + " refuses as well (unpickling it could run code), so snn reads nothing of this file. Only files"
+                    + " of tensors are read: in Python, save the weights alone, torch.save(model.state_dict(), path)");
+        }
+        return g;
     }
 
     private Object reduce(Object callable, List<Object> args) {

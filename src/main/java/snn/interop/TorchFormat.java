@@ -18,7 +18,6 @@ import java.util.zip.ZipFile;
 
 import org.bytedeco.pytorch.Tensor;
 
-import snn.interop.PickleReader.OrderedDict;
 import snn.interop.PickleReader.PickleException;
 import snn.core.InteropException;
 
@@ -29,15 +28,19 @@ import snn.core.InteropException;
  * {@code byteorder}.
  *
  * <p>{@link #write} produces a plain {@code dict} of tensors and strings that {@code torch.load(path,
- * weights_only=True)} accepts. {@link #read} reads such a dict as Python writes it ({@code torch.save(d, path)}
- * with tensors or parameters as values), and explains what to do for the forms it does not read: an
- * {@code OrderedDict} (what {@code model.state_dict()} returns), the legacy pre-1.6 format, a TorchScript archive.
+ * weights_only=True)} accepts. {@link #read} reads what Python writes for a state dict:
+ * {@code torch.save(model.state_dict(), path)} (an {@code OrderedDict}), a plain dict of tensors or parameters, or
+ * either nested under {@code 'state_dict'} or {@code 'model'} in a training checkpoint; it explains what to do for
+ * the forms it does not read (the legacy pre-1.6 format, a TorchScript archive), and refuses, naming it, any
+ * global that PyTorch's {@code weights_only} loader refuses.
  */
 final class TorchFormat {
 
     /** The folder every entry is written under, as {@code torch.save} names it for streams. */
     static final String ARCHIVE = "archive";
-    static final String RESAVE_AS_DICT = "torch.save(dict(model.state_dict()), path)";
+    /** The keys of a training checkpoint under which {@link #read} finds the state dict, in this order. */
+    static final List<String> NESTED_KEYS = List.of("state_dict", "model");
+    private static final String NESTED_KEYS_TEXT = "'state_dict' or 'model'";
 
     private TorchFormat() {
     }
@@ -77,23 +80,25 @@ final class TorchFormat {
     }
 
     /**
-     * Reads a {@code torch.save} file holding a plain {@code dict}: tensor values become {@link TensorFile#tensors},
-     * string, number and boolean values {@link TensorFile#metadata} (as text).
+     * Reads a {@code torch.save} file holding a state dict: a {@code dict} or {@code OrderedDict} of tensors, alone
+     * or under {@code 'state_dict'} or {@code 'model'} (when the top level holds no tensor). Its tensor values become
+     * {@link TensorFile#tensors}, its string, number and boolean values {@link TensorFile#metadata} (as text).
      *
      * @param file the file
      * @return its tensors, on the CPU, in dict order, and its other entries as text
      *
      * @throws InteropException naming the file and the problem, with the Python line that fixes it where there is
-     *                          one (an {@code OrderedDict}, the legacy format, nested dicts); naming the entry when the
-     *                          archive is damaged (every entry's CRC-32 and sizes are checked first, see
-     *                          {@link ZipVerifier})
+     *                          one (the legacy format, a TorchScript archive); naming the global that PyTorch's
+     *                          {@code weights_only} loader would refuse, or the entry that is not a tensor; naming
+     *                          the entry when the archive is damaged (every entry's CRC-32 and sizes are checked
+     *                          first, see {@link ZipVerifier})
      */
     public static TensorFile read(Path file) {
         byte[] magic = FileKind.head(file);
         if (FileKind.isLegacyTorch(magic)) {
             throw new InteropException(file + ": written in PyTorch's legacy (pre-1.6) serialization format, which"
-                    + " snn does not read. Re-save it in Python in the zip format as a plain dict: "
-                    + "torch.save(dict(torch.load(path)), path, _use_new_zipfile_serialization=True)");
+                    + " snn does not read. Re-save it in Python in the zip format: "
+                    + "torch.save(torch.load(path), path, _use_new_zipfile_serialization=True)");
         }
         if (!FileKind.isZip(magic)) {
             throw new InteropException(file + ": not a torch.save file (it is not a zip archive)");
@@ -128,7 +133,7 @@ final class TorchFormat {
         }
         if (names.stream().anyMatch(n -> n.endsWith("/constants.pkl") || n.contains("/code/"))) {
             throw new InteropException(file + ": a TorchScript archive (torch.jit.save), not a torch.save file."
-                    + " In Python, save the weights as a plain dict: " + RESAVE_AS_DICT);
+                    + " In Python, save the weights as a state dict: torch.save(model.state_dict(), path)");
         }
         throw new InteropException(file + ": a zip archive without data.pkl, so not a torch.save file");
     }
@@ -157,21 +162,32 @@ final class TorchFormat {
         return TensorBytes.tensor(type, new long[] {data.length / type.size}, data, 0);
     }
 
+    /**
+     * The state dict in {@code root}: a dict or {@code OrderedDict} of tensors (what {@code model.state_dict()}
+     * returns, saved as it is or as a plain dict), or one nested under {@code 'state_dict'} or {@code 'model'} in a
+     * training checkpoint, whose other entries are ignored.
+     */
     private static TensorFile toTensorFile(Object root, Path file) {
-        if (root instanceof OrderedDict) {
-            throw new InteropException(file + ": holds an OrderedDict (what model.state_dict() returns), but snn"
-                    + " reads a plain dict of tensors. Re-save it in Python as a dict: " + RESAVE_AS_DICT);
-        }
         if (!(root instanceof Map<?, ?> dict)) {
             throw new InteropException(file + ": holds " + PickleReader.describe(root) + ", not a dict of tensors."
-                    + " In Python, save the weights as a plain dict: " + RESAVE_AS_DICT);
+                    + " In Python, save the weights as a state dict: torch.save(model.state_dict(), path)");
+        }
+        String where = "";
+        if (dict.values().stream().noneMatch(Tensor.class::isInstance)) {
+            for (String key : NESTED_KEYS) {
+                if (dict.get(key) instanceof Map<?, ?> nested) {
+                    dict = nested;
+                    where = " (under '" + key + "')";
+                    break;
+                }
+            }
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getKey() instanceof String key)) {
                 throw new InteropException(file + ": has a key that is " + PickleReader.describe(e.getKey())
-                        + "; expected string keys (parameter names)");
+                        + where + "; expected string keys (parameter names)");
             }
             Object value = e.getValue();
             if (value instanceof Tensor t) {
@@ -180,10 +196,15 @@ final class TorchFormat {
                     || value instanceof Boolean) {
                 metadata.put(key, value.toString());
             } else {
-                throw new InteropException(file + ": entry '" + key + "' is " + PickleReader.describe(value)
-                        + ", not a tensor. snn reads a flat dict of tensors; in Python save the state dict alone: "
-                        + RESAVE_AS_DICT);
+                throw new InteropException(file + ": entry '" + key + "'" + where + " is "
+                        + PickleReader.describe(value) + ", not a tensor. snn reads a state dict (name -> tensor),"
+                        + " alone or under " + NESTED_KEYS_TEXT + "; in Python save the state dict alone: "
+                        + "torch.save(model.state_dict(), path)");
             }
+        }
+        if (tensors.isEmpty()) {
+            throw new InteropException(file + ": holds no tensors" + where + "; expected a state dict (name ->"
+                    + " tensor), alone or under " + NESTED_KEYS_TEXT + " (its keys: " + dict.keySet() + ")");
         }
         return new TensorFile(tensors, metadata);
     }

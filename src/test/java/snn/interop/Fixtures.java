@@ -111,6 +111,18 @@ final class Fixtures {
         Files.writeString(file, JSON.writeValueAsString(root));
     }
 
+    /** {@code {name: shape}} of the parameters of the network {@code config} describes. */
+    static ObjectNode shapesJson(ExperimentConfig config) {
+        ObjectNode shapes = JSON.createObjectNode();
+        Checkpoint.parameters(network(config, 1)).forEach((name, t) -> {
+            ArrayNode shape = shapes.putArray(name);
+            for (long s : Tensors.shape(t)) {
+                shape.add(s);
+            }
+        });
+        return shapes;
+    }
+
     static ObjectNode tensorJson(Tensor t) {
         ObjectNode node = JSON.createObjectNode();
         ArrayNode shape = node.putArray("shape");

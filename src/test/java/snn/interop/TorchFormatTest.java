@@ -159,14 +159,32 @@ class TorchFormatTest {
     }
 
     @Test
-    void topLevelOrderedDictGetsTheDictInstruction(@TempDir Path dir) throws IOException {
-        // collections.OrderedDict() with one string item, as state_dict() pickles (without tensors).
+    void anOrderedDictWithoutTensorsSaysWhatIsExpected(@TempDir Path dir) throws IOException {
+        // collections.OrderedDict() with one string item and its attributes, as state_dict() pickles (no tensors).
         ByteArrayOutputStream p = new ByteArrayOutputStream();
         p.write(new byte[] {(byte) 0x80, 2});
         p.writeBytes("ccollections\nOrderedDict\n".getBytes(StandardCharsets.US_ASCII));
         p.write(new byte[] {')', 'R', '(', 'X', 1, 0, 0, 0, 'a', 'X', 1, 0, 0, 0, 'b', 'u', '}', 'b', '.'});
         Path file = zip(dir.resolve("ordered.pt"), Map.of("archive/data.pkl", p.toByteArray()));
-        assertMessage(file, "torch.save(dict(model.state_dict()), path)");
+        assertMessage(file, "holds no tensors; expected a state dict (name -> tensor), alone or under 'state_dict' or"
+                + " 'model' (its keys: [a])");
+    }
+
+    @Test
+    void aGlobalThatPyTorchsSafeLoaderRefusesIsRefusedByName(@TempDir Path dir) throws IOException {
+        // {'w': os.system('echo')}: GLOBAL 'os system', then a REDUCE that would call it.
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(new byte[] {(byte) 0x80, 2, '}', 'X', 1, 0, 0, 0, 'w'});
+        p.writeBytes("cos\nsystem\n".getBytes(StandardCharsets.US_ASCII));
+        p.write(new byte[] {'X', 4, 0, 0, 0, 'e', 'c', 'h', 'o', (byte) 0x85, 'R', 's', '.'});
+        Path file = zip(dir.resolve("evil.pt"), Map.of("archive/data.pkl", p.toByteArray()));
+        assertMessage(file, "refers to the global os.system, which PyTorch's weights_only loader refuses as well");
+        // Protocol 4's STACK_GLOBAL names it from the stack: the same check.
+        ByteArrayOutputStream q = new ByteArrayOutputStream();
+        q.write(new byte[] {(byte) 0x80, 4, '}', (byte) 0x8c, 2, 'o', 's', (byte) 0x8c, 6, 's', 'y', 's', 't', 'e', 'm',
+            (byte) 0x93, '.'});
+        Path stacked = zip(dir.resolve("evil4.pt"), Map.of("archive/data.pkl", q.toByteArray()));
+        assertMessage(stacked, "refers to the global os.system");
     }
 
     static void assertMessage(Path file, String fragment) {

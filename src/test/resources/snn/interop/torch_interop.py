@@ -14,8 +14,24 @@ Tasks:
                      module's parameter structure; values and derived kernels are checked; optionally the
                      module's state_dict is saved again as a plain dict (with the metadata) for Java.
   write              writes a file for Java: a plain dict (snn or reference names, views into shared storages,
-                     float64 values, a reference module's dict(state_dict())), an OrderedDict, a nested dict, the
-                     legacy format, or safetensors written by hand.
+                     float64 values, a reference module's dict(state_dict())), an OrderedDict, a module's
+                     state_dict() as torch.save writes it (with _metadata), state dicts nested under 'state_dict'
+                     (with an optimizer's state) or 'model', the legacy format, safetensors written by hand, a
+                     malicious pickle (a global PyTorch's weights_only loader refuses, which is checked here), or
+                     a state dict with a wrong name or shape.
+  runtime_run        snn_pytorch.load(file)(input): logits within rtol of snn's (relative to the sample's
+                     largest logit), spikes identical; then a backward pass of the cross-entropy gives finite
+                     gradients, nonzero for the first layer's weights.
+  runtime_safetensors
+                     the same for a safetensors export where the safetensors package is installed; where it is
+                     not, load must fail with SnnFileError naming the file and the package.
+  runtime_finetune   a few Adam steps in PyTorch, then snn_pytorch.save(net, out) and
+                     torch.save(net.state_dict(), state_dict_out); writes the fine-tuned logits on the input to
+                     ``logits_out`` for Java to compare with Checkpoints.load(out) and Checkpoints.loadInto.
+
+The runtime_* tasks run snn's networks with the repository's snn_pytorch package (PyTorchRuntimeTest). Each names
+the package's folder (``python_path``, the repository's ``python/``), an exported network (``file``), an input
+(``input``: {"shape", "data"}) and what snn computed on it (``expected``: logits and each hidden layer's spikes).
 """
 import collections
 import json
@@ -259,8 +275,48 @@ def as_views(tensors):
     return out
 
 
+def module_with(tensors):
+    """An nn.Module tree whose parameters are ``tensors`` under their dotted names, as a user's model would be."""
+    root = nn.Module()
+    for name, t in tensors.items():
+        *path, leaf = name.split(".")
+        module = root
+        for part in path:
+            if part not in module._modules:
+                module.add_module(part, nn.Module())
+            module = module._modules[part]
+        module.register_parameter(leaf, nn.Parameter(t.clone().float()))
+    return root
+
+
+class Malicious:
+    """Unpickling this runs a shell command: what a weights_only loader must refuse."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f"touch {self.marker}",)
+
+
 def write(task):
     kind, path = task["kind"], task["file"]
+    if kind == "malicious":
+        torch.save({"hidden.0.input.weight": Malicious(task["marker"])}, path)
+        try:
+            torch.load(path, weights_only=True)
+        except Exception as e:  # what PyTorch's own safe loader says
+            return f"torch.load(weights_only=True) refuses it too: {str(e).splitlines()[0]}"
+        raise Failure("torch.load(weights_only=True) accepted the malicious pickle")
+    if kind == "reference_module_nested":
+        torch.manual_seed(task["seed"])
+        model = ReferenceModel(task["model"])
+        state = model.state_dict()
+        check(type(state) is collections.OrderedDict and hasattr(state, "_metadata"), "state_dict() with _metadata")
+        torch.save({"model": state, "step": 10}, path)
+        write_expected(task["expected_out"], state)
+        return f"wrote {{'model': model.state_dict()}} of a reference module, {len(state)} entries"
     if kind == "reference_module":
         torch.manual_seed(task["seed"])
         model = ReferenceModel(task["model"])
@@ -281,6 +337,29 @@ def write(task):
         torch.save(as_views(tensors), path)
     elif kind == "ordered_dict":
         torch.save(collections.OrderedDict(tensors), path)
+    elif kind == "state_dict":
+        state = module_with(tensors).state_dict()
+        check(type(state) is collections.OrderedDict and "hidden" in state._metadata, "state_dict() with _metadata")
+        torch.save(state, path)
+    elif kind == "nested_state_dict":
+        module = module_with(tensors)
+        optimizer = torch.optim.Adam(module.parameters())
+        sum(p.sum() for p in module.parameters()).backward()
+        optimizer.step()
+        with torch.no_grad():
+            for name, p in module.named_parameters():
+                p.copy_(tensors[name])
+        torch.save({"state_dict": module.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}, path)
+    elif kind == "nested_model":
+        torch.save({"model": module_with(tensors).state_dict(), "step": 10, "note": "a training checkpoint"}, path)
+    elif kind == "wrong_name":
+        state = module_with(tensors).state_dict()
+        state["hidden.0.input.wieght"] = state.pop("hidden.0.input.weight")
+        torch.save(state, path)
+    elif kind == "wrong_shape":
+        state = module_with(tensors).state_dict()
+        state["readout.input.weight"] = torch.zeros(2, 2)
+        torch.save(state, path)
     elif kind == "nested":
         torch.save({"state_dict": tensors, "epoch": 3}, path)
     elif kind == "legacy":
@@ -314,8 +393,102 @@ def check_safetensors(task):
     return f"parsed by hand and by the safetensors package: {len(tensors)} tensors"
 
 
+# ----- snn_pytorch, the repository's runtime --------------------------------------------------------------------
+
+def read_json_file(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def runtime_tensor(node):
+    return torch.tensor(node["data"], dtype=torch.float32).reshape(node["shape"])
+
+
+def runtime_package(task):
+    if task["python_path"] not in sys.path:
+        sys.path.insert(0, task["python_path"])
+    import snn_pytorch
+    return snn_pytorch
+
+
+def runtime_compare(out, expected, rtol, what):
+    logits = runtime_tensor(expected["logits"])
+    check(list(out.logits.shape) == list(logits.shape), f"{what}: logits shape {list(out.logits.shape)}")
+    scale = logits.abs().amax(dim=1, keepdim=True).clamp_min(1e-30)
+    worst = float(((out.logits.detach() - logits).abs() / scale).max())
+    check(worst <= rtol, f"{what}: logits differ by {worst:.3g} of the sample's largest logit (allowed {rtol})")
+    spikes = [runtime_tensor(s) for s in expected["spikes"]]
+    check(len(out.spikes) == len(spikes), f"{what}: {len(out.spikes)} hidden layers, snn has {len(spikes)}")
+    counts = []
+    for i, (a, e) in enumerate(zip(out.spikes, spikes)):
+        check(list(a.shape) == list(e.shape), f"{what}: layer {i} spikes shape {list(a.shape)}, snn {list(e.shape)}")
+        differ = int((a.detach() != e).sum())
+        check(differ == 0, f"{what}: layer {i}: {differ} of {e.numel()} spikes differ from snn's")
+        counts.append(int(e.sum()))
+    return worst, counts
+
+
+def runtime_backward(net, x):
+    net.zero_grad()
+    out = net(x)
+    target = torch.arange(out.logits.shape[0]) % out.logits.shape[1]
+    torch.nn.functional.cross_entropy(out.logits, target).backward()
+    for name, p in net.named_parameters():
+        if p.requires_grad:
+            check(p.grad is not None and bool(torch.isfinite(p.grad).all()), f"gradient of {name} is not finite")
+    check(float(net.hidden[0].input.weight.grad.abs().sum()) > 0, "the first layer's weights get no gradient")
+
+
+def runtime_run(task):
+    snn = runtime_package(task)
+    net = snn.load(task["file"])
+    x = runtime_tensor(read_json_file(task["input"]))
+    worst, counts = runtime_compare(net(x), read_json_file(task["expected"]), task["rtol"], "run")
+    runtime_backward(net, x)
+    return f"logits within {worst:.2g} (relative), spikes identical {counts}, finite gradients"
+
+
+def runtime_safetensors(task):
+    snn = runtime_package(task)
+    try:
+        import safetensors  # noqa: F401
+    except ImportError:
+        try:
+            snn.load(task["file"])
+        except snn.SnnFileError as e:
+            check(task["file"] in str(e) and "safetensors package" in str(e), f"unclear message: {e}")
+            return f"safetensors not installed: {e}"
+        raise Failure("loading a safetensors file without the package did not fail")
+    net = snn.load(task["file"])
+    x = runtime_tensor(read_json_file(task["input"]))
+    worst, counts = runtime_compare(net(x), read_json_file(task["expected"]), task["rtol"], "safetensors")
+    return f"logits within {worst:.2g}, spikes identical {counts}"
+
+
+def runtime_finetune(task):
+    snn = runtime_package(task)
+    net = snn.load(task["file"])
+    x = runtime_tensor(read_json_file(task["input"]))
+    before = net(x).logits.detach().clone()
+    optimiser = torch.optim.Adam(net.parameters(), lr=0.05)
+    target = torch.arange(x.shape[0]) % net.classes
+    for _ in range(3):
+        optimiser.zero_grad()
+        torch.nn.functional.cross_entropy(net(x).logits, target).backward()
+        optimiser.step()
+    with torch.no_grad():
+        after = net(x).logits
+    check(not torch.equal(before, after), "fine-tuning changed nothing")
+    snn.save(net, task["out"])
+    torch.save(net.state_dict(), task["state_dict_out"])  # the usual PyTorch file: an OrderedDict, no metadata
+    with open(task["logits_out"], "w") as f:
+        json.dump({"logits": {"shape": list(after.shape), "data": after.double().flatten().tolist()}}, f)
+    return f"3 Adam steps, saved {task['out']}"
+
+
 TASKS = {"check_torch": check_torch, "check_safetensors": check_safetensors, "strict_load": strict_load,
-         "write": write}
+         "write": write, "runtime_run": runtime_run, "runtime_safetensors": runtime_safetensors,
+         "runtime_finetune": runtime_finetune}
 
 
 def main():
