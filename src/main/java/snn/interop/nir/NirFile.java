@@ -144,6 +144,7 @@ public final class NirFile {
                     e);
         }
         try (hdf) {
+            requireWhole(hdf, file);
             Node root = hdf.getChildren().get("node");
             if (!(root instanceof Group group)) {
                 throw new InteropException(file + ": has no group 'node', so it is not a NIR file (NIR keeps its graph"
@@ -154,6 +155,21 @@ public final class NirFile {
             throw e;
         } catch (RuntimeException e) {
             throw new InteropException(file + ": corrupt HDF5 content (" + e + ")", e);
+        }
+    }
+
+    /**
+     * Refuses a file shorter than its superblock says (cut off at the end), as the HDF5 library under NIR's reader
+     * (h5py) does: the superblock records the end-of-file address, and every byte before it belongs to the file.
+     * jhdf alone reads such a file as long as the bytes it happens to touch are there.
+     */
+    private static void requireWhole(HdfFile hdf, Path file) {
+        long stored = hdf.getUserBlockSize() + hdf.getHdfBackingStorage().getSuperblock().getEndOfFileAddress();
+        long actual = hdf.size();
+        if (actual < stored) {
+            throw new InteropException(file + ": the file is truncated: its HDF5 superblock says it ends at byte "
+                    + stored + " but it has " + actual + " bytes (" + (stored - actual) + " missing); it was cut off"
+                    + " while being written or copied, so it is refused (write or copy it again)");
         }
     }
 
