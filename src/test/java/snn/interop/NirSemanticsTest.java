@@ -1,0 +1,117 @@
+package snn.interop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import snn.interop.nir.NirFile;
+import snn.interop.nir.NirSimulator;
+import snn.launcher.ProcessRun;
+import snn.runtime.Tensors;
+import snn.runtime.TorchRuntime;
+
+/**
+ * Graphs from other libraries run as NIR defines them: snn's {@link NirSimulator} against {@code nir_sim.py}, an
+ * independent simulator written from NIR's definitions (h5py and numpy, nested graphs simulated as graphs rather
+ * than inlined), on graphs {@code nir_foreign.py} writes in the layouts of Norse's and snnTorch's exporters.
+ * Spikes must be identical and membranes, currents and outputs equal to float32 precision (the values cross as
+ * JSON float32 from Python; both sides compute in float64).
+ */
+class NirSemanticsTest {
+
+    static final String SIM = "/snn/interop/nir_sim.py";
+    static final String FOREIGN = "/snn/interop/nir_foreign.py";
+
+    @BeforeAll
+    static void python() {
+        PythonTorch.requireH5py();
+        TorchRuntime.ensureInitialised();
+    }
+
+    /** Writes the foreign graphs into {@code dir}; fails with Python's output unless it succeeds. */
+    static void writeForeignGraphs(Path dir) throws Exception {
+        Path script = dir.resolve("nir_foreign.py");
+        try (var in = NirSemanticsTest.class.getResourceAsStream(FOREIGN)) {
+            java.nio.file.Files.write(script, in.readAllBytes());
+        }
+        ProcessRun py = ProcessRun.run(java.util.List.of(PythonTorch.PYTHON, script.toString(), dir.toString()),
+                Map.of(), dir, 120);
+        assertEquals(0, py.code(), py.out() + py.err());
+    }
+
+    /** Random binary spikes {@code [batch, inputs, steps]}. */
+    static Tensor spikes(int batch, int inputs, int steps, long seed, double rate) {
+        TorchRuntime.seed(seed);
+        return torch.rand(new long[] {batch, inputs, steps}, Tensors.float32()).lt(Tensors.scalar(rate))
+                .to(torch.ScalarType.Float);
+    }
+
+    /** What nir_sim.py computes for each (file, dt, input). */
+    static Map<String, Map<String, Tensor>> simulate(Path dir, Map<String, Object[]> cases) throws IOException {
+        ArrayNode tasks = Fixtures.JSON.createArrayNode();
+        cases.forEach((name, c) -> tasks.addObject().put("file", c[0].toString()).put("dt", (Double) c[1])
+                .put("out", dir.resolve(name + ".sim.json").toString()).set("input", Fixtures.tensorJson((Tensor) c[2])));
+        PythonTorch.run(SIM, tasks, dir);
+        Map<String, Map<String, Tensor>> out = new java.util.LinkedHashMap<>();
+        for (String name : cases.keySet()) {
+            out.put(name, Fixtures.readTensorsJson(dir.resolve(name + ".sim.json")));
+        }
+        return out;
+    }
+
+    /** Every value of the independent simulator's result against snn's run: spikes exact, the rest to 1e-5. */
+    static void assertSameRun(String what, Map<String, Tensor> expected, NirSimulator.Run run) {
+        Map<String, Tensor> actual = new java.util.LinkedHashMap<>(run.traces());
+        actual.put("output", run.output());
+        actual.put("logits", run.logits());
+        assertEquals(new TreeSet<>(expected.keySet()), new TreeSet<>(actual.keySet()), what + ": recorded values");
+        boolean spiked = false;
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            float[] want = Tensors.toArray(e.getValue());
+            float[] got = Tensors.toArray(actual.get(e.getKey()));
+            assertArrayEquals(Tensors.shape(e.getValue()), Tensors.shape(actual.get(e.getKey())), what + " " + e.getKey());
+            if (e.getKey().endsWith(".spikes")) {
+                assertArrayEquals(want, got, what + ": " + e.getKey() + " must be identical");
+                double rate = e.getValue().mean().item_double();
+                assertTrue(rate > 0.01 && rate < 0.95, what + ": " + e.getKey() + " spikes at rate " + rate);
+                spiked = true;
+            } else {
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), what + ": " + e.getKey()
+                            + "[" + i + "]");
+                }
+            }
+        }
+        assertTrue(spiked, what + ": the graph has spiking nodes");
+    }
+
+    @Test
+    void foreignGraphsRunAsNirDefinesThem(@TempDir Path dir) throws Exception {
+        writeForeignGraphs(dir);
+        Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("norse_single_lif", new Object[] {dir.resolve("norse_single_lif.nir"), 1e-4, spikes(3, 2, 300, 1, 0.3)});
+        cases.put("snntorch_rnn", new Object[] {dir.resolve("snntorch_rnn.nir"), 1e-4, spikes(4, 6, 60, 2, 0.3)});
+        cases.put("norse_flat", new Object[] {dir.resolve("norse_flat.nir"), 1e-3, spikes(4, 6, 60, 3, 0.3)});
+        cases.put("mixed", new Object[] {dir.resolve("mixed.nir"), 1e-3, spikes(4, 6, 60, 4, 0.3)});
+        cases.put("norse_zero_reset", new Object[] {dir.resolve("norse_zero_reset.nir"), 1e-3, spikes(4, 6, 60, 5, 0.3)});
+        Map<String, Map<String, Tensor>> expected = simulate(dir, cases);
+        for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+            Path file = (Path) c.getValue()[0];
+            NirSimulator sim = NirSimulator.of(file, NirFile.read(file), (Double) c.getValue()[1]);
+            assertSameRun(c.getKey(), expected.get(c.getKey()), sim.run((Tensor) c.getValue()[2], true));
+        }
+    }
+}
