@@ -33,7 +33,7 @@ import snn.core.InteropException;
  * with tensors or parameters as values), and explains what to do for the forms it does not read: an
  * {@code OrderedDict} (what {@code model.state_dict()} returns), the legacy pre-1.6 format, a TorchScript archive.
  */
-final class TorchFormat {
+public final class TorchFormat {
 
     /** The folder every entry is written under, as {@code torch.save} names it for streams. */
     static final String ARCHIVE = "archive";

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
+import snn.cli.CliRun;
 import snn.interop.nir.NirFile;
 import snn.interop.nir.NirSimulator;
 import snn.launcher.ProcessRun;
@@ -113,5 +114,45 @@ class NirSemanticsTest {
             NirSimulator sim = NirSimulator.of(file, NirFile.read(file), (Double) c.getValue()[1]);
             assertSameRun(c.getKey(), expected.get(c.getKey()), sim.run((Tensor) c.getValue()[2], true));
         }
+    }
+
+    @Test
+    void theNirPapersGraphsRunFromTheCommandLineWithTheirTraces(@TempDir Path dir) throws Exception {
+        writeForeignGraphs(dir);
+        Path config = dir.resolve("config.json");
+        java.nio.file.Files.writeString(config, """
+                {"name": "braille-like", "data": {"dataset": "synthetic", "synthetic": {"channels": 6, "classes": 4,
+                 "t_len": 40, "train_samples": 40, "test_samples": 24}}, "model": {"kind": "standard"}}""");
+        Path traces = dir.resolve("traces.pt");
+        CliRun run = CliRun.run("nir", "run", "--nir", dir.resolve("snntorch_rnn.nir").toString(), "--config",
+                config.toString(), "--dt", "1e-4", "--record", traces.toString(), "--samples", "3");
+        assertEquals(0, run.code(), run.err());
+        assertEquals("", run.err());
+        assertTrue(run.out().contains("forward Euler with dt = 1.0E-4 s (given)"), run.out());
+        assertTrue(run.out().contains("logits = output spike counts"), run.out());
+        assertTrue(run.out().contains("test accuracy") && run.out().contains("(24 samples)"), run.out());
+        assertTrue(run.out().contains("lif1.lif: ") && run.out().contains("lif2: "), run.out());
+
+        // The recorded traces are what the independent simulator computes for the recorded input.
+        TensorFile recorded = TorchFormat.read(traces);
+        Tensor input = recorded.tensors().get("input");
+        assertArrayEquals(new long[] {3, 6, 40}, Tensors.shape(input));
+        Map<String, Map<String, Tensor>> expected = simulate(dir, Map.of("rnn",
+                new Object[] {dir.resolve("snntorch_rnn.nir"), 1e-4, input}));
+        NirSimulator.Run asRecorded = new NirSimulator.Run(recorded.tensors().get("output"),
+                recorded.tensors().get("logits"), recorded.tensors().entrySet().stream()
+                        .filter(e -> e.getKey().contains("."))
+                        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        assertSameRun("recorded", expected.get("rnn"), asRecorded);
+        assertTrue(recorded.tensors().containsKey("lif1.lif.i") && recorded.tensors().containsKey("lif2.v"));
+
+        // The graph is not an snn network: import refuses it by node and points at `snn nir run`; nothing written.
+        Path out = dir.resolve("never.pt");
+        CliRun refused = CliRun.run("import", "--nir", dir.resolve("snntorch_rnn.nir").toString(), "--config",
+                config.toString(), "--dt", "1e-4", "--out", out.toString());
+        assertEquals(2, refused.code(), refused.out());
+        assertTrue(refused.err().contains("'lif1.lif' (CubaLIF)") && refused.err().contains("snn nir run"),
+                refused.err());
+        assertTrue(!java.nio.file.Files.exists(out));
     }
 }

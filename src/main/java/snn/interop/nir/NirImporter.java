@@ -114,8 +114,9 @@ public final class NirImporter {
         try {
             chain = StandardChain.of(graph);
         } catch (IllegalArgumentException e) {
-            throw new InteropException(file + ": " + e.getMessage());
+            throw new InteropException(file + ": " + e.getMessage() + ". " + RUN_INSTEAD);
         }
+        Reset reset = reset(graph, chain, file);
         Optional<CheckpointMetadata> stored = graph.metadataString(Checkpoints.METADATA_KEY)
                 .map(json -> CheckpointMetadata.parse(json, file));
         ExperimentConfig base = options.config().or(() -> stored.map(CheckpointMetadata::config))
@@ -142,21 +143,60 @@ public final class NirImporter {
             throw new InteropException(file + ": the graph's metadata 'dt' is " + dt
                     + "; expected a positive number of seconds");
         }
-        ModelConfig.Readout readout = readout(graph, base, file, notes);
-        if (!"subtract".equals(graph.metadataString("reset").orElse(""))) {
-            notes.add("NIR's LIF resets to v_reset; snn resets by subtracting the threshold, so spikes after the"
-                    + " first can differ from those of a reset-to-v_reset simulator whenever a membrane overshoots"
-                    + " the threshold");
-        }
-        return new Result(build(chain, base, readout, dt, file, notes), dt, dtSource, List.copyOf(notes));
+        ModelConfig.Readout readout = readout(graph, file, notes);
+        return new Result(build(chain, base, readout, reset, dt, file, notes), dt, dtSource, List.copyOf(notes));
     }
 
-    private static ModelConfig.Readout readout(NirGraph graph, ExperimentConfig base, Path file, List<String> notes) {
+    /** What a refused graph can do instead. */
+    static final String RUN_INSTEAD = "`snn nir run --nir FILE --config FILE` (NirSimulator) runs any graph of NIR's"
+            + " LIF, LI, IF, I, CubaLIF, CubaLI, Threshold, Scale, Affine and Linear nodes as NIR defines it";
+
+    /** How the graph's LIF neurons reset, in snn's terms. */
+    enum Reset {
+        /** snn's subtractive reset, which only a file snn wrote declares (metadata {@code reset = subtract}). */
+        SUBTRACT,
+        /** NIR's reset to v_reset = 0. */
+        ZERO
+    }
+
+    /**
+     * The reset the graph means: snn's subtraction where the file says so (snn wrote it), else NIR's reset to
+     * v_reset, which an snn network computes exactly only with v_reset = 0 and v_leak = 0 (a leak potential and a
+     * non-zero reset move the rest and reset points, which a standard snn network does not have).
+     */
+    private static Reset reset(NirGraph graph, StandardChain chain, Path file) {
+        String declared = graph.metadataString("reset").orElse("");
+        if ("subtract".equals(declared)) {
+            return Reset.SUBTRACT;
+        }
+        if (!declared.isEmpty() && !"zero".equals(declared)) {
+            throw new InteropException(file + ": the graph's metadata 'reset' is '" + declared + "'; expected"
+                    + " 'subtract' (snn's subtractive reset) or 'zero' (NIR's reset to v_reset), or none (NIR's)");
+        }
+        for (StandardChain.Hidden h : chain.hidden()) {
+            nirExactly(file, h.neuronName(), "LIF", "v_leak", h.lif().vLeak());
+            nirExactly(file, h.neuronName(), "LIF", "v_reset", h.lif().vReset());
+        }
+        nirExactly(file, chain.readout().neuronName(), "LI", "v_leak", chain.readout().li().vLeak());
+        return Reset.ZERO;
+    }
+
+    private static void nirExactly(Path file, String node, String type, String field, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != 0) {
+                throw new InteropException(file + ": node '" + node + "' (" + type + "): '" + field + "' is "
+                        + values[i] + " for neuron " + i + "; an snn network computes NIR's neuron exactly only with "
+                        + field + " = 0, so the graph is not imported as one. " + RUN_INSTEAD);
+            }
+        }
+    }
+
+    private static ModelConfig.Readout readout(NirGraph graph, Path file, List<String> notes) {
         Optional<String> stored = graph.metadataString("readout");
         if (stored.isEmpty()) {
-            notes.add("the file does not say how logits are read from the Output over time; using model.readout of"
-                    + " the config: " + base.model().readout().name().toLowerCase(Locale.ROOT));
-            return base.model().readout();
+            notes.add("the file does not say how logits are read from the Output over time; they are its sum over"
+                    + " all steps, as `snn nir run` reads a non-spiking Output");
+            return ModelConfig.Readout.SUM;
         }
         return switch (stored.get()) {
             case "sum" -> ModelConfig.Readout.SUM;
@@ -166,8 +206,13 @@ public final class NirImporter {
         };
     }
 
-    private static Checkpoint build(StandardChain chain, ExperimentConfig base, ModelConfig.Readout readout, double dt,
-            Path file, List<String> notes) {
+    private static Checkpoint build(StandardChain chain, ExperimentConfig base, ModelConfig.Readout readout,
+            Reset reset, double dt, Path file, List<String> notes) {
+        if (reset == Reset.ZERO) {
+            throw new InteropException(file + ": the graph's LIF neurons reset to v_reset (NIR's LIF; the file does"
+                    + " not declare snn's subtractive reset), which snn's standard network does not compute. "
+                    + RUN_INSTEAD);
+        }
         boolean recurrent = chain.hidden().stream().anyMatch(h -> h.recurrent().isPresent());
         List<Layer> layers = new ArrayList<>();
         for (StandardChain.Hidden h : chain.hidden()) {
