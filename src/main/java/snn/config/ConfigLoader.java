@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import snn.core.ConfigException.ConfigError;
 import snn.core.ConfigException;
 import snn.neurons.DBlockLayer.RecurrentInput;
+import snn.neurons.LifLayer.Reset;
 
 /**
  * Reads JSON configs (experiments, benchmarks): snake_case keys, {@code --set path=value} overrides, strict binding
@@ -50,10 +51,17 @@ public final class ConfigLoader {
         @JsonProperty("sum") SUM
     }
 
+    /** The JSON names of {@link Reset}, the LIF layer's own enum. */
+    private enum ResetNames {
+        @JsonProperty("subtract") SUBTRACT,
+        @JsonProperty("zero") ZERO
+    }
+
     /** {@return a new JSON mapper for configs and result files: snake_case, strict, pretty-printed} */
     public static ObjectMapper mapper() {
         return new ObjectMapper()
                 .addMixIn(RecurrentInput.class, RecurrentInputNames.class)
+                .addMixIn(Reset.class, ResetNames.class)
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

@@ -5,6 +5,7 @@ import java.util.List;
 
 import snn.core.ConfigException.ConfigError;
 import snn.core.ConfigException;
+import snn.neurons.LifLayer.Reset;
 
 /**
  * Checks every field's range and the cross-field constraints of an {@link ExperimentConfig}, collecting all
@@ -131,8 +132,15 @@ public final class ConfigValidator {
                 }
                 notFor("model.d", m.d(), "block");
                 notFor("model.single_spike", m.singleSpike() ? Boolean.TRUE : null, "block");
+                notFor("model.reset", zeroReset(m), "block");
             }
-            case STANDARD -> notFor("model.d", m.d(), "standard");
+            case STANDARD -> {
+                notFor("model.d", m.d(), "standard");
+                if (m.singleSpike() && m.reset() == Reset.ZERO) {
+                    fail("model.reset", "\"zero\" does not apply to single-spike neurons (model.single_spike:"
+                            + " true): they fire once and are silent afterwards, so nothing resets; remove it");
+                }
+            }
             case DBLOCK -> {
                 if (m.d() == null) {
                     fail("model.d", "required for \"dblock\": the number of blocks, 1 <= d <= data.t_len");
@@ -140,6 +148,7 @@ public final class ConfigValidator {
                     fail("model.d", "expected 1 <= d <= data.t_len (" + d.tLen() + "), got " + m.d());
                 }
                 notFor("model.single_spike", m.singleSpike() ? Boolean.TRUE : null, "dblock");
+                notFor("model.reset", zeroReset(m), "dblock");
             }
         }
         if (!(m.hiddenTau() > 0)) {
@@ -183,6 +192,11 @@ public final class ConfigValidator {
             fail("training.init_from", "expected a checkpoint file to start from, but " + t.initFrom()
                     + " does not exist");
         }
+    }
+
+    /** {@code model.reset} when it is not the default (which every kind accepts, as a stored config holds it). */
+    private static Reset zeroReset(ModelConfig m) {
+        return m.reset() == Reset.SUBTRACT ? null : m.reset();
     }
 
     private void notFor(String path, Object value, String kind) {

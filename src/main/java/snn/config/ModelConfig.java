@@ -5,6 +5,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import snn.neurons.DBlockLayer.RecurrentInput;
+import snn.neurons.LifLayer.Reset;
 
 /**
  * The network: hidden layers of one neuron kind, then a non-spiking leaky-integrator readout.
@@ -13,6 +14,8 @@ import snn.neurons.DBlockLayer.RecurrentInput;
  * @param hidden          neurons of each hidden layer, e.g. {@code [128]} or {@code [400, 400]}
  * @param recurrent       recurrent hidden layers ({@code standard}, {@code dblock})
  * @param singleSpike     {@code standard} only: at most one spike per neuron (else multi-spike with reset)
+ * @param reset           {@code standard} multi-spike only: after a spike the threshold is subtracted
+ *                        ({@code subtract}, the default) or the membrane is set to 0 ({@code zero}, NIR's LIF)
  * @param d               {@code dblock} only: the number of blocks
  * @param detachRecurrent {@code dblock} only: no gradient through the recurrent spikes (default true)
  * @param recurrentInput  {@code dblock} only: {@code max} (default) or {@code sum} of the previous block's spikes
@@ -30,6 +33,7 @@ public record ModelConfig(
         List<Integer> hidden,
         Boolean recurrent,
         Boolean singleSpike,
+        Reset reset,
         Integer d,
         Boolean detachRecurrent,
         RecurrentInput recurrentInput,
@@ -49,6 +53,7 @@ public record ModelConfig(
         hidden = hidden == null ? List.of(128) : List.copyOf(hidden);
         recurrent = recurrent != null ? recurrent : false;
         singleSpike = singleSpike != null ? singleSpike : false;
+        reset = reset != null ? reset : Reset.SUBTRACT;
         detachRecurrent = detachRecurrent != null ? detachRecurrent : true;
         recurrentInput = recurrentInput != null ? recurrentInput : RecurrentInput.MAX;
         readout = readout != null ? readout : Readout.SUM;
@@ -94,6 +99,7 @@ public record ModelConfig(
         private List<Integer> hidden;
         private Boolean recurrent;
         private Boolean singleSpike;
+        private Reset reset;
         private Integer d;
         private Boolean detachRecurrent;
         private RecurrentInput recurrentInput;
@@ -139,6 +145,18 @@ public record ModelConfig(
          */
         public Builder singleSpike(boolean singleSpike) {
             this.singleSpike = singleSpike;
+            return this;
+        }
+
+        /**
+         * Standard multi-spike network only: what the membrane becomes in a spike's step (default
+         * {@link Reset#SUBTRACT}).
+         *
+         * @param reset {@link Reset#SUBTRACT} (the threshold is subtracted) or {@link Reset#ZERO} (set to 0)
+         * @return this builder
+         */
+        public Builder reset(Reset reset) {
+            this.reset = reset;
             return this;
         }
 
@@ -240,7 +258,7 @@ public record ModelConfig(
          * @return the model config, every unset setting at its default
          */
         public ModelConfig build() {
-            return new ModelConfig(kind, hidden, recurrent, singleSpike, d, detachRecurrent, recurrentInput, readout,
+            return new ModelConfig(kind, hidden, recurrent, singleSpike, reset, d, detachRecurrent, recurrentInput, readout,
                     hiddenTau, readoutTau, perNeuronBeta, learnBeta, surrogate, kernels);
         }
     }

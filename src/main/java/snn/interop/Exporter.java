@@ -9,6 +9,7 @@ import snn.config.ExperimentConfig;
 import snn.core.InteropException;
 import snn.interop.nir.NirExporter;
 import snn.models.SpikingNetwork;
+import snn.neurons.LifLayer;
 
 /**
  * Writes networks for PyTorch: the {@link ExportFormat#TORCH torch} format ({@code torch.load(path,
@@ -70,8 +71,14 @@ public final class Exporter {
     static TensorFile content(Checkpoint checkpoint, Layout layout) {
         Map<String, Tensor> tensors = switch (layout) {
             case SNN -> checkpoint.parameters();
-            case REFERENCE -> ReferenceLayout.toReferenceState(checkpoint.parameters(), checkpoint.config().model(),
-                    checkpoint.config().data().tLen());
+            case REFERENCE -> {
+                if (checkpoint.config().model().reset() == LifLayer.Reset.ZERO) {
+                    throw new InteropException("the reference layout names the authors' models, which reset by"
+                            + " subtraction only; a network with model.reset \"zero\" is exported with --layout snn");
+                }
+                yield ReferenceLayout.toReferenceState(checkpoint.parameters(), checkpoint.config().model(),
+                        checkpoint.config().data().tLen());
+            }
         };
         String metadata = new CheckpointMetadata(layout, checkpoint.inputs(), checkpoint.classes(),
                 checkpoint.config()).toJson();

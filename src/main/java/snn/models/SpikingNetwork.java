@@ -73,10 +73,12 @@ public final class SpikingNetwork extends Module {
     private static SpikingLayer layer(ModelConfig c, int in, int n, boolean spiking, Beta beta, Surrogate surrogate,
             NeuronKernels kernels) {
         return switch (c.kind()) {
-            case STANDARD -> new LifLayer(in, n,
-                    !spiking ? LifLayer.Mode.INTEGRATOR
-                            : c.singleSpike() ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE,
-                    spiking && c.recurrent(), beta, surrogate, kernels);
+            case STANDARD -> {
+                LifLayer.Mode mode = !spiking ? LifLayer.Mode.INTEGRATOR
+                        : c.singleSpike() ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE;
+                yield new LifLayer(in, n, mode, mode == LifLayer.Mode.MULTI_SPIKE ? c.reset() : LifLayer.Reset.SUBTRACT,
+                        spiking && c.recurrent(), beta, surrogate, kernels);
+            }
             case BLOCK -> new BlockLayer(in, n, spiking, beta, surrogate, kernels);
             case DBLOCK -> new DBlockLayer(in, n, c.d(), spiking && c.recurrent(), c.detachRecurrent(),
                     c.recurrentInput(),

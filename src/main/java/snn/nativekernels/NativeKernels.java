@@ -119,7 +119,8 @@ public final class NativeKernels implements NeuronKernels {
     public Optional<LayerOutput> compute(DynamicsSpec spec, LayerTensors tensors) {
         NativeCall.sweep();
         Tensor input = tensors.input();
-        if (!supported(input) || spec instanceof DynamicsSpec.DBlock d && input.size(2) < d.blocks()) {
+        if (!supported(input) || spec instanceof DynamicsSpec.DBlock d && input.size(2) < d.blocks()
+                || spec instanceof DynamicsSpec.Lif l && l.reset() == LifLayer.Reset.ZERO) {
             return Optional.empty();
         }
         LayerOutput inner;

@@ -19,22 +19,31 @@ public sealed interface DynamicsSpec permits DynamicsSpec.Lif, DynamicsSpec.DBlo
      * The standard LIF layer of {@link LifLayer}.
      *
      * @param mode      how spikes and the carried membrane are formed
+     * @param reset     what a multi-spike neuron's membrane becomes in its spike's step ({@link LifLayer.Reset#SUBTRACT}
+     *                  for the other modes, which do not reset)
      * @param recurrent whether U_t receives W_rec sg(s_{t-1}) + b_rec from step 1 on
      * @param surrogate the spike function's pseudo-derivative
      */
-    record Lif(LifLayer.Mode mode, boolean recurrent, Surrogate surrogate) implements DynamicsSpec {
+    record Lif(LifLayer.Mode mode, LifLayer.Reset reset, boolean recurrent, Surrogate surrogate)
+            implements DynamicsSpec {
 
         /**
          * Checks the combination.
          *
-         * @throws IllegalArgumentException when an {@link LifLayer.Mode#INTEGRATOR} is asked to be recurrent
-         * @throws NullPointerException     when {@code mode} or {@code surrogate} is null
+         * @throws IllegalArgumentException when an {@link LifLayer.Mode#INTEGRATOR} is asked to be recurrent, or a
+         *                                  layer that is not {@link LifLayer.Mode#MULTI_SPIKE} to reset to zero
+         * @throws NullPointerException     when {@code mode}, {@code reset} or {@code surrogate} is null
          */
         public Lif {
             java.util.Objects.requireNonNull(mode, "mode");
+            java.util.Objects.requireNonNull(reset, "reset");
             java.util.Objects.requireNonNull(surrogate, "surrogate");
             if (recurrent && mode == LifLayer.Mode.INTEGRATOR) {
                 throw new IllegalArgumentException("an integrator layer cannot be recurrent");
+            }
+            if (reset == LifLayer.Reset.ZERO && mode != LifLayer.Mode.MULTI_SPIKE) {
+                throw new IllegalArgumentException("only a multi-spike layer resets; a " + mode
+                        + " layer cannot reset to zero");
             }
         }
 

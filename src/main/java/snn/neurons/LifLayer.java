@@ -12,7 +12,7 @@ import snn.runtime.Tensors;
  * the block and d-block models are measured against.
  *
  * <p>U_0 = I_0, U_t = beta V_{t-1} + I_t (+ W_rec sg(s_{t-1}) + b_rec when recurrent, t &ge; 1), spike when
- * U_t - 1 &gt; 0. What V_t is depends on the {@link Mode}.
+ * U_t - 1 &gt; 0. What V_t is depends on the {@link Mode} and, for multi-spike layers, the {@link Reset}.
  *
  * <p>The {@link NeuronKernels} given at construction may compute the layer instead of these LibTorch ops (the fused
  * native kernels: docs/native-kernels.md); the results are the same. {@link #run} runs the dynamics on a
@@ -28,6 +28,17 @@ public final class LifLayer extends NeuronLayer<DynamicsSpec.Lif> {
         SINGLE_SPIKE,
         /** V_t = U_t: a pure leaky integrator with no spikes (readouts); reports U_t. */
         INTEGRATOR
+    }
+
+    /**
+     * What a {@link Mode#MULTI_SPIKE} neuron's membrane becomes in the step it spikes (docs/specification.md section
+     * 2.2). The other modes never reset: they take {@link #SUBTRACT}, the default, and refuse {@link #ZERO}.
+     */
+    public enum Reset {
+        /** V_t = U_t - s_t: the threshold is subtracted (the papers' standard SNN; the default). */
+        SUBTRACT,
+        /** V_t = U_t (1 - s_t): the membrane is set to 0 (NIR's LIF with v_reset = 0). */
+        ZERO
     }
 
     private static final Scalar ONE = Tensors.constant(1.0);
@@ -63,8 +74,27 @@ public final class LifLayer extends NeuronLayer<DynamicsSpec.Lif> {
      */
     public LifLayer(int inputs, int neurons, Mode mode, boolean recurrent, Beta beta, Surrogate surrogate,
             NeuronKernels kernels) {
-        super(inputs, neurons, new DynamicsSpec.Lif(mode, recurrent, surrogate), 1 / Math.sqrt(neurons), beta,
-                kernels);
+        this(inputs, neurons, mode, Reset.SUBTRACT, recurrent, beta, surrogate, kernels);
+    }
+
+    /**
+     * As above, with the reset of a multi-spike layer chosen.
+     *
+     * @param inputs    presynaptic units
+     * @param neurons   neurons in the layer, n
+     * @param mode      how spikes and the carried membrane are formed
+     * @param reset     the multi-spike reset; {@link Reset#SUBTRACT} for the other modes
+     * @param recurrent adds W_rec sg(s_{t-1}) + b_rec; not allowed for {@link Mode#INTEGRATOR}
+     * @param beta      the membrane decay
+     * @param surrogate the spike function's pseudo-derivative
+     * @param kernels   who computes the layer
+     * @throws IllegalArgumentException when {@code recurrent} is asked of an {@link Mode#INTEGRATOR} layer, or
+     *                                  {@link Reset#ZERO} of a layer that is not {@link Mode#MULTI_SPIKE}
+     */
+    public LifLayer(int inputs, int neurons, Mode mode, Reset reset, boolean recurrent, Beta beta,
+            Surrogate surrogate, NeuronKernels kernels) {
+        super(inputs, neurons, new DynamicsSpec.Lif(mode, reset, recurrent, surrogate), 1 / Math.sqrt(neurons),
+                beta, kernels);
     }
 
     /** The LibTorch ops: one step at a time. */
@@ -88,7 +118,8 @@ public final class LifLayer extends NeuronLayer<DynamicsSpec.Lif> {
             switch (mode) {
                 case MULTI_SPIKE -> {
                     s = surrogate.spike(u.sub(ONE));
-                    v = u.sub(s);
+                    // Either reset keeps the spike's surrogate gradient: U_t - s_t, or U_t (1 - s_t) = U_t - U_t s_t.
+                    v = spec().reset() == Reset.ZERO ? u.sub(u.mul(s)) : u.sub(s);
                     membranes.push_back(u);
                 }
                 case SINGLE_SPIKE -> {
@@ -114,5 +145,10 @@ public final class LifLayer extends NeuronLayer<DynamicsSpec.Lif> {
     /** {@return how spikes and the carried membrane are formed} */
     public Mode mode() {
         return spec().mode();
+    }
+
+    /** {@return what the membrane becomes in a spike's step} */
+    public Reset reset() {
+        return spec().reset();
     }
 }

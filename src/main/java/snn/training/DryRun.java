@@ -8,6 +8,7 @@ import snn.config.DataConfig;
 import snn.config.KnownDataset;
 import snn.config.ExperimentConfig;
 import snn.config.ModelConfig;
+import snn.neurons.LifLayer;
 
 /**
  * What a config would train, without loading data or training: tensor shapes, parameter counts, an estimate of
@@ -82,7 +83,8 @@ public final class DryRun {
 
     private static String dynamics(ModelConfig m, boolean readout, boolean recurrent) {
         String kind = switch (m.kind()) {
-            case STANDARD -> readout ? "LIF integrator" : m.singleSpike() ? "LIF single-spike" : "LIF multi-spike";
+            case STANDARD -> readout ? "LIF integrator" : m.singleSpike() ? "LIF single-spike"
+                    : "LIF multi-spike, " + (m.reset() == LifLayer.Reset.ZERO ? "reset to zero" : "subtractive reset");
             case BLOCK -> readout ? "block integrator" : "block";
             case DBLOCK -> (readout ? "d-block integrator" : "d-block") + " d=" + m.d();
         };

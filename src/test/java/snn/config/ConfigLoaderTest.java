@@ -109,6 +109,10 @@ class ConfigLoaderTest {
         "unknown surrogate          | {\"model\": {\"kind\": \"block\", \"surrogate\": {\"kind\": \"relu\"}}} | model.surrogate.kind | \"fast_sigmoid\"",
         "single spike on block      | {\"model\": {\"kind\": \"block\", \"single_spike\": true}} | model.single_spike | does not apply",
         "d on standard              | {\"model\": {\"kind\": \"standard\", \"d\": 3}} | model.d | does not apply",
+        "zero reset on block        | {\"model\": {\"kind\": \"block\", \"reset\": \"zero\"}} | model.reset | does not apply to model.kind \"block\"",
+        "zero reset on dblock       | {\"model\": {\"kind\": \"dblock\", \"d\": 5, \"reset\": \"zero\"}} | model.reset | does not apply to model.kind \"dblock\"",
+        "zero reset, single spike   | {\"model\": {\"kind\": \"standard\", \"single_spike\": true, \"reset\": \"zero\"}} | model.reset | single-spike",
+        "unknown reset              | {\"model\": {\"kind\": \"standard\", \"reset\": \"hard\"}} | model.reset | \"subtract\", \"zero\"",
         "zero torch threads         | {\"model\": {\"kind\": \"block\"}, \"runtime\": {\"torch_threads\": 0}} | runtime.torch_threads | >= 1",
         "name with a space          | {\"name\": \"my run\", \"model\": {\"kind\": \"block\"}} | name | letters, digits",
         "batch size as text         | {\"model\": {\"kind\": \"block\"}, \"training\": {\"batch_size\": \"big\"}} | training.batch_size | whole number",
@@ -192,6 +196,23 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse(VALID, List.of("model.recurrent_input=avg"), "inline"));
         assertTrue(e.getMessage().contains("model.recurrent_input") && e.getMessage().contains("\"max\", \"sum\""),
                 e.getMessage());
+    }
+
+    @Test
+    void theResetDefaultsToSubtractAndRoundTripsUnderItsJsonNames() throws Exception {
+        ExperimentConfig standard = ConfigLoader.parse("{\"model\": {\"kind\": \"standard\"}}", List.of(), "inline");
+        assertEquals(snn.neurons.LifLayer.Reset.SUBTRACT, standard.model().reset());
+        ExperimentConfig zero = ConfigLoader.parse("{\"model\": {\"kind\": \"standard\"}}",
+                List.of("model.reset=zero"), "inline");
+        assertEquals(snn.neurons.LifLayer.Reset.ZERO, zero.model().reset());
+        String json = ConfigLoader.mapper().writeValueAsString(zero);
+        assertTrue(json.contains("\"reset\" : \"zero\""), json);
+        assertEquals(zero, ConfigLoader.parse(json, List.of(), "stored"));
+        // A stored block config holds the default, which every kind accepts.
+        ExperimentConfig block = ConfigLoader.parse(VALID, List.of(), "inline");
+        String stored = ConfigLoader.mapper().writeValueAsString(block);
+        assertTrue(stored.contains("\"reset\" : \"subtract\""), stored);
+        assertEquals(block, ConfigLoader.parse(stored, List.of(), "stored"));
     }
 
     @Test

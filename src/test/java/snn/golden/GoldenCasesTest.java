@@ -64,7 +64,8 @@ class GoldenCasesTest {
     void bundledFolderHoldsEveryCaseKind() throws IOException {
         List<String> names = GoldenFolders.caseFiles("").stream().map(p -> p.getFileName().toString()).toList();
         for (String kind : List.of("layer_block", "layer_dblock", "layer_standard_multi", "layer_standard_single",
-                "model_block", "model_dblock", "model_standard_multi", "model_standard_single")) {
+                "layer_standard_zero", "model_block", "model_dblock", "model_standard_multi", "model_standard_single",
+                "model_standard_zero")) {
             assertTrue(names.stream().anyMatch(n -> n.startsWith("golden_" + kind)), "no golden_" + kind + " case");
         }
     }
@@ -114,7 +115,7 @@ class GoldenCasesTest {
                 yield new BlockLayer(nIn, nOut, true, beta, surrogate, kernels);
             }
             case "standard" -> new LifLayer(nIn, nOut,
-                    bool(c, "single_spike") ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE,
+                    bool(c, "single_spike") ? LifLayer.Mode.SINGLE_SPIKE : LifLayer.Mode.MULTI_SPIKE, reset(c),
                     spec.path("recurrent").asBoolean(false), beta, surrogate, kernels);
             case "dblock" -> new DBlockLayer(nIn, nOut, spec.get("d").asInt(), bool(c, "recurrent"),
                     bool(c, "detach"), bool(c, "use_max") ? DBlockLayer.RecurrentInput.MAX
@@ -174,7 +175,7 @@ class GoldenCasesTest {
             case "max" -> ModelConfig.Readout.MAX;
             default -> throw new AssertionError(c.file() + ": unknown readout " + spec.get("readout"));
         };
-        ModelConfig config = new ModelConfig(kind, hidden, recurrent, singleSpike,
+        ModelConfig config = new ModelConfig(kind, hidden, recurrent, singleSpike, reset(c),
                 kind == ModelConfig.Kind.DBLOCK ? spec.get("d").asInt() : null,
                 spec.path("detach").asBoolean(true), DBlockLayer.RecurrentInput.MAX, readout, 10.0, 20.0,
                 spec.get("heterogeneous_beta").asBoolean(), spec.get("beta_requires_grad").asBoolean(),
@@ -209,6 +210,15 @@ class GoldenCasesTest {
         JsonNode n = c.spec().get(field);
         assertNotNull(n, c.file() + ": spec." + field + " missing");
         return n.asBoolean();
+    }
+
+    /** The case's reset ({@code spec.reset}: {@code subtract}, the reference's only one and the default, or {@code zero}). */
+    static LifLayer.Reset reset(GoldenCase c) {
+        return switch (c.spec().path("reset").asText("subtract")) {
+            case "subtract" -> LifLayer.Reset.SUBTRACT;
+            case "zero" -> LifLayer.Reset.ZERO;
+            default -> throw new AssertionError(c.file() + ": unknown reset " + c.spec().get("reset"));
+        };
     }
 
     static void requireMethod(GoldenCase c, String method) {

@@ -130,6 +130,10 @@ class EquivalenceTest {
         assertArrayEquals(new float[] {0, 1, 0, 0, 1, 1}, Tensors.toArray(multi.spikes()));
         assertArrayEquals(new float[] {0.6f, 1.14f, 0.726f, 0.6534f, 2.0881f, 1.1793f},
                 Tensors.toArray(multi.membrane()), 1e-4f);
+        LayerOutput zero = new LifLayer(1, 1, LifLayer.Mode.MULTI_SPIKE, LifLayer.Reset.ZERO, false, beta, SURROGATE,
+                NeuronKernels.TORCH).run(current);
+        assertArrayEquals(new float[] {0, 1, 0, 0, 1, 0}, Tensors.toArray(zero.spikes()));
+        assertArrayEquals(new float[] {0.6f, 1.14f, 0.6f, 0.54f, 1.986f, 0.2f}, Tensors.toArray(zero.membrane()), 1e-4f);
         LayerOutput single = new LifLayer(1, 1, LifLayer.Mode.SINGLE_SPIKE, false, beta, SURROGATE).run(current);
         assertArrayEquals(new float[] {0, 1, 0, 0, 0, 0}, Tensors.toArray(single.spikes()));
         assertArrayEquals(new float[] {0.6f, 1.14f, 0, 0, 0, 0}, Tensors.toArray(single.membrane()), 1e-4f);
