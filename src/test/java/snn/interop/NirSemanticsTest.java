@@ -18,9 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import snn.cli.CliRun;
+import snn.config.ExperimentConfig;
 import snn.interop.nir.NirFile;
+import snn.interop.nir.NirImporter;
 import snn.interop.nir.NirSimulator;
 import snn.launcher.ProcessRun;
+import snn.models.NetworkOutput;
+import snn.models.SpikingNetwork;
+import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
@@ -154,5 +159,52 @@ class NirSemanticsTest {
         assertTrue(refused.err().contains("'lif1.lif' (CubaLIF)") && refused.err().contains("snn nir run"),
                 refused.err());
         assertTrue(!java.nio.file.Files.exists(out));
+    }
+
+    @Test
+    void zeroResetNetworksExportExactlyUnderNirSemantics(@TempDir Path dir) throws Exception {
+        Map<String, String> models = new java.util.LinkedHashMap<>();
+        models.put("zero-ff", "{\"kind\": \"standard\", \"hidden\": [6, 5], \"reset\": \"zero\"}");
+        models.put("zero-rec", "{\"kind\": \"standard\", \"hidden\": [7, 6], \"recurrent\": true, \"reset\": \"zero\"}");
+        models.put("zero-rec-max-shared", "{\"kind\": \"standard\", \"hidden\": [6], \"recurrent\": true,"
+                + " \"reset\": \"zero\", \"readout\": \"max\", \"per_neuron_beta\": false}");
+        Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+        Map<String, NetworkOutput> outputs = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, String> m : models.entrySet()) {
+            ExperimentConfig config = Fixtures.config(m.getValue(), NirRoundTripTest.T);
+            SpikingNetwork net = NirRoundTripTest.trained(config, 31);
+            Path file = dir.resolve(m.getKey() + ".nir");
+            Exporter.export(Checkpoint.of(net, config), ExportFormat.NIR, Layout.SNN, file);
+            assertEquals("zero", NirFile.read(file).metadataString("reset").orElseThrow());
+            Tensor x = spikes(6, Fixtures.INPUTS, NirRoundTripTest.T, 17, 0.3);
+            NirRoundTripTest.assertSpiking(net, x);
+            outputs.put(m.getKey(), net.forward(x));
+            cases.put(m.getKey(), new Object[] {file, 0.001, x});
+
+            // The file comes back as the same network, bit for bit.
+            NirImporter.Result back = NirImporter.read(file, NirImporter.Options.defaults());
+            assertEquals(LifLayer.Reset.ZERO, back.checkpoint().config().model().reset());
+            Fixtures.assertSameTensors(NirRoundTripTest.clamped(Checkpoint.parameters(net)),
+                    back.checkpoint().parameters(), m.getKey() + " round trip");
+            assertArrayEquals(Fixtures.logits(net, x), Fixtures.logits(back.checkpoint().network(), x));
+        }
+        // An independent forward-Euler simulator that knows nothing of snn computes the same spikes and logits.
+        Map<String, Map<String, Tensor>> expected = simulate(dir, cases);
+        for (String name : cases.keySet()) {
+            NetworkOutput out = outputs.get(name);
+            Map<String, Tensor> sim = expected.get(name);
+            for (int i = 0; i < out.hiddenSpikes().size(); i++) {
+                assertArrayEquals(Tensors.toArray(out.hiddenSpikes().get(i)),
+                        Tensors.toArray(sim.get("hidden_" + i + "_lif.spikes")), name + ": layer " + i + " spikes");
+            }
+            float[] want = Tensors.toArray(out.logits());
+            float[] got = Tensors.toArray(sim.get("logits"));
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), name + ": logit " + i);
+            }
+            assertArrayEquals(Tensors.toArray(out.logits().argmax(new org.bytedeco.pytorch.LongOptional(1), false)),
+                    Tensors.toArray(sim.get("logits").argmax(new org.bytedeco.pytorch.LongOptional(1), false)),
+                    name + ": predictions");
+        }
     }
 }

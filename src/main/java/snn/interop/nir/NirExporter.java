@@ -22,6 +22,7 @@ import snn.interop.Checkpoint;
 import snn.interop.CheckpointMetadata;
 import snn.interop.Checkpoints;
 import snn.interop.Layout;
+import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
 
 /**
@@ -40,15 +41,24 @@ import snn.runtime.Tensors;
  */
 public final class NirExporter {
 
-    /** How snn runs a graph it writes, in words (the graph metadata entry {@code semantics}). */
-    public static final String SEMANTICS = "Forward Euler with step dt (metadata 'dt', seconds): "
-            + "v[t] = v[t-1] + dt/tau * (v_leak - v[t-1] + r * I[t]) from v[-1] = 0, which is "
-            + "v[t] = beta * v[t-1] + I[t] with beta = 1 - dt/tau as r = tau/dt (beta = 1 is written as "
-            + "dt/tau = 2^-26). LIF: spike when v[t] > v_threshold, "
-            + "then v[t] -= v_threshold in the same step (subtractive reset, metadata 'reset'; v_reset is unused). "
-            + "An edge back to an earlier node carries that node's output of the previous step and nothing at t = 0 "
-            + "(bias included). Logits: the Output (the LI membrane) summed or maximised over all steps "
-            + "(metadata 'readout'); the prediction is the largest logit.";
+    /** How snn runs a graph it writes of a subtractive-reset network, in words (graph metadata {@code semantics}). */
+    public static final String SEMANTICS = semantics("then v[t] -= v_threshold in the same step (subtractive reset,"
+            + " metadata 'reset' = 'subtract'; v_reset is unused, so a reader that resets to v_reset computes another"
+            + " network)");
+
+    /** How a zero-reset network's graph runs: NIR's own LIF, so any forward-Euler reader computes snn's network. */
+    public static final String SEMANTICS_ZERO = semantics("then v[t] = v_reset = 0 in the same step (NIR's LIF,"
+            + " metadata 'reset' = 'zero'; any forward-Euler NIR reader with this dt computes the network exactly)");
+
+    private static String semantics(String reset) {
+        return "Forward Euler with step dt (metadata 'dt', seconds): "
+                + "v[t] = v[t-1] + dt/tau * (v_leak - v[t-1] + r * I[t]) from v[-1] = 0, which is "
+                + "v[t] = beta * v[t-1] + I[t] with beta = 1 - dt/tau as r = tau/dt (beta = 1 is written as "
+                + "dt/tau = 2^-26). LIF: spike when v[t] > v_threshold, " + reset + ". "
+                + "An edge back to an earlier node carries that node's output of the previous step and nothing at"
+                + " t = 0 (bias included). Logits: the Output (the LI membrane) summed or maximised over all steps "
+                + "(metadata 'readout'); the prediction is the largest logit.";
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -245,9 +255,10 @@ public final class NirExporter {
         metadata.put("dt", dt);
         metadata.put("time_steps", (long) checkpoint.config().data().tLen());
         metadata.put("discretisation", "forward_euler");
-        metadata.put("reset", "subtract");
+        boolean zero = model.reset() == LifLayer.Reset.ZERO;
+        metadata.put("reset", zero ? "zero" : "subtract");
         metadata.put("readout", model.readout() == ModelConfig.Readout.SUM ? "sum" : "max");
-        metadata.put("semantics", SEMANTICS);
+        metadata.put("semantics", zero ? SEMANTICS_ZERO : SEMANTICS);
         metadata.putAll(extraMetadata);
         return new NirGraph(nodes, edges, metadata);
     }

@@ -18,6 +18,7 @@ import snn.core.InteropException;
 import snn.interop.Checkpoint;
 import snn.interop.CheckpointMetadata;
 import snn.interop.Checkpoints;
+import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
 
 /**
@@ -116,7 +117,7 @@ public final class NirImporter {
         } catch (IllegalArgumentException e) {
             throw new InteropException(file + ": " + e.getMessage() + ". " + RUN_INSTEAD);
         }
-        Reset reset = reset(graph, chain, file);
+        LifLayer.Reset reset = reset(graph, chain, file);
         Optional<CheckpointMetadata> stored = graph.metadataString(Checkpoints.METADATA_KEY)
                 .map(json -> CheckpointMetadata.parse(json, file));
         ExperimentConfig base = options.config().or(() -> stored.map(CheckpointMetadata::config))
@@ -151,23 +152,15 @@ public final class NirImporter {
     static final String RUN_INSTEAD = "`snn nir run --nir FILE --config FILE` (NirSimulator) runs any graph of NIR's"
             + " LIF, LI, IF, I, CubaLIF, CubaLI, Threshold, Scale, Affine and Linear nodes as NIR defines it";
 
-    /** How the graph's LIF neurons reset, in snn's terms. */
-    enum Reset {
-        /** snn's subtractive reset, which only a file snn wrote declares (metadata {@code reset = subtract}). */
-        SUBTRACT,
-        /** NIR's reset to v_reset = 0. */
-        ZERO
-    }
-
     /**
      * The reset the graph means: snn's subtraction where the file says so (snn wrote it), else NIR's reset to
      * v_reset, which an snn network computes exactly only with v_reset = 0 and v_leak = 0 (a leak potential and a
      * non-zero reset move the rest and reset points, which a standard snn network does not have).
      */
-    private static Reset reset(NirGraph graph, StandardChain chain, Path file) {
+    private static LifLayer.Reset reset(NirGraph graph, StandardChain chain, Path file) {
         String declared = graph.metadataString("reset").orElse("");
         if ("subtract".equals(declared)) {
-            return Reset.SUBTRACT;
+            return LifLayer.Reset.SUBTRACT;
         }
         if (!declared.isEmpty() && !"zero".equals(declared)) {
             throw new InteropException(file + ": the graph's metadata 'reset' is '" + declared + "'; expected"
@@ -178,7 +171,7 @@ public final class NirImporter {
             nirExactly(file, h.neuronName(), "LIF", "v_reset", h.lif().vReset());
         }
         nirExactly(file, chain.readout().neuronName(), "LI", "v_leak", chain.readout().li().vLeak());
-        return Reset.ZERO;
+        return LifLayer.Reset.ZERO;
     }
 
     private static void nirExactly(Path file, String node, String type, String field, double[] values) {
@@ -207,12 +200,7 @@ public final class NirImporter {
     }
 
     private static Checkpoint build(StandardChain chain, ExperimentConfig base, ModelConfig.Readout readout,
-            Reset reset, double dt, Path file, List<String> notes) {
-        if (reset == Reset.ZERO) {
-            throw new InteropException(file + ": the graph's LIF neurons reset to v_reset (NIR's LIF; the file does"
-                    + " not declare snn's subtractive reset), which snn's standard network does not compute. "
-                    + RUN_INSTEAD);
-        }
+            LifLayer.Reset reset, double dt, Path file, List<String> notes) {
         boolean recurrent = chain.hidden().stream().anyMatch(h -> h.recurrent().isPresent());
         List<Layer> layers = new ArrayList<>();
         for (StandardChain.Hidden h : chain.hidden()) {
@@ -246,6 +234,7 @@ public final class NirImporter {
         ModelConfig model = ModelConfig.standard()
                 .hidden(chain.hidden().stream().map(h -> h.lif().outputSize()).toArray(Integer[]::new))
                 .recurrent(recurrent)
+                .reset(reset)
                 .readout(readout)
                 .tau(m.hiddenTau(), m.readoutTau())
                 .beta(perNeuron, m.learnBeta())
