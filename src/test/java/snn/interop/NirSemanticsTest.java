@@ -119,6 +119,24 @@ class NirSemanticsTest {
             NirSimulator sim = NirSimulator.of(file, NirFile.read(file), (Double) c.getValue()[1]);
             assertSameRun(c.getKey(), expected.get(c.getKey()), sim.run((Tensor) c.getValue()[2], true));
         }
+
+        // Norse's zero-reset LIF chain is exactly an snn network: it imports as one, and computes the same spikes.
+        ExperimentConfig six = snn.config.ConfigLoader.parse("""
+                {"name": "norse", "data": {"dataset": "synthetic", "synthetic": {"channels": 6, "classes": 3,
+                 "t_len": 60}}, "model": {"kind": "standard"}}""", java.util.List.of(), "test config");
+        NirImporter.Result imported = NirImporter.read(dir.resolve("norse_zero_reset.nir"),
+                NirImporter.Options.defaults().withConfig(six).withDt(1e-3));
+        assertEquals(LifLayer.Reset.ZERO, imported.checkpoint().config().model().reset());
+        Tensor x = (Tensor) cases.get("norse_zero_reset")[2];
+        NetworkOutput out = imported.checkpoint().network().forward(x);
+        Map<String, Tensor> sim = expected.get("norse_zero_reset");
+        assertArrayEquals(Tensors.toArray(sim.get("lif1.spikes")), Tensors.toArray(out.hiddenSpikes().get(0)));
+        assertArrayEquals(Tensors.toArray(sim.get("lif2.spikes")), Tensors.toArray(out.hiddenSpikes().get(1)));
+        float[] want = Tensors.toArray(sim.get("logits"));
+        float[] got = Tensors.toArray(out.logits());
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4 * Math.max(1, Math.abs(want[i])), "logit " + i);
+        }
     }
 
     @Test
