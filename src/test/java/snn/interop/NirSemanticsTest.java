@@ -225,4 +225,56 @@ class NirSemanticsTest {
                     name + ": predictions");
         }
     }
+
+    @Test
+    void subtractiveNetworksInNirsPrimitivesRunAsInSnn(@TempDir Path dir) throws Exception {
+        Map<String, String> models = new java.util.LinkedHashMap<>();
+        models.put("sub-ff", "{\"kind\": \"standard\", \"hidden\": [6, 5]}");
+        models.put("sub-rec-max", "{\"kind\": \"standard\", \"hidden\": [7, 5], \"recurrent\": true,"
+                + " \"readout\": \"max\"}");
+        Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+        Map<String, NetworkOutput> outputs = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, String> m : models.entrySet()) {
+            ExperimentConfig config = Fixtures.config(m.getValue(), NirRoundTripTest.T);
+            SpikingNetwork net = NirRoundTripTest.trained(config, 41);
+            Path model = dir.resolve(m.getKey() + ".pt");
+            Checkpoints.save(net, config, model);
+            Path feedback = dir.resolve(m.getKey() + "-feedback.nir");
+            CliRun run = CliRun.run("export", "--checkpoint", model.toString(), "--format", "nir", "--reset-feedback",
+                    "--out", feedback.toString());
+            assertEquals(0, run.code(), run.err());
+            Path plain = dir.resolve(m.getKey() + ".nir");
+            Exporter.export(Checkpoint.of(net, config), ExportFormat.NIR, Layout.SNN, plain);
+            Tensor x = spikes(6, Fixtures.INPUTS, NirRoundTripTest.T, 19, 0.3);
+            NirRoundTripTest.assertSpiking(net, x);
+            outputs.put(m.getKey(), net.forward(x));
+            cases.put(m.getKey() + "-feedback", new Object[] {feedback, 0.001, x});
+            cases.put(m.getKey() + "-plain", new Object[] {plain, 0.001, x});
+        }
+        Map<String, Map<String, Tensor>> expected = simulate(dir, cases);
+        for (String name : models.keySet()) {
+            NetworkOutput out = outputs.get(name);
+            Map<String, Tensor> sim = expected.get(name + "-feedback");
+            Path file = (Path) cases.get(name + "-feedback")[0];
+            NirSimulator.Run ours = NirSimulator.of(file, NirFile.read(file), 0.001)
+                    .run((Tensor) cases.get(name + "-feedback")[2], true);
+            boolean plainDiffers = false;
+            for (int i = 0; i < out.hiddenSpikes().size(); i++) {
+                float[] snn = Tensors.toArray(out.hiddenSpikes().get(i));
+                assertArrayEquals(snn, Tensors.toArray(sim.get("hidden_" + i + "_spikes.spikes")),
+                        name + ": layer " + i + " spikes, independent simulator");
+                assertArrayEquals(snn, Tensors.toArray(ours.traces().get("hidden_" + i + "_spikes.spikes")),
+                        name + ": layer " + i + " spikes, NirSimulator");
+                plainDiffers |= !java.util.Arrays.equals(snn,
+                        Tensors.toArray(expected.get(name + "-plain").get("hidden_" + i + "_lif.spikes")));
+            }
+            float[] want = Tensors.toArray(out.logits());
+            float[] got = Tensors.toArray(sim.get("logits"));
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), name + ": logit " + i);
+            }
+            assertTrue(plainDiffers, name + ": the plain graph, run with NIR's reset to v_reset, is another network"
+                    + " (else this test shows nothing)");
+        }
+    }
 }
