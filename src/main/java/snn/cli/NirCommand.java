@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -26,6 +27,7 @@ import snn.interop.TensorFile;
 import snn.interop.TorchFormat;
 import snn.interop.nir.NirFile;
 import snn.interop.nir.NirGraph;
+import snn.interop.nir.NirImporter;
 import snn.interop.nir.NirSimulator;
 import snn.runtime.TorchRuntime;
 
@@ -91,18 +93,10 @@ final class NirCommand implements Callable<Integer> {
             TorchRuntime.ensureInitialised();
             ExperimentConfig cfg = ConfigLoader.load(config, List.of());
             NirGraph graph = NirFile.read(nir);
-            double step;
-            String source;
-            if (dt != null) {
-                step = dt;
-                source = "given";
-            } else if (graph.metadataNumber("dt").isPresent()) {
-                step = graph.metadataNumber("dt").get();
-                source = "the file's metadata 'dt'";
-            } else {
-                step = cfg.data().dtMs() / 1000;
-                source = "data.dt_ms of the config; the file does not say, give another with --dt";
-            }
+            NirImporter.Step chosen = NirImporter.step(graph, dt == null ? OptionalDouble.empty()
+                    : OptionalDouble.of(dt), cfg);
+            double step = chosen.seconds();
+            String source = chosen.source();
             NirSimulator sim = NirSimulator.of(nir, graph, step);
             SpikeDataset test = DataSources.open(cfg).test();
             if (test.channels() != sim.inputs() || test.classes() > sim.outputs()) {
@@ -119,14 +113,7 @@ final class NirCommand implements Callable<Integer> {
             NirSimulator.Evaluation e = sim.evaluate(test, cfg.training().evalBatchSize());
             o.printf(Locale.ROOT, "test accuracy %.2f%% (%d samples)%n", 100 * e.accuracy(), e.samples());
             e.spikesPerSample().forEach((node, n) -> o.printf(Locale.ROOT, "%s: %.1f spikes per sample%n", node, n));
-            o.println("confusion matrix (rows: label, columns: predicted):");
-            for (long[] row : e.confusion()) {
-                StringBuilder sb = new StringBuilder();
-                for (long v : row) {
-                    sb.append(String.format(Locale.ROOT, "%6d", v));
-                }
-                o.println(sb);
-            }
+            EvalCommand.printConfusion(o, e.confusion());
             if (record != null) {
                 int n = Math.min(samples, test.size());
                 writeTraces(sim, test, n);

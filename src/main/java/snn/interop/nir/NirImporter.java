@@ -125,18 +125,10 @@ public final class NirImporter {
                         + " it), so nothing says which data it runs on: give a config for the data, training and model"
                         + " settings (snn import --config FILE)"));
         List<String> notes = new ArrayList<>();
-        double dt;
-        String dtSource;
-        Optional<Double> storedDt = graph.metadataNumber("dt");
-        if (options.dtSeconds().isPresent()) {
-            dt = options.dtSeconds().getAsDouble();
-            dtSource = "given";
-        } else if (storedDt.isPresent()) {
-            dt = storedDt.get();
-            dtSource = "the file's metadata 'dt'";
-        } else {
-            dt = base.data().dtMs() / 1000;
-            dtSource = "data.dt_ms of the config";
+        Step chosen = step(graph, options.dtSeconds(), base);
+        double dt = chosen.seconds();
+        String dtSource = chosen.source();
+        if (chosen.source().startsWith("data.dt_ms")) {
             notes.add(String.format(Locale.ROOT, "the file does not say which time step its time constants are"
                     + " for; read them with dt = %s s (data.dt_ms of the config; give another with --dt)", dt));
         }
@@ -146,6 +138,34 @@ public final class NirImporter {
         }
         ModelConfig.Readout readout = readout(graph, file, notes);
         return new Result(build(chain, base, readout, reset, dt, file, notes), dt, dtSource, List.copyOf(notes));
+    }
+
+    /**
+     * An integration step and where it came from.
+     *
+     * @param seconds the step, seconds
+     * @param source  where it came from, for people: "given", "the file's metadata 'dt'" or "data.dt_ms of the
+     *                config"
+     */
+    public record Step(double seconds, String source) {
+    }
+
+    /**
+     * The step a graph is run or read with: the one given, else the graph's metadata {@code dt}, else the config's
+     * {@code data.dt_ms} (NIR files do not have to say which step their time constants are for).
+     *
+     * @param graph  the graph
+     * @param given  the step given by the user, if any
+     * @param config the config whose {@code data.dt_ms} is the last resort
+     * @return the step and its source (not checked: the metadata may hold any number)
+     */
+    public static Step step(NirGraph graph, OptionalDouble given, ExperimentConfig config) {
+        if (given.isPresent()) {
+            return new Step(given.getAsDouble(), "given");
+        }
+        Optional<Double> stored = graph.metadataNumber("dt");
+        return stored.map(d -> new Step(d, "the file's metadata 'dt'"))
+                .orElseGet(() -> new Step(config.data().dtMs() / 1000, "data.dt_ms of the config"));
     }
 
     /** What a refused graph can do instead. */

@@ -36,6 +36,22 @@ public sealed interface NirNode {
         }
     }
 
+    /** A node of one value per neuron or element: as many outputs as inputs, applied elementwise. */
+    sealed interface Elementwise extends NirNode {
+        /** {@return the number of neurons or elements} */
+        int size();
+
+        @Override
+        default int inputSize() {
+            return size();
+        }
+
+        @Override
+        default int outputSize() {
+            return size();
+        }
+    }
+
     /**
      * The graph's input.
      *
@@ -155,7 +171,7 @@ public sealed interface NirNode {
      * @param vThreshold firing thresholds, NIR's {@code v_threshold}
      * @param vReset     reset potentials, NIR's {@code v_reset} (zeros when a file omits it, as NIR's reader does)
      */
-    record Lif(double[] tau, double[] r, double[] vLeak, double[] vThreshold, double[] vReset) implements NirNode {
+    record Lif(double[] tau, double[] r, double[] vLeak, double[] vThreshold, double[] vReset) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -171,12 +187,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return tau.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return tau.length;
         }
     }
@@ -188,7 +199,7 @@ public sealed interface NirNode {
      * @param r     resistances (input gains)
      * @param vLeak leak (resting) potentials, NIR's {@code v_leak}
      */
-    record Li(double[] tau, double[] r, double[] vLeak) implements NirNode {
+    record Li(double[] tau, double[] r, double[] vLeak) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -204,12 +215,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return tau.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return tau.length;
         }
     }
@@ -221,7 +227,7 @@ public sealed interface NirNode {
      * @param vThreshold firing thresholds, NIR's {@code v_threshold}
      * @param vReset     reset potentials, NIR's {@code v_reset} (zeros when a file omits it)
      */
-    record If(double[] r, double[] vThreshold, double[] vReset) implements NirNode {
+    record If(double[] r, double[] vThreshold, double[] vReset) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -237,12 +243,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return r.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return r.length;
         }
     }
@@ -252,7 +253,7 @@ public sealed interface NirNode {
      *
      * @param r resistances (input gains per second)
      */
-    record Integrator(double[] r) implements NirNode {
+    record Integrator(double[] r) implements Elementwise {
         /**
          * Checks that there is at least one neuron.
          *
@@ -268,12 +269,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return r.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return r.length;
         }
     }
@@ -291,7 +287,7 @@ public sealed interface NirNode {
      * @param wIn        input weights (ones when a file omits them, as NIR's default 1.0)
      */
     record CubaLif(double[] tauSyn, double[] tauMem, double[] r, double[] vLeak, double[] vThreshold,
-            double[] vReset, double[] wIn) implements NirNode {
+            double[] vReset, double[] wIn) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -308,12 +304,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return tauSyn.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return tauSyn.length;
         }
     }
@@ -327,7 +318,7 @@ public sealed interface NirNode {
      * @param vLeak  leak (resting) potentials
      * @param wIn    input weights (ones when a file omits them)
      */
-    record CubaLi(double[] tauSyn, double[] tauMem, double[] r, double[] vLeak, double[] wIn) implements NirNode {
+    record CubaLi(double[] tauSyn, double[] tauMem, double[] r, double[] vLeak, double[] wIn) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -343,12 +334,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return tauSyn.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return tauSyn.length;
         }
     }
@@ -358,7 +344,7 @@ public sealed interface NirNode {
      *
      * @param threshold one threshold per element, NIR's {@code threshold}
      */
-    record Threshold(double[] threshold) implements NirNode {
+    record Threshold(double[] threshold) implements Elementwise {
         /**
          * Checks that there is at least one element.
          *
@@ -374,12 +360,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return threshold.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return threshold.length;
         }
     }
@@ -389,7 +370,7 @@ public sealed interface NirNode {
      *
      * @param scale one factor per element, NIR's {@code scale}
      */
-    record Scale(double[] scale) implements NirNode {
+    record Scale(double[] scale) implements Elementwise {
         /**
          * Checks that there is at least one element.
          *
@@ -405,12 +386,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return scale.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return scale.length;
         }
     }
