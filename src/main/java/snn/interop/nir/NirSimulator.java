@@ -460,7 +460,7 @@ public final class NirSimulator {
     }
 
     private static Tensor zeros(long batch, long n) {
-        return torch.zeros(new long[] {batch, n}, Tensors.options(torch.ScalarType.Double, Device.CPU));
+        return Tensors.empty(Device.CPU, torch.ScalarType.Double, batch, n).zero_();
     }
 
     private static Tensor vector(double[] values) {
