@@ -38,7 +38,8 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_FIELD(snn_layer_args, g_spk), SNN_FIELD(snn_layer_args, g_mem), SNN_FIELD(snn_layer_args, grad),
 
     SNN_STRUCT(snn_lif_args),
-    SNN_FIELD(snn_lif_args, layer), SNN_FIELD(snn_lif_args, mode), SNN_FIELD(snn_lif_args, pre),
+    SNN_FIELD(snn_lif_args, layer), SNN_FIELD(snn_lif_args, mode), SNN_FIELD(snn_lif_args, reset),
+    SNN_FIELD(snn_lif_args, pre),
 
     SNN_STRUCT(snn_dblock_args),
     SNN_FIELD(snn_dblock_args, layer), SNN_FIELD(snn_dblock_args, detach), SNN_FIELD(snn_dblock_args, reduction),
@@ -50,6 +51,7 @@ static const snn_abi_entry SNN_ABI[] = {
 
     SNN_CODE(SNN_OK), SNN_CODE(SNN_ERR_MEMORY), SNN_CODE(SNN_ERR_ARGS), SNN_CODE(SNN_ERR_STRUCT_SIZE),
     SNN_CODE(SNN_LIF_MULTI), SNN_CODE(SNN_LIF_SINGLE), SNN_CODE(SNN_LIF_INTEGRATOR),
+    SNN_CODE(SNN_RESET_SUBTRACT), SNN_CODE(SNN_RESET_ZERO),
     SNN_CODE(SNN_SURR_FAST_SIGMOID), SNN_CODE(SNN_SURR_ARCTAN), SNN_CODE(SNN_SURR_TRIANGLE),
     SNN_CODE(SNN_REDUCE_MAX), SNN_CODE(SNN_REDUCE_SUM),
     SNN_CODE(SNN_ERR_UNSUPPORTED), SNN_CODE(SNN_ISA_PORTABLE), SNN_CODE(SNN_ISA_AVX2), SNN_CODE(SNN_ISA_AVX512),

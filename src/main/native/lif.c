@@ -28,15 +28,16 @@ SNN_INLINE vf membrane(int64_t t, vf beta, vf v, vf in, vf r, int rec)
 }
 
 /* One forward step of one group: the state (v, m, first) in and out, the outputs (spike, membrane, pre) out. */
-SNN_INLINE void forward_step(int mode, int surr, int64_t t, vf beta, vf in, vf r, int rec, vf *v, vf *m,
-        vf *first, vf *so, vf *mo, vf *po)
+SNN_INLINE void forward_step(int mode, int reset, int surr, int64_t t, vf beta, vf in, vf r, int rec, vf *v,
+        vf *m, vf *first, vf *so, vf *mo, vf *po)
 {
     const vf one = vf_set1(1.0f);
     const vf u = membrane(t, beta, *v, in, r, rec);
     if (mode == SNN_LIF_MULTI) {
-        /* s_t = H(U_t - 1); V_t = U_t - s_t (subtractive reset); the membrane reported is U_t */
+        /* s_t = H(U_t - 1); V_t = U_t - s_t (subtractive reset) or U_t - U_t s_t (reset to 0, as LibTorch computes
+         * U_t (1 - s_t)); the membrane reported is U_t */
         const vf sp = vf_spike(vf_sub(u, one), surr);
-        *v = vf_sub(u, sp);
+        *v = vf_sub(u, reset == SNN_RESET_ZERO ? vf_mul(u, sp) : sp);
         *so = sp;
         *mo = u;
     } else if (mode == SNN_LIF_SINGLE) {
@@ -73,6 +74,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     const snn_lif_args *a = job->args;
     const snn_layer_args *l = &a->layer;
     const int mode = a->mode;
+    const int reset = a->reset;
     const int surr = l->surrogate;
     const int rec = job->wt_rec != NULL;
     const int64_t N = l->neurons;
@@ -119,7 +121,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
                 vf_current_tile(cur, projected, ld, T, g, rn, t0, len, in);
                 for (int s = 0; s < len; s++) {
                     so[s] = mo[s] = po[s] = vf_zero();
-                    forward_step(mode, surr, t0 + s, bb, in[s], vf_zero(), 0, &vv, &mm, &ff, &so[s], &mo[s], &po[s]);
+                    forward_step(mode, reset, surr, t0 + s, bb, in[s], vf_zero(), 0, &vv, &mm, &ff, &so[s], &mo[s], &po[s]);
                 }
                 vf_tile_out(mo, rn, len, o_mem + t0, T);
                 if (spk != NULL) {
@@ -157,7 +159,7 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
                 vf vv = vf_load(v + g), mm = single ? vf_load(m + g) : vf_zero(),
                         ff = single ? vf_load(first + g) : vf_zero();
                 vf so = vf_zero(), mo = vf_zero(), po = vf_zero();
-                forward_step(mode, surr, t, vf_load(beta + g), vf_load(in + s * ld + g), vf_load(r + g), 1, &vv, &mm,
+                forward_step(mode, reset, surr, t, vf_load(beta + g), vf_load(in + s * ld + g), vf_load(r + g), 1, &vv, &mm,
                         &ff, &so, &mo, &po);
                 vf_store(v + g, vv);
                 vf_store(s_spk + s * ld + g, so);
@@ -196,21 +198,25 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
  * U_{t+1} = beta V_t + ...), which adds the same products in the same order as summing G_t V_{t-1} at each t.
  * mem is U_t (multi, integrator; unused by single), pre is U_t (single).
  */
-SNN_INLINE void backward_step(int mode, int surr, float scale, int64_t t, int64_t T, vf beta, vf mem, vf pre,
-        vf gs, vf gm, vf first, vf *gnext, vf *mu, vdd *dbeta, vf *g)
+SNN_INLINE void backward_step(int mode, int reset, int surr, float scale, int64_t t, int64_t T, vf beta, vf mem,
+        vf pre, vf gs, vf gm, vf first, vf *gnext, vf *mu, vdd *dbeta, vf *g)
 {
     const vf one = vf_set1(1.0f);
     if (mode == SNN_LIF_MULTI) {
-        /* V_t = U_t - s_t, with the forward pass's spike s_t = H(U_t - 1) */
+        /* the forward pass's spike s_t = H(U_t - 1) and carried state V_t = U_t - s_t or U_t - U_t s_t */
+        const int zero = reset == SNN_RESET_ZERO;
+        const vf sp = vf_spike(vf_sub(mem, one), surr);
         if (t + 1 < T) {
-            const vf sp = vf_spike(vf_sub(mem, one), surr);
-            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(vf_sub(mem, sp))));
+            *dbeta = vdd_add(*dbeta, vdd_mul(vdd_of(*gnext), vdd_of(vf_sub(mem, zero ? vf_mul(mem, sp) : sp))));
         }
-        /* lambda = dL/dV_t = beta G_{t+1}; V_t = U_t - s_t and s_t = H(U_t - 1) give
-         * G_t = g_m + h (g_s - lambda) + lambda (the gradient flows through the reset) */
+        /* lambda = dL/dV_t = beta G_{t+1}, and s_t = H(U_t - 1) with surrogate h. The gradient flows through the
+         * reset: subtracting, G_t = g_m + h (g_s - lambda) + lambda; to zero, dV_t/dU_t = (1 - s_t) - U_t h, so
+         * G_t = g_m + lambda - lambda s_t + h (g_s - lambda U_t), summed in the order LibTorch's autograd adds the
+         * four terms (the membrane, the two arguments of U_t - U_t s_t, then the spike) */
         const vf h = vf_surrogate(surr, scale, mem);
         const vf lam = vf_mul(beta, *gnext);
-        *gnext = vf_add(vf_add(gm, vf_mul(h, vf_sub(gs, lam))), lam);
+        *gnext = zero ? vf_add(vf_sub(vf_add(gm, lam), vf_mul(lam, sp)), vf_mul(h, vf_sub(gs, vf_mul(lam, mem))))
+                      : vf_add(vf_add(gm, vf_mul(h, vf_sub(gs, lam))), lam);
     } else if (mode == SNN_LIF_SINGLE) {
         const vf tv = vf_set1((float) t);
         const vm after = vf_gt(tv, first);
@@ -291,6 +297,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     const snn_lif_args *a = job->args;
     const snn_layer_args *l = &a->layer;
     const int mode = a->mode;
+    const int reset = a->reset;
     const int surr = l->surrogate;
     const float scale = l->scale;
     const int64_t N = l->neurons;
@@ -344,7 +351,7 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                 vf_tile_in(gm + g * T + t0, T, rn, len, dm);
             }
             for (int s = len - 1; s >= 0; s--) {
-                backward_step(mode, surr, scale, t0 + s, T, bb, mode != SNN_LIF_SINGLE ? um[s] : vf_zero(),
+                backward_step(mode, reset, surr, scale, t0 + s, T, bb, mode != SNN_LIF_SINGLE ? um[s] : vf_zero(),
                         mode == SNN_LIF_SINGLE ? up[s] : vf_zero(),
                         gs != NULL ? dsp[s] : vf_zero(), gm != NULL ? dm[s] : vf_zero(), ff, &gn, &mm, &db,
                         &gc[s]);
@@ -376,13 +383,17 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     snn_backward_finish(job, un, dbeta, &ls);
 }
 
-/* The LIF-specific checks: a known mode, spikes exactly when not integrating, and the single-spike buffers. */
+/*
+ * The LIF-specific checks: a known mode and reset (zero for multi-spike only), spikes exactly when not integrating,
+ * and the single-spike buffers.
+ */
 static int valid(const void *args)
 {
     const snn_lif_args *a = args;
     const snn_layer_args *l = &a->layer;
     const int single = a->mode == SNN_LIF_SINGLE;
     return a->mode >= SNN_LIF_MULTI && a->mode <= SNN_LIF_INTEGRATOR
+            && (a->reset == SNN_RESET_SUBTRACT || (a->reset == SNN_RESET_ZERO && a->mode == SNN_LIF_MULTI))
             && l->spiking == (a->mode != SNN_LIF_INTEGRATOR) && (!single || (a->pre != NULL && l->first != NULL))
             && (l->w_rec == NULL || l->spiking);
 }

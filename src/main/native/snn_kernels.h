@@ -31,13 +31,16 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 6
+#define SNN_ABI_VERSION 7
 
 /* Status codes. */
 enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };
 
 /* LIF variants (docs/specification.md table 2.2). */
 enum { SNN_LIF_MULTI = 0, SNN_LIF_SINGLE = 1, SNN_LIF_INTEGRATOR = 2 };
+
+/* The multi-spike LIF's reset (docs/specification.md 2.2): V_t = U_t - s_t, or V_t = U_t (1 - s_t). */
+enum { SNN_RESET_SUBTRACT = 0, SNN_RESET_ZERO = 1 };
 
 /* Surrogate derivatives dH/du of the spike function, u = V - threshold (docs/specification.md 2.4). */
 enum { SNN_SURR_FAST_SIGMOID = 0, SNN_SURR_ARCTAN = 1, SNN_SURR_TRIANGLE = 2 };
@@ -123,7 +126,8 @@ typedef struct {
  */
 typedef struct {
     snn_layer_args layer;
-    int32_t mode; /* SNN_LIF_*: layer.spiking is 0 exactly for the integrator */
+    int32_t mode;  /* SNN_LIF_*: layer.spiking is 0 exactly for the integrator */
+    int32_t reset; /* SNN_RESET_*: SNN_RESET_ZERO for SNN_LIF_MULTI only */
     float *pre;
 } snn_lif_args;
 

@@ -173,6 +173,13 @@ def model_case(name, seed, recurrent, readout, layers, heterogeneous=True, batch
             continue  # a near tie of the maximum would make its gradient depend on rounding
         loss = torch.nn.functional.cross_entropy(logits, target)
         loss.backward()
+        # The reference's standard network gives every layer, the readout included, a recurrent projection; where
+        # this one is not recurrent it is unused (no gradient), as in the reference's own feed-forward cases.
+        state = dict(params)
+        for prefix, n in [("_layers.%d." % i, n_hidden) for i in range(layers)] + [("_readout_layer.", n_out)]:
+            if prefix + "_to_recurrent_current.weight" not in state:
+                state[prefix + "_to_recurrent_current.weight"] = uniform(gen, (n, n), 1 / math.sqrt(n))
+                state[prefix + "_to_recurrent_current.bias"] = uniform(gen, (n,), 1 / math.sqrt(n))
         return {
             "case": name,
             "level": "model",
@@ -180,7 +187,7 @@ def model_case(name, seed, recurrent, readout, layers, heterogeneous=True, batch
                      "n_layers": layers, "readout": readout, "hidden_beta": hidden_beta, "readout_beta": readout_beta,
                      "heterogeneous_beta": heterogeneous, "beta_requires_grad": True, "surrogate_scale": SCALE,
                      "threshold": 1.0, "recurrent": recurrent, "reset": "zero"},
-            "state_dict": {k: tensor_json(p) for k, p in params.items()},
+            "state_dict": {k: tensor_json(p) for k, p in state.items()},
             "input": tensor_json(x),
             "target": [int(v) for v in target],
             "logits": tensor_json(logits),

@@ -24,6 +24,7 @@ import snn.data.DatasetSplits;
 import snn.distributed.Distributed;
 import snn.distributed.DistributedEnv;
 import snn.distributed.ProcessGroup;
+import snn.interop.Checkpoints;
 import snn.training.DryRun;
 import snn.training.RunFolder;
 
@@ -63,6 +64,13 @@ final class TrainCommand implements Callable<Integer> {
                     + " instead of a random initialisation: shorthand for --set training.init_from=CHECKPOINT.")
     Path init;
 
+    @Option(names = "--as-lif", paramLabel = "subtract|zero", description = "With --init: train the checkpoint's"
+            + " network as a standard multi-spike LIF network with this reset (zero: NIR's LIF), starting from its"
+            + " weights and decays: the way from a block or d-block network to one that LIF hardware runs. The config"
+            + " is --config's, or the one stored in the checkpoint, with model.kind standard; the run is named"
+            + " <name>_lif. --set overrides apply after the conversion.")
+    String asLif;
+
     @Option(names = "--dry-run", description = "Print shapes, a memory estimate and steps per epoch; do not train.")
     boolean dryRun;
 
@@ -84,7 +92,14 @@ final class TrainCommand implements Callable<Integer> {
         if (init != null) {
             overrides.add("training.init_from=" + TextNode.valueOf(init.toString()));
         }
-        if ((config == null) == (resume == null)) {
+        if (asLif != null && (init == null || resume != null)) {
+            throw new TrainingException("--as-lif converts the network of --init CHECKPOINT: give --init (and not"
+                    + " --resume)");
+        }
+        if (asLif != null && !asLif.equals("subtract") && !asLif.equals("zero")) {
+            throw new TrainingException("--as-lif expects subtract or zero, got '" + asLif + "'");
+        }
+        if ((config == null) == (resume == null) && asLif == null) {
             throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");
         }
         if (timeout < 1) {
@@ -144,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
             Snn.training(saved).resume(resume);
             return 0;
         }
-        ExperimentConfig experiment = ConfigLoader.load(config, overrides);
+        ExperimentConfig experiment = experiment();
         if (dryRun) {
             spec.commandLine().getOut().print(DryRun.describe(experiment));
             return 0;
@@ -160,6 +175,42 @@ final class TrainCommand implements Callable<Integer> {
             throw e;
         }
         return 0;
+    }
+
+    /** {@return the config of a new run: --config's (or, with --as-lif, the converted one) with the overrides} */
+    ExperimentConfig experiment() {
+        return asLif != null ? asLif() : ConfigLoader.load(config, overrides);
+    }
+
+    /**
+     * {@code --as-lif}: the config (--config's, else the checkpoint's own) with its network made a standard
+     * multi-spike LIF network with the asked reset and its name suffixed {@code _lif}; then the --set overrides.
+     */
+    private ExperimentConfig asLif() {
+        String json;
+        String source;
+        if (config != null) {
+            source = config.toString();
+            try {
+                json = Files.readString(config);
+            } catch (java.io.IOException e) {
+                return ConfigLoader.load(config, overrides); // reports the unreadable file as --config always does
+            }
+        } else {
+            source = init + " (stored config)";
+            json = json(Checkpoints.load(init).config());
+        }
+        String name;
+        try {
+            name = ConfigLoader.mapper().readTree(json).path("name").asText("run");
+        } catch (JsonProcessingException e) {
+            return ConfigLoader.parse(json, overrides, source); // reports the syntax error
+        }
+        List<String> all = new ArrayList<>(List.of("name=" + TextNode.valueOf(name + "_lif"),
+                "model.kind=\"standard\"", "model.d=null", "model.single_spike=false",
+                "model.reset=\"" + asLif + "\""));
+        all.addAll(overrides);
+        return ConfigLoader.parse(json, all, source);
     }
 
     /**

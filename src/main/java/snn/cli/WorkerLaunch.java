@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import snn.config.ConfigLoader;
 import snn.core.DistributedException;
 import snn.distributed.DistributedEnv;
 import snn.distributed.LocalWorkers;
@@ -46,8 +45,14 @@ final class WorkerLaunch {
             runDir = RunFolder.open(c.resume).dir();
             args.addAll(List.of("--resume", runDir.toString()));
         } else {
-            runDir = c.claim(ConfigLoader.load(c.config, c.overrides)).dir();
-            args.addAll(List.of("--config", c.config.toString(), "--out", runDir.toString()));
+            runDir = c.claim(c.experiment()).dir();
+            if (c.config != null) {
+                args.addAll(List.of("--config", c.config.toString()));
+            }
+            if (c.asLif != null) {
+                args.addAll(List.of("--as-lif", c.asLif, "--init", c.init.toString()));
+            }
+            args.addAll(List.of("--out", runDir.toString()));
             if (c.force) {
                 args.add("--force");
             }

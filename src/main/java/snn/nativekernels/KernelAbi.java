@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
@@ -36,6 +36,8 @@ final class KernelAbi {
     static final int LIF_MULTI = 0;
     static final int LIF_SINGLE = 1;
     static final int LIF_INTEGRATOR = 2;
+    static final int RESET_SUBTRACT = 0;
+    static final int RESET_ZERO = 1;
     static final int SURR_FAST_SIGMOID = 0;
     static final int SURR_ARCTAN = 1;
     static final int SURR_TRIANGLE = 2;
@@ -57,6 +59,8 @@ final class KernelAbi {
         m.put("SNN_LIF_MULTI", LIF_MULTI);
         m.put("SNN_LIF_SINGLE", LIF_SINGLE);
         m.put("SNN_LIF_INTEGRATOR", LIF_INTEGRATOR);
+        m.put("SNN_RESET_SUBTRACT", RESET_SUBTRACT);
+        m.put("SNN_RESET_ZERO", RESET_ZERO);
         m.put("SNN_SURR_FAST_SIGMOID", SURR_FAST_SIGMOID);
         m.put("SNN_SURR_ARCTAN", SURR_ARCTAN);
         m.put("SNN_SURR_TRIANGLE", SURR_TRIANGLE);
@@ -118,7 +122,7 @@ final class KernelAbi {
     static final StructLayout LIF_ARGS = MemoryLayout.structLayout(
             LAYER_ARGS.withName("layer"),
             JAVA_INT.withName("mode"),
-            MemoryLayout.paddingLayout(4),
+            JAVA_INT.withName("reset"),
             ADDRESS.withName("pre")).withName("snn_lif_args");
 
     /** {@code snn_dblock_args}: one block or d-block call, forward and backward. */

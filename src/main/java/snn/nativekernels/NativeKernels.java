@@ -119,8 +119,7 @@ public final class NativeKernels implements NeuronKernels {
     public Optional<LayerOutput> compute(DynamicsSpec spec, LayerTensors tensors) {
         NativeCall.sweep();
         Tensor input = tensors.input();
-        if (!supported(input) || spec instanceof DynamicsSpec.DBlock d && input.size(2) < d.blocks()
-                || spec instanceof DynamicsSpec.Lif l && l.reset() == LifLayer.Reset.ZERO) {
+        if (!supported(input) || spec instanceof DynamicsSpec.DBlock d && input.size(2) < d.blocks()) {
             return Optional.empty();
         }
         LayerOutput inner;
@@ -144,7 +143,7 @@ public final class NativeKernels implements NeuronKernels {
             case MULTI_SPIKE -> KernelAbi.LIF_MULTI;
             case SINGLE_SPIKE -> KernelAbi.LIF_SINGLE;
             case INTEGRATOR -> KernelAbi.LIF_INTEGRATOR;
-        });
+        }).set("reset", spec.reset() == LifLayer.Reset.ZERO ? KernelAbi.RESET_ZERO : KernelAbi.RESET_SUBTRACT);
         if (spec.mode() == LifLayer.Mode.SINGLE_SPIKE) {
             long[] shape = {call.batch, call.neurons, call.steps};
             call.args().set("pre", call.save(BufferPool.floats(shape)))

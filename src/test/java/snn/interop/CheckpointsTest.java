@@ -76,6 +76,44 @@ class CheckpointsTest {
         }));
     }
 
+    /**
+     * The zero reset travels with the network: the checkpoint and the torch and safetensors exports carry
+     * {@code model.reset} in their config, so a network rebuilt from them resets as it was trained; the reference
+     * layout, whose models reset by subtraction only, refuses it.
+     */
+    @Test
+    void theZeroResetTravelsWithTheNetwork(@TempDir Path dir) {
+        ExperimentConfig config = Fixtures.config("{\"kind\": \"standard\", \"hidden\": [6], \"recurrent\": true,"
+                + " \"reset\": \"zero\"}", T);
+        SpikingNetwork net = Fixtures.network(config, 11);
+        Fixtures.train(net, T, 5);
+        Tensor input = Fixtures.spikes(5, T, 3);
+        float[] logits = Fixtures.logits(net, input);
+        Path saved = dir.resolve("zero.pt");
+        Checkpoints.save(net, config, saved);
+        Checkpoint loaded = Checkpoints.load(saved);
+        assertEquals(snn.neurons.LifLayer.Reset.ZERO, loaded.config().model().reset());
+        assertArrayEquals(logits, Fixtures.logits(loaded.network(), input), "save/load");
+        for (ExportFormat format : Fixtures.PYTORCH_FORMATS) {
+            Path out = dir.resolve("zero-export." + format);
+            Exporter.export(loaded, format, Layout.SNN, out);
+            Checkpoint back = Checkpoints.load(out);
+            assertEquals(config, back.config(), format + ": the stored config");
+            assertArrayEquals(logits, Fixtures.logits(back.network(), input), format + ": rebuilt");
+            InteropException e = assertThrows(InteropException.class,
+                    () -> Exporter.export(loaded, format, Layout.REFERENCE, dir.resolve("reference." + format)));
+            assertTrue(e.getMessage().contains("model.reset") && e.getMessage().contains("--layout snn"),
+                    e.getMessage());
+            assertFalse(Files.exists(dir.resolve("reference." + format)), "nothing written on failure");
+        }
+        // The same weights with the subtractive reset compute another function (the input makes neurons fire).
+        ExperimentConfig subtract = Fixtures.config("{\"kind\": \"standard\", \"hidden\": [6], \"recurrent\": true}",
+                T);
+        SpikingNetwork other = Fixtures.network(subtract, 12);
+        Checkpoints.loadInto(saved, other);
+        assertFalse(java.util.Arrays.equals(logits, Fixtures.logits(other, input)), "the reset changes the logits");
+    }
+
     @Test
     void savingReplacesTheFileAtomically(@TempDir Path dir) throws IOException {
         ExperimentConfig config = Fixtures.config(Fixtures.models().get("block"), T);

@@ -76,4 +76,46 @@ class InitFromTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains(other.toString()), r.err());
     }
+
+    /**
+     * {@code train --init CHECKPOINT --as-lif zero}: one command from a d-block network to a standard LIF network
+     * with NIR's reset, started from its weights, with the checkpoint's own config when no --config is given.
+     */
+    @Test
+    void asLifFineTunesABlockNetworkAsAStandardLifNetwork(@TempDir Path dir) throws Exception {
+        ExperimentConfig dblock = ConfigLoader.parse(CONFIG.formatted(4, "0.005"),
+                List.of("model.kind=\"dblock\"", "model.d=5"), "dblock");
+        DatasetSplits data = SyntheticSpikes.splits(dblock.data().synthetic(), dblock.seed());
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        TrainingResult trained = new Trainer(dblock, data, quiet).fit(dir.resolve("dblock"));
+
+        CliRun dry = CliRun.run("train", "--init", trained.model().toString(), "--as-lif", "zero", "--dry-run");
+        assertEquals(0, dry.code(), dry.err());
+        assertTrue(dry.out().contains("LIF multi-spike, reset to zero, recurrent"), dry.out());
+
+        Path out = dir.resolve("lif");
+        CliRun r = CliRun.run("train", "--init", trained.model().toString(), "--as-lif", "zero", "--set",
+                "training.epochs=1", "--set", "training.lr=1e-9", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        ExperimentConfig lif = ConfigLoader.load(out.resolve("config.json"), List.of());
+        assertEquals("init_lif", lif.name());
+        assertEquals(snn.config.ModelConfig.Kind.STANDARD, lif.model().kind());
+        assertEquals(snn.neurons.LifLayer.Reset.ZERO, lif.model().reset());
+        assertEquals(null, lif.model().d());
+        assertEquals(dblock.model().hidden(), lif.model().hidden());
+        assertTrue(lif.model().recurrent());
+        assertEquals(1, lif.training().epochs(), "--set applies after the conversion");
+        JsonNode manifest = ConfigLoader.mapper().readTree(out.resolve("manifest.json").toFile());
+        assertEquals(trained.model().toAbsolutePath().toString(), manifest.get("init_from").get("file").asText());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(2, csv.size());
+
+        CliRun noInit = CliRun.run("train", "--config", dir.resolve("dblock/config.json").toString(), "--as-lif",
+                "zero");
+        assertEquals(2, noInit.code(), noInit.err());
+        assertTrue(noInit.err().contains("--as-lif") && noInit.err().contains("--init"), noInit.err());
+        CliRun bad = CliRun.run("train", "--init", trained.model().toString(), "--as-lif", "hard");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("subtract or zero") && bad.err().contains("hard"), bad.err());
+    }
 }

@@ -12,6 +12,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,20 +38,24 @@ class ResumeTest {
              "model": {"kind": "dblock", "d": 3, "hidden": [24], "recurrent": true},
              "training": {"epochs": 4, "batch_size": 32, "lr": 0.003, "milestones": [2]}}""", List.of(), "test");
 
-    @Test
-    void resumedRunMatchesAnUninterruptedOneExactly(@TempDir Path dir) {
+    /** The d-block config, and the standard LIF with the zero reset. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "model.kind=\"standard\";model.d=null;model.reset=\"zero\""})
+    void resumedRunMatchesAnUninterruptedOneExactly(String overrides, @TempDir Path dir) {
+        ExperimentConfig config = overrides.isEmpty() ? CONFIG
+                : ConfigLoader.parse(JSON.valueToTree(CONFIG).toString(), List.of(overrides.split(";")), "test");
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        DatasetSplits data = SyntheticSpikes.splits(CONFIG.data().synthetic(), CONFIG.seed());
-        TrainingResult whole = new Trainer(CONFIG, data, quiet).fit(dir.resolve("whole"));
+        DatasetSplits data = SyntheticSpikes.splits(config.data().synthetic(), config.seed());
+        TrainingResult whole = new Trainer(config, data, quiet).fit(dir.resolve("whole"));
 
         Path broken = dir.resolve("broken");
         // 160 samples per epoch: crash during the third epoch (after 2.5 epochs of samples).
         DatasetSplits crashing = new DatasetSplits(new CrashingDataset(data.train(), 400), null,
                 data.test());
-        assertThrows(IllegalStateException.class, () -> new Trainer(CONFIG, crashing, quiet).fit(broken));
+        assertThrows(IllegalStateException.class, () -> new Trainer(config, crashing, quiet).fit(broken));
         assertTrue(Files.exists(broken.resolve(TrainingState.FILE)));
 
-        TrainingResult resumed = new Trainer(CONFIG, data, quiet).resume(broken);
+        TrainingResult resumed = new Trainer(config, data, quiet).resume(broken);
         assertEquals(whole.history().size(), resumed.history().size());
         for (int i = 0; i < whole.history().size(); i++) {
             EpochMetrics a = whole.history().get(i);

@@ -34,9 +34,9 @@ class TrainerTest {
     @Test
     void everyModelKindLearnsTheSyntheticTaskAndWritesItsRun(@TempDir Path dir) throws Exception {
         for (String[] model : new String[][] {{"dblock", ", \"d\": 4, \"recurrent\": true"}, {"block", ""},
-                {"standard", ", \"recurrent\": true"}}) {
+                {"standard", ", \"recurrent\": true"}, {"standard", ", \"recurrent\": true, \"reset\": \"zero\""}}) {
             ExperimentConfig c = config(model[0], model[1]);
-            Path run = dir.resolve(model[0]);
+            Path run = dir.resolve(model[0] + "-" + c.model().reset());
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             TrainingResult r = new Trainer(c, SyntheticSpikes.splits(c.data().synthetic(), c.seed()),
                     new PrintStream(log, true)).fit(run);
