@@ -56,15 +56,20 @@ final class EvalCommand implements Callable<Integer> {
         for (int i = 0; i < e.spikesPerSample().size(); i++) {
             spec.commandLine().getOut().printf(Locale.ROOT, "hidden layer %d: %.1f spikes per sample%n", i, e.spikesPerSample().get(i));
         }
-        spec.commandLine().getOut().println("confusion matrix (rows: label, columns: predicted):");
-        for (long[] row : e.confusion()) {
+        printConfusion(spec.commandLine().getOut(), e.confusion());
+        return 0;
+    }
+
+    /** Prints a confusion matrix {@code [label][predicted]} as {@code snn eval} does. */
+    static void printConfusion(java.io.PrintWriter out, long[][] confusion) {
+        out.println("confusion matrix (rows: label, columns: predicted):");
+        for (long[] row : confusion) {
             StringBuilder sb = new StringBuilder();
             for (long v : row) {
                 sb.append(String.format(Locale.ROOT, "%6d", v));
             }
-            spec.commandLine().getOut().println(sb);
+            out.println(sb);
         }
-        return 0;
     }
 
     private void printKernels(ExperimentConfig config) {

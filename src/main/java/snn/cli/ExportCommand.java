@@ -21,11 +21,12 @@ import snn.interop.ExportFormat;
 import snn.interop.Exporter;
 import snn.interop.Layout;
 import snn.interop.nir.NirExporter;
+import snn.interop.nir.NirFile;
 import snn.runtime.TorchRuntime;
 
 /**
  * {@code snn export --checkpoint FILE --format torch|safetensors|nir [--layout snn|reference] [--dt SECONDS]
- * [--approximate [--config FILE]] --out FILE}: writes a checkpoint for PyTorch, or a NIR graph for neuromorphic toolchains
+ * [--approximate [--config FILE] | --reset-feedback] --out FILE}: writes a checkpoint for PyTorch, or a NIR graph for neuromorphic toolchains
  * (docs/interop.md).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -58,6 +59,12 @@ final class ExportCommand implements Callable<Integer> {
                     + " data.")
     boolean approximate;
 
+    @Option(names = "--reset-feedback",
+            description = "With --format nir, for a network with subtractive reset: write each LIF layer in NIR's"
+                    + " primitives alone (LI, a Threshold at 1, and its spikes fed back through -beta one step late),"
+                    + " which any NIR reader with LI, Threshold and cycles runs as snn does without snn's metadata.")
+    boolean resetFeedback;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "With --approximate: the config whose data to compare on (default: the checkpoint's own).")
     Path config;
@@ -72,8 +79,13 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (format != ExportFormat.NIR && (approximate || config != null || dt != null)) {
-            throw new InteropException("--approximate, --config and --dt apply to --format nir only");
+        if (format != ExportFormat.NIR && (approximate || config != null || dt != null || resetFeedback)) {
+            throw new InteropException("--approximate, --reset-feedback, --config and --dt apply to --format nir"
+                    + " only");
+        }
+        if (approximate && resetFeedback) {
+            throw new InteropException("--reset-feedback writes a trained standard network; --approximate writes a"
+                    + " stand-in for another kind: give one of them");
         }
         if (dt != null && !(dt > 0 && Double.isFinite(dt))) {
             throw new InteropException("--dt must be a positive number of seconds, got " + dt);
@@ -98,9 +110,17 @@ final class ExportCommand implements Callable<Integer> {
             throw new InteropException("--layout names PyTorch parameters; a NIR file names its nodes itself");
         }
         double step = dt != null ? dt : NirExporter.runDt(loaded);
+        if (resetFeedback) {
+            NirFile.write(NirExporter.feedbackGraph(loaded, step), out);
+            spec.commandLine().getOut().println("wrote " + out + " (NIR graph of a standard LIF network with"
+                    + " subtractive reset as LI, Threshold and reset feedback, hidden "
+                    + loaded.config().model().hidden() + ", time constants for dt = " + step + " s)");
+            return 0;
+        }
         if (!approximate) {
             NirExporter.write(loaded, step, out);
-            spec.commandLine().getOut().println("wrote " + out + " (NIR graph of a standard LIF network, hidden "
+            spec.commandLine().getOut().println("wrote " + out + " (NIR graph of a standard LIF network, "
+                    + loaded.config().model().reset().name().toLowerCase(Locale.ROOT) + " reset, hidden "
                     + loaded.config().model().hidden() + ", time constants for dt = " + step + " s)");
             return 0;
         }

@@ -29,8 +29,10 @@ import snn.runtime.TorchRuntime;
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Builds a standard snn network (LIF layers, feed-forward or recurrent, and an LI readout) from a"
-                + " NIR graph, or the config's network from weights Python saved (--torch), and writes it as an snn"
-                + " checkpoint that snn eval --checkpoint evaluates.")
+                + " NIR graph that is exactly one (NIR's LIF with v_leak = v_reset = 0 as a zero-reset network, or a"
+                + " graph snn wrote), or the config's network from weights Python saved (--torch), and writes it as an"
+                + " snn checkpoint that snn eval --checkpoint evaluates; other NIR graphs run as NIR defines them with"
+                + " snn nir run.")
 final class ImportCommand implements Callable<Integer> {
 
     @Spec
@@ -82,9 +84,10 @@ final class ImportCommand implements Callable<Integer> {
         Checkpoint c = result.checkpoint();
         Exporter.export(c, ExportFormat.TORCH, Layout.SNN, out);
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "read %s: %d inputs -> %s LIF%s -> %d LI; dt = %s s (%s)%n", nir, c.inputs(),
-                c.config().model().hidden(), c.config().model().recurrent() ? " (recurrent)" : "", c.classes(),
-                result.dtSeconds(), result.dtSource());
+        o.printf(Locale.ROOT, "read %s: %d inputs -> %s LIF%s, %s reset -> %d LI; dt = %s s (%s)%n", nir,
+                c.inputs(), c.config().model().hidden(), c.config().model().recurrent() ? " (recurrent)" : "",
+                c.config().model().reset().name().toLowerCase(Locale.ROOT), c.classes(), result.dtSeconds(),
+                result.dtSource());
         for (String note : result.notes()) {
             o.println("note: " + note);
         }

@@ -29,7 +29,7 @@ import snn.runtime.MachineInfo;
 @Command(name = "snn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Trains and benchmarks spiking neural networks (block, d-block and standard LIF) on LibTorch.",
         subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, ExportCommand.class,
-                ImportCommand.class, BenchCommand.class, DataCommand.class, PlotCommand.class})
+                ImportCommand.class, NirCommand.class, BenchCommand.class, DataCommand.class, PlotCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", description = "Shorthand for 'snn train --config FILE'.")

@@ -34,7 +34,7 @@ import snn.core.InteropException;
  * the forms it does not read (the legacy pre-1.6 format, a TorchScript archive), and refuses, naming it, any
  * global that PyTorch's {@code weights_only} loader refuses.
  */
-final class TorchFormat {
+public final class TorchFormat {
 
     /** The folder every entry is written under, as {@code torch.save} names it for streams. */
     static final String ARCHIVE = "archive";

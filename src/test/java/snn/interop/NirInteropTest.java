@@ -28,6 +28,7 @@ import snn.interop.nir.NirGraph;
 import snn.interop.nir.NirImporter;
 import snn.interop.nir.NirNode;
 import snn.models.SpikingNetwork;
+import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
 
 /**
@@ -95,7 +96,7 @@ class NirInteropTest {
         // snnTorch's: r = tau/dt with its dt = 1e-4 s, a recurrent layer as a nested NIRGraph.
         tasks.addObject().put("task", "write").put("label", "recurrent subgraph, r = tau/dt").put("seed", 9)
                 .put("file", dir.resolve("rec.nir").toString()).put("out", dir.resolve("rec.json").toString())
-                .put("batch", 4).put("steps", 30).put("readout", "max")
+                .put("batch", 4).put("steps", 30).put("readout", "sum")
                 .set("network", Fixtures.JSON.readTree("""
                         {"dt": 0.0001, "inputs": 4, "classes": 3, "r": "tau/dt",
                          "hidden": [{"size": 7, "threshold": 1.0, "recurrent": true, "as_subgraph": true}]}"""));
@@ -107,8 +108,8 @@ class NirInteropTest {
         assertEquals(List.of(6, 5), ff.checkpoint().config().model().hidden());
         assertFalse(ff.checkpoint().config().model().recurrent());
         assertEquals("given", ff.dtSource());
-        assertTrue(ff.notes().stream().anyMatch(n -> n.contains("subtracting the threshold")), ff.notes().toString());
-        assertTrue(ff.notes().stream().anyMatch(n -> n.contains("using model.readout of the config: sum")),
+        assertEquals(LifLayer.Reset.ZERO, ff.checkpoint().config().model().reset(), "a foreign LIF resets as NIR's");
+        assertTrue(ff.notes().stream().anyMatch(n -> n.contains("they are its sum over all steps")),
                 ff.notes().toString());
         assertLogits(ff, dir.resolve("ff.json"));
 
@@ -128,8 +129,8 @@ class NirInteropTest {
         CliRun run = CliRun.run("import", "--nir", dir.resolve("rec.nir").toString(), "--config", config.toString(),
                 "--dt", "1e-4", "--out", model.toString());
         assertEquals(0, run.code(), run.err());
-        assertTrue(run.out().contains("4 inputs -> [7] LIF (recurrent) -> 3 LI; dt = 1.0E-4 s (given)"), run.out());
-        assertTrue(run.out().contains("note: NIR's LIF resets to v_reset"), run.out());
+        assertTrue(run.out().contains("4 inputs -> [7] LIF (recurrent), zero reset -> 3 LI; dt = 1.0E-4 s (given)"), run.out());
+        assertTrue(run.out().contains("zero reset"), run.out());
         String eval = NirRoundTripTest.evalPrints(model);
         assertTrue(eval.contains("test accuracy") && eval.contains("hidden layer 0"), eval);
     }
@@ -167,12 +168,13 @@ class NirInteropTest {
                 + " has 3 rows"));
         expected.put("unknown_type", List.of("node 'lif0' (/node/nodes/lif0) is of type 'Spiky', which is not a NIR"
                 + " node type"));
-        expected.put("unsupported_type", List.of("is of type 'CubaLIF', which snn does not read",
-                "snn reads Input, Output, Affine, Linear, LIF, LI"));
+        expected.put("unsupported_type", List.of("'lif0' (CubaLIF) follows projection 'fc0' (Affine)",
+                "a LIF or LI node must come next", "snn nir run"));
         expected.put("missing_field", List.of("node 'lif0' (LIF, /node/nodes/lif0) has no 'tau'"));
         expected.put("text_field", List.of("node 'lif0' (LIF, /node/nodes/lif0): 'tau' must be a 1-D array of"
                 + " numbers (one per neuron), got a scalar of text"));
-        expected.put("leak", List.of("node 'lif0' (LIF): 'v_leak' is 0.1 for neuron 0; snn imports only v_leak = 0"));
+        expected.put("leak", List.of("node 'lif0' (LIF): 'v_leak' is 0.1 for neuron 0; an snn network computes NIR's"
+                + " neuron exactly only with v_leak = 0", "snn nir run"));
         expected.put("tau_below_dt", List.of("node 'lif0' (LIF), neuron 0: tau = 1.0E-4 s is shorter than dt = 0.001"
                 + " s"));
         expected.put("branch", List.of("'input' (Input) sends to 2 nodes [fc0, fc_b]"));

@@ -106,7 +106,7 @@ class NirRoundTripTest {
         Path imported = dir.resolve("imported.pt");
         CliRun in = CliRun.run("import", "--nir", nir.toString(), "--out", imported.toString());
         assertEquals(0, in.code(), in.err());
-        assertTrue(in.out().contains("4 inputs -> [8] LIF (recurrent) -> 3 LI") && in.out().contains("dt = 0.001 s"),
+        assertTrue(in.out().contains("4 inputs -> [8] LIF (recurrent), subtract reset -> 3 LI") && in.out().contains("dt = 0.001 s"),
                 in.out());
         assertFalse(in.out().contains("note:"), in.out());
         Fixtures.assertSameTensors(clamped(Checkpoint.parameters(net)), Checkpoints.load(imported).parameters(),

@@ -22,6 +22,7 @@ import snn.interop.Checkpoint;
 import snn.interop.CheckpointMetadata;
 import snn.interop.Checkpoints;
 import snn.interop.Layout;
+import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
 
 /**
@@ -40,15 +41,59 @@ import snn.runtime.Tensors;
  */
 public final class NirExporter {
 
-    /** How snn runs a graph it writes, in words (the graph metadata entry {@code semantics}). */
-    public static final String SEMANTICS = "Forward Euler with step dt (metadata 'dt', seconds): "
-            + "v[t] = v[t-1] + dt/tau * (v_leak - v[t-1] + r * I[t]) from v[-1] = 0, which is "
-            + "v[t] = beta * v[t-1] + I[t] with beta = 1 - dt/tau as r = tau/dt (beta = 1 is written as "
-            + "dt/tau = 2^-26). LIF: spike when v[t] > v_threshold, "
-            + "then v[t] -= v_threshold in the same step (subtractive reset, metadata 'reset'; v_reset is unused). "
-            + "An edge back to an earlier node carries that node's output of the previous step and nothing at t = 0 "
-            + "(bias included). Logits: the Output (the LI membrane) summed or maximised over all steps "
-            + "(metadata 'readout'); the prediction is the largest logit.";
+    /** How snn runs a graph it writes of a subtractive-reset network, in words (graph metadata {@code semantics}). */
+    public static final String SEMANTICS = semantics("then v[t] -= v_threshold in the same step (subtractive reset,"
+            + " metadata 'reset' = 'subtract'; v_reset is unused, so a reader that resets to v_reset computes another"
+            + " network)");
+
+    /** How a zero-reset network's graph runs: NIR's own LIF, so any forward-Euler reader computes snn's network. */
+    public static final String SEMANTICS_ZERO = semantics("then v[t] = v_reset = 0 in the same step (NIR's LIF,"
+            + " metadata 'reset' = 'zero'; any forward-Euler NIR reader with this dt computes the network exactly)");
+
+    /** How the feedback form of a subtractive network runs (graph metadata {@code semantics}). */
+    public static final String SEMANTICS_FEEDBACK = "Forward Euler with step dt (metadata 'dt', seconds), NIR's"
+            + " definitions only: each hidden layer is an LI node (v[t] = v[t-1] + dt/tau * (v_leak - v[t-1] + r * I[t])"
+            + " from v[-1] = 0, which is v[t] = beta * v[t-1] + I[t] as r = tau/dt) feeding a Threshold at 1 (spike"
+            + " when v[t] > 1); the spikes come back through a Linear of -beta on the diagonal, one step late as every"
+            + " edge that closes a cycle, which subtracts the threshold exactly as snn's reset does. Logits: the"
+            + " Output (the LI readout's membrane) summed or maximised over all steps (metadata 'readout').";
+
+    /**
+     * The graph of a standard multi-spike network with subtractive reset in NIR's primitives alone: each hidden
+     * layer is an LI node, a Threshold at 1 and a Linear of -beta on the diagonal from the spikes back to the LI
+     * (docs/interop.md, "The subtractive reset in NIR's primitives"). A forward-Euler reader that implements LI,
+     * Threshold and cycles computes snn's network without its metadata; snn imports only the plain graph back.
+     *
+     * @param checkpoint the network, with its config (model.reset {@code subtract})
+     * @param dtSeconds  the step the time constants are written for, &gt; 0
+     * @return the graph
+     * @throws InteropException         when the network is not standard multi-spike or resets to zero (its plain
+     *                                  graph is already NIR's LIF)
+     * @throws IllegalArgumentException when {@code dtSeconds} is not positive
+     */
+    public static NirGraph feedbackGraph(Checkpoint checkpoint, double dtSeconds) {
+        requireExact(checkpoint.config().model());
+        if (checkpoint.config().model().reset() == LifLayer.Reset.ZERO) {
+            throw new InteropException("the feedback form writes the subtractive reset in NIR's primitives; this"
+                    + " network resets to zero, which its plain NIR graph (NIR's own LIF) already computes exactly");
+        }
+        if (!(dtSeconds > 0 && Double.isFinite(dtSeconds))) {
+            throw new IllegalArgumentException("dt must be a positive number of seconds, got " + dtSeconds);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            return build(checkpoint, checkpoint.config().model(), dtSeconds, Map.of(), true);
+        }
+    }
+
+    private static String semantics(String reset) {
+        return "Forward Euler with step dt (metadata 'dt', seconds): "
+                + "v[t] = v[t-1] + dt/tau * (v_leak - v[t-1] + r * I[t]) from v[-1] = 0, which is "
+                + "v[t] = beta * v[t-1] + I[t] with beta = 1 - dt/tau as r = tau/dt (beta = 1 is written as "
+                + "dt/tau = 2^-26). LIF: spike when v[t] > v_threshold, " + reset + ". "
+                + "An edge back to an earlier node carries that node's output of the previous step and nothing at"
+                + " t = 0 (bias included). Logits: the Output (the LI membrane) summed or maximised over all steps "
+                + "(metadata 'readout'); the prediction is the largest logit.";
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -108,7 +153,11 @@ public final class NirExporter {
      * @throws IllegalArgumentException when {@code dtSeconds} is not positive
      */
     public static NirGraph graph(Checkpoint checkpoint, double dtSeconds) {
-        ModelConfig model = checkpoint.config().model();
+        requireExact(checkpoint.config().model());
+        return build(checkpoint, dtSeconds, Map.of());
+    }
+
+    private static void requireExact(ModelConfig model) {
         Optional<String> why = whyNotExact(model);
         if (why.isPresent()) {
             throw new InteropException("cannot write this " + LifApproximation.kindName(model) + " network as NIR: "
@@ -116,7 +165,6 @@ public final class NirExporter {
                     + " writes the standard LIF network with the same weights and decays instead and reports how often"
                     + " it agrees with this one on the test data");
         }
-        return build(checkpoint, dtSeconds, Map.of());
     }
 
     /**
@@ -202,12 +250,12 @@ public final class NirExporter {
             throw new IllegalArgumentException("dt must be a positive number of seconds, got " + dt);
         }
         try (PointerScope scope = new PointerScope()) {
-            return build(checkpoint, checkpoint.config().model(), dt, extraMetadata);
+            return build(checkpoint, checkpoint.config().model(), dt, extraMetadata, false);
         }
     }
 
     private static NirGraph build(Checkpoint checkpoint, ModelConfig model, double dt,
-            Map<String, Object> extraMetadata) {
+            Map<String, Object> extraMetadata, boolean feedback) {
         Map<String, Tensor> p = checkpoint.parameters();
         Map<String, NirNode> nodes = new LinkedHashMap<>();
         List<NirGraph.Edge> edges = new ArrayList<>();
@@ -219,17 +267,39 @@ public final class NirExporter {
             String lif = "hidden_" + i + "_lif";
             nodes.put(projection, projection(p, prefix + "input."));
             float[] beta = betas(p.get(prefix + "beta"), prefix + "beta", model.hidden().get(i));
-            nodes.put(lif, new NirNode.Lif(taus(beta, dt), resistances(beta), new double[beta.length],
-                    filled(beta.length, 1), new double[beta.length]));
-            edges.add(new NirGraph.Edge(previous, projection));
-            edges.add(new NirGraph.Edge(projection, lif));
+            String spikes = lif;
+            if (feedback) {
+                // U_t = beta U_{t-1} + I_t - beta s_{t-1}: a leaky integrator whose own spikes, one step late and
+                // scaled by -beta, do the subtraction; a Threshold at 1 makes the spikes.
+                String li = "hidden_" + i + "_li";
+                spikes = "hidden_" + i + "_spikes";
+                String reset = "hidden_" + i + "_reset";
+                nodes.put(li, new NirNode.Li(taus(beta, dt), resistances(beta), new double[beta.length]));
+                nodes.put(spikes, new NirNode.Threshold(filled(beta.length, 1)));
+                float[][] minusBeta = new float[beta.length][beta.length];
+                for (int j = 0; j < beta.length; j++) {
+                    minusBeta[j][j] = -beta[j];
+                }
+                nodes.put(reset, new NirNode.Linear(minusBeta));
+                edges.add(new NirGraph.Edge(previous, projection));
+                edges.add(new NirGraph.Edge(projection, li));
+                edges.add(new NirGraph.Edge(li, spikes));
+                edges.add(new NirGraph.Edge(spikes, reset));
+                edges.add(new NirGraph.Edge(reset, li));
+                lif = li;
+            } else {
+                nodes.put(lif, new NirNode.Lif(taus(beta, dt), resistances(beta), new double[beta.length],
+                        filled(beta.length, 1), new double[beta.length]));
+                edges.add(new NirGraph.Edge(previous, projection));
+                edges.add(new NirGraph.Edge(projection, lif));
+            }
             if (model.recurrent()) {
                 String recurrent = "hidden_" + i + "_recurrent";
                 nodes.put(recurrent, projection(p, prefix + "recurrent."));
-                edges.add(new NirGraph.Edge(lif, recurrent));
+                edges.add(new NirGraph.Edge(spikes, recurrent));
                 edges.add(new NirGraph.Edge(recurrent, lif));
             }
-            previous = lif;
+            previous = spikes;
         }
         nodes.put("readout_input", projection(p, "readout.input."));
         float[] beta = betas(p.get("readout.beta"), "readout.beta", checkpoint.classes());
@@ -245,9 +315,13 @@ public final class NirExporter {
         metadata.put("dt", dt);
         metadata.put("time_steps", (long) checkpoint.config().data().tLen());
         metadata.put("discretisation", "forward_euler");
-        metadata.put("reset", "subtract");
+        boolean zero = model.reset() == LifLayer.Reset.ZERO;
+        metadata.put("reset", zero ? "zero" : "subtract");
         metadata.put("readout", model.readout() == ModelConfig.Readout.SUM ? "sum" : "max");
-        metadata.put("semantics", SEMANTICS);
+        metadata.put("semantics", feedback ? SEMANTICS_FEEDBACK : zero ? SEMANTICS_ZERO : SEMANTICS);
+        if (feedback) {
+            metadata.put("reset_form", "feedback");
+        }
         metadata.putAll(extraMetadata);
         return new NirGraph(nodes, edges, metadata);
     }

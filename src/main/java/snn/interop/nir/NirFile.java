@@ -37,8 +37,8 @@ public final class NirFile {
     public static final String NIR_VERSION = "1.0.7";
 
     /** NIR's node types that snn does not read (NIR's {@code nir/ir/__init__.py}). */
-    private static final Set<String> OTHER_NIR_TYPES = Set.of("AvgPool2d", "Conv1d", "Conv2d", "CubaLI", "CubaLIF",
-            "Delay", "Flatten", "I", "IF", "Identity", "Scale", "SumPool2d", "Threshold");
+    private static final Set<String> OTHER_NIR_TYPES = Set.of("AvgPool2d", "Conv1d", "Conv2d",
+            "Delay", "Flatten", "Identity", "SumPool2d");
 
     private NirFile() {
     }
@@ -119,6 +119,30 @@ public final class NirFile {
                 group.putDataset("r", n.r());
                 group.putDataset("v_leak", n.vLeak());
             }
+            case NirNode.If n -> {
+                group.putDataset("r", n.r());
+                group.putDataset("v_threshold", n.vThreshold());
+                group.putDataset("v_reset", n.vReset());
+            }
+            case NirNode.Integrator n -> group.putDataset("r", n.r());
+            case NirNode.CubaLif n -> {
+                group.putDataset("tau_syn", n.tauSyn());
+                group.putDataset("tau_mem", n.tauMem());
+                group.putDataset("r", n.r());
+                group.putDataset("v_leak", n.vLeak());
+                group.putDataset("v_threshold", n.vThreshold());
+                group.putDataset("v_reset", n.vReset());
+                group.putDataset("w_in", n.wIn());
+            }
+            case NirNode.CubaLi n -> {
+                group.putDataset("tau_syn", n.tauSyn());
+                group.putDataset("tau_mem", n.tauMem());
+                group.putDataset("r", n.r());
+                group.putDataset("v_leak", n.vLeak());
+                group.putDataset("w_in", n.wIn());
+            }
+            case NirNode.Threshold n -> group.putDataset("threshold", n.threshold());
+            case NirNode.Scale n -> group.putDataset("scale", n.scale());
             case NirNode.Subgraph n -> throw new IllegalStateException("handled above");
         }
     }
@@ -144,6 +168,7 @@ public final class NirFile {
                     e);
         }
         try (hdf) {
+            requireWhole(hdf, file);
             Node root = hdf.getChildren().get("node");
             if (!(root instanceof Group group)) {
                 throw new InteropException(file + ": has no group 'node', so it is not a NIR file (NIR keeps its graph"
@@ -154,6 +179,21 @@ public final class NirFile {
             throw e;
         } catch (RuntimeException e) {
             throw new InteropException(file + ": corrupt HDF5 content (" + e + ")", e);
+        }
+    }
+
+    /**
+     * Refuses a file shorter than its superblock says (cut off at the end), as the HDF5 library under NIR's reader
+     * (h5py) does: the superblock records the end-of-file address, and every byte before it belongs to the file.
+     * jhdf alone reads such a file as long as the bytes it happens to touch are there.
+     */
+    private static void requireWhole(HdfFile hdf, Path file) {
+        long stored = hdf.getUserBlockSize() + hdf.getHdfBackingStorage().getSuperblock().getEndOfFileAddress();
+        long actual = hdf.size();
+        if (actual < stored) {
+            throw new InteropException(file + ": the file is truncated: its HDF5 superblock says it ends at byte "
+                    + stored + " but it has " + actual + " bytes (" + (stored - actual) + " missing); it was cut off"
+                    + " while being written or copied, so it is refused (write or copy it again)");
         }
     }
 
@@ -199,14 +239,33 @@ public final class NirFile {
                     case "LIF" -> {
                         double[] tau = f.doubles("tau");
                         yield new NirNode.Lif(tau, f.doubles("r"), f.doubles("v_leak"), f.doubles("v_threshold"),
-                                f.has("v_reset") ? f.doubles("v_reset") : new double[tau.length]);
+                                f.optional("v_reset", tau.length, 0));
                     }
                     case "LI" -> new NirNode.Li(f.doubles("tau"), f.doubles("r"), f.doubles("v_leak"));
+                    case "IF" -> {
+                        double[] r = f.doubles("r");
+                        yield new NirNode.If(r, f.doubles("v_threshold"), f.optional("v_reset", r.length, 0));
+                    }
+                    case "I" -> new NirNode.Integrator(f.doubles("r"));
+                    case "CubaLIF" -> {
+                        double[] tauSyn = f.doubles("tau_syn");
+                        yield new NirNode.CubaLif(tauSyn, f.doubles("tau_mem"), f.doubles("r"), f.doubles("v_leak"),
+                                f.doubles("v_threshold"), f.optional("v_reset", tauSyn.length, 0),
+                                f.optional("w_in", tauSyn.length, 1));
+                    }
+                    case "CubaLI" -> {
+                        double[] tauSyn = f.doubles("tau_syn");
+                        yield new NirNode.CubaLi(tauSyn, f.doubles("tau_mem"), f.doubles("r"), f.doubles("v_leak"),
+                                f.optional("w_in", tauSyn.length, 1));
+                    }
+                    case "Threshold" -> new NirNode.Threshold(f.doubles("threshold"));
+                    case "Scale" -> new NirNode.Scale(f.doubles("scale"));
                     case "NIRGraph" -> new NirNode.Subgraph(graph(group, path));
                     default -> throw error("node '" + name + "' (" + path + ") is of type '" + type + "', "
                             + (OTHER_NIR_TYPES.contains(type) ? "which snn does not read"
                                     : "which is not a NIR node type")
-                            + "; snn reads Input, Output, Affine, Linear, LIF, LI and NIRGraph (subgraphs of these)");
+                            + "; snn reads Input, Output, Affine, Linear, Scale, LIF, LI, IF, I, CubaLIF, CubaLI,"
+                            + " Threshold and NIRGraph (subgraphs of these)");
                 };
             } catch (IllegalArgumentException e) {
                 throw error("node '" + name + "' (" + type + ", " + path + "): " + e.getMessage());
@@ -294,6 +353,29 @@ public final class NirFile {
 
             boolean has(String field) {
                 return group.getChildren().get(field) instanceof Dataset;
+            }
+
+            /**
+             * A per-neuron field NIR gives a default: the stored values (a single value is repeated for every
+             * neuron, as NIR's constructors broadcast a scalar), else {@code n} copies of the default.
+             */
+            double[] optional(String field, int n, double fallback) {
+                double[] out = new double[n];
+                if (!has(field)) {
+                    Arrays.fill(out, fallback);
+                    return out;
+                }
+                Dataset d = field(field);
+                if (d.isScalar() && d.getData() instanceof Number v) {
+                    Arrays.fill(out, v.doubleValue());
+                    return out;
+                }
+                double[] stored = doubles(field);
+                if (stored.length == 1 && n > 1) {
+                    Arrays.fill(out, stored[0]);
+                    return out;
+                }
+                return stored;
             }
 
             private Dataset field(String field) {

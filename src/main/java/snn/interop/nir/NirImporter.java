@@ -18,6 +18,7 @@ import snn.core.InteropException;
 import snn.interop.Checkpoint;
 import snn.interop.CheckpointMetadata;
 import snn.interop.Checkpoints;
+import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
 
 /**
@@ -114,8 +115,9 @@ public final class NirImporter {
         try {
             chain = StandardChain.of(graph);
         } catch (IllegalArgumentException e) {
-            throw new InteropException(file + ": " + e.getMessage());
+            throw new InteropException(file + ": " + e.getMessage() + ". " + RUN_INSTEAD);
         }
+        LifLayer.Reset reset = reset(graph, chain, file);
         Optional<CheckpointMetadata> stored = graph.metadataString(Checkpoints.METADATA_KEY)
                 .map(json -> CheckpointMetadata.parse(json, file));
         ExperimentConfig base = options.config().or(() -> stored.map(CheckpointMetadata::config))
@@ -123,18 +125,10 @@ public final class NirImporter {
                         + " it), so nothing says which data it runs on: give a config for the data, training and model"
                         + " settings (snn import --config FILE)"));
         List<String> notes = new ArrayList<>();
-        double dt;
-        String dtSource;
-        Optional<Double> storedDt = graph.metadataNumber("dt");
-        if (options.dtSeconds().isPresent()) {
-            dt = options.dtSeconds().getAsDouble();
-            dtSource = "given";
-        } else if (storedDt.isPresent()) {
-            dt = storedDt.get();
-            dtSource = "the file's metadata 'dt'";
-        } else {
-            dt = base.data().dtMs() / 1000;
-            dtSource = "data.dt_ms of the config";
+        Step chosen = step(graph, options.dtSeconds(), base);
+        double dt = chosen.seconds();
+        String dtSource = chosen.source();
+        if (chosen.source().startsWith("data.dt_ms")) {
             notes.add(String.format(Locale.ROOT, "the file does not say which time step its time constants are"
                     + " for; read them with dt = %s s (data.dt_ms of the config; give another with --dt)", dt));
         }
@@ -142,21 +136,80 @@ public final class NirImporter {
             throw new InteropException(file + ": the graph's metadata 'dt' is " + dt
                     + "; expected a positive number of seconds");
         }
-        ModelConfig.Readout readout = readout(graph, base, file, notes);
-        if (!"subtract".equals(graph.metadataString("reset").orElse(""))) {
-            notes.add("NIR's LIF resets to v_reset; snn resets by subtracting the threshold, so spikes after the"
-                    + " first can differ from those of a reset-to-v_reset simulator whenever a membrane overshoots"
-                    + " the threshold");
-        }
-        return new Result(build(chain, base, readout, dt, file, notes), dt, dtSource, List.copyOf(notes));
+        ModelConfig.Readout readout = readout(graph, file, notes);
+        return new Result(build(chain, base, readout, reset, dt, file, notes), dt, dtSource, List.copyOf(notes));
     }
 
-    private static ModelConfig.Readout readout(NirGraph graph, ExperimentConfig base, Path file, List<String> notes) {
+    /**
+     * An integration step and where it came from.
+     *
+     * @param seconds the step, seconds
+     * @param source  where it came from, for people: "given", "the file's metadata 'dt'" or "data.dt_ms of the
+     *                config"
+     */
+    public record Step(double seconds, String source) {
+    }
+
+    /**
+     * The step a graph is run or read with: the one given, else the graph's metadata {@code dt}, else the config's
+     * {@code data.dt_ms} (NIR files do not have to say which step their time constants are for).
+     *
+     * @param graph  the graph
+     * @param given  the step given by the user, if any
+     * @param config the config whose {@code data.dt_ms} is the last resort
+     * @return the step and its source (not checked: the metadata may hold any number)
+     */
+    public static Step step(NirGraph graph, OptionalDouble given, ExperimentConfig config) {
+        if (given.isPresent()) {
+            return new Step(given.getAsDouble(), "given");
+        }
+        Optional<Double> stored = graph.metadataNumber("dt");
+        return stored.map(d -> new Step(d, "the file's metadata 'dt'"))
+                .orElseGet(() -> new Step(config.data().dtMs() / 1000, "data.dt_ms of the config"));
+    }
+
+    /** What a refused graph can do instead. */
+    static final String RUN_INSTEAD = "`snn nir run --nir FILE --config FILE` (NirSimulator) runs any graph of NIR's"
+            + " LIF, LI, IF, I, CubaLIF, CubaLI, Threshold, Scale, Affine and Linear nodes as NIR defines it";
+
+    /**
+     * The reset the graph means: snn's subtraction where the file says so (snn wrote it), else NIR's reset to
+     * v_reset, which an snn network computes exactly only with v_reset = 0 and v_leak = 0 (a leak potential and a
+     * non-zero reset move the rest and reset points, which a standard snn network does not have).
+     */
+    private static LifLayer.Reset reset(NirGraph graph, StandardChain chain, Path file) {
+        String declared = graph.metadataString("reset").orElse("");
+        if ("subtract".equals(declared)) {
+            return LifLayer.Reset.SUBTRACT;
+        }
+        if (!declared.isEmpty() && !"zero".equals(declared)) {
+            throw new InteropException(file + ": the graph's metadata 'reset' is '" + declared + "'; expected"
+                    + " 'subtract' (snn's subtractive reset) or 'zero' (NIR's reset to v_reset), or none (NIR's)");
+        }
+        for (StandardChain.Hidden h : chain.hidden()) {
+            nirExactly(file, h.neuronName(), "LIF", "v_leak", h.lif().vLeak());
+            nirExactly(file, h.neuronName(), "LIF", "v_reset", h.lif().vReset());
+        }
+        nirExactly(file, chain.readout().neuronName(), "LI", "v_leak", chain.readout().li().vLeak());
+        return LifLayer.Reset.ZERO;
+    }
+
+    private static void nirExactly(Path file, String node, String type, String field, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != 0) {
+                throw new InteropException(file + ": node '" + node + "' (" + type + "): '" + field + "' is "
+                        + values[i] + " for neuron " + i + "; an snn network computes NIR's neuron exactly only with "
+                        + field + " = 0, so the graph is not imported as one. " + RUN_INSTEAD);
+            }
+        }
+    }
+
+    private static ModelConfig.Readout readout(NirGraph graph, Path file, List<String> notes) {
         Optional<String> stored = graph.metadataString("readout");
         if (stored.isEmpty()) {
-            notes.add("the file does not say how logits are read from the Output over time; using model.readout of"
-                    + " the config: " + base.model().readout().name().toLowerCase(Locale.ROOT));
-            return base.model().readout();
+            notes.add("the file does not say how logits are read from the Output over time; they are its sum over"
+                    + " all steps, as `snn nir run` reads a non-spiking Output");
+            return ModelConfig.Readout.SUM;
         }
         return switch (stored.get()) {
             case "sum" -> ModelConfig.Readout.SUM;
@@ -166,8 +219,8 @@ public final class NirImporter {
         };
     }
 
-    private static Checkpoint build(StandardChain chain, ExperimentConfig base, ModelConfig.Readout readout, double dt,
-            Path file, List<String> notes) {
+    private static Checkpoint build(StandardChain chain, ExperimentConfig base, ModelConfig.Readout readout,
+            LifLayer.Reset reset, double dt, Path file, List<String> notes) {
         boolean recurrent = chain.hidden().stream().anyMatch(h -> h.recurrent().isPresent());
         List<Layer> layers = new ArrayList<>();
         for (StandardChain.Hidden h : chain.hidden()) {
@@ -201,6 +254,7 @@ public final class NirImporter {
         ModelConfig model = ModelConfig.standard()
                 .hidden(chain.hidden().stream().map(h -> h.lif().outputSize()).toArray(Integer[]::new))
                 .recurrent(recurrent)
+                .reset(reset)
                 .readout(readout)
                 .tau(m.hiddenTau(), m.readoutTau())
                 .beta(perNeuron, m.learnBeta())

@@ -36,6 +36,22 @@ public sealed interface NirNode {
         }
     }
 
+    /** A node of one value per neuron or element: as many outputs as inputs, applied elementwise. */
+    sealed interface Elementwise extends NirNode {
+        /** {@return the number of neurons or elements} */
+        int size();
+
+        @Override
+        default int inputSize() {
+            return size();
+        }
+
+        @Override
+        default int outputSize() {
+            return size();
+        }
+    }
+
     /**
      * The graph's input.
      *
@@ -155,7 +171,7 @@ public sealed interface NirNode {
      * @param vThreshold firing thresholds, NIR's {@code v_threshold}
      * @param vReset     reset potentials, NIR's {@code v_reset} (zeros when a file omits it, as NIR's reader does)
      */
-    record Lif(double[] tau, double[] r, double[] vLeak, double[] vThreshold, double[] vReset) implements NirNode {
+    record Lif(double[] tau, double[] r, double[] vLeak, double[] vThreshold, double[] vReset) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -171,12 +187,7 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
-            return tau.length;
-        }
-
-        @Override
-        public int outputSize() {
+        public int size() {
             return tau.length;
         }
     }
@@ -188,7 +199,7 @@ public sealed interface NirNode {
      * @param r     resistances (input gains)
      * @param vLeak leak (resting) potentials, NIR's {@code v_leak}
      */
-    record Li(double[] tau, double[] r, double[] vLeak) implements NirNode {
+    record Li(double[] tau, double[] r, double[] vLeak) implements Elementwise {
         /**
          * Checks that every parameter has one value per neuron.
          *
@@ -204,13 +215,179 @@ public sealed interface NirNode {
         }
 
         @Override
-        public int inputSize() {
+        public int size() {
             return tau.length;
+        }
+    }
+
+    /**
+     * Integrate-and-fire neurons without leak: dv/dt = r I, a spike when v &gt; v_threshold, then v = v_reset.
+     *
+     * @param r          resistances (input gains per second)
+     * @param vThreshold firing thresholds, NIR's {@code v_threshold}
+     * @param vReset     reset potentials, NIR's {@code v_reset} (zeros when a file omits it)
+     */
+    record If(double[] r, double[] vThreshold, double[] vReset) implements Elementwise {
+        /**
+         * Checks that every parameter has one value per neuron.
+         *
+         * @throws IllegalArgumentException naming the first parameter whose length differs from {@code r}'s
+         */
+        public If {
+            sameLength("r", r, "v_threshold", vThreshold, "v_reset", vReset);
         }
 
         @Override
-        public int outputSize() {
-            return tau.length;
+        public String type() {
+            return "IF";
+        }
+
+        @Override
+        public int size() {
+            return r.length;
+        }
+    }
+
+    /**
+     * Integrators (NIR's {@code I}): dv/dt = r I, no spikes; the node gives v.
+     *
+     * @param r resistances (input gains per second)
+     */
+    record Integrator(double[] r) implements Elementwise {
+        /**
+         * Checks that there is at least one neuron.
+         *
+         * @throws IllegalArgumentException when {@code r} is empty
+         */
+        public Integrator {
+            sameLength("r", r);
+        }
+
+        @Override
+        public String type() {
+            return "I";
+        }
+
+        @Override
+        public int size() {
+            return r.length;
+        }
+    }
+
+    /**
+     * Current-based leaky integrate-and-fire neurons: tau_syn dI/dt = -I + w_in S for the synaptic current I driven
+     * by the node's input S, tau_mem dv/dt = (v_leak - v) + r I, a spike when v &gt; v_threshold, then v = v_reset.
+     *
+     * @param tauSyn     synaptic time constants, seconds
+     * @param tauMem     membrane time constants, seconds
+     * @param r          resistances
+     * @param vLeak      leak (resting) potentials
+     * @param vThreshold firing thresholds
+     * @param vReset     reset potentials (zeros when a file omits them)
+     * @param wIn        input weights (ones when a file omits them, as NIR's default 1.0)
+     */
+    record CubaLif(double[] tauSyn, double[] tauMem, double[] r, double[] vLeak, double[] vThreshold,
+            double[] vReset, double[] wIn) implements Elementwise {
+        /**
+         * Checks that every parameter has one value per neuron.
+         *
+         * @throws IllegalArgumentException naming the first parameter whose length differs from {@code tau_syn}'s
+         */
+        public CubaLif {
+            sameLength("tau_syn", tauSyn, "tau_mem", tauMem, "r", r, "v_leak", vLeak, "v_threshold", vThreshold,
+                    "v_reset", vReset, "w_in", wIn);
+        }
+
+        @Override
+        public String type() {
+            return "CubaLIF";
+        }
+
+        @Override
+        public int size() {
+            return tauSyn.length;
+        }
+    }
+
+    /**
+     * Current-based leaky integrators: a {@link CubaLif} without spikes; the node gives its membrane v.
+     *
+     * @param tauSyn synaptic time constants, seconds
+     * @param tauMem membrane time constants, seconds
+     * @param r      resistances
+     * @param vLeak  leak (resting) potentials
+     * @param wIn    input weights (ones when a file omits them)
+     */
+    record CubaLi(double[] tauSyn, double[] tauMem, double[] r, double[] vLeak, double[] wIn) implements Elementwise {
+        /**
+         * Checks that every parameter has one value per neuron.
+         *
+         * @throws IllegalArgumentException naming the first parameter whose length differs from {@code tau_syn}'s
+         */
+        public CubaLi {
+            sameLength("tau_syn", tauSyn, "tau_mem", tauMem, "r", r, "v_leak", vLeak, "w_in", wIn);
+        }
+
+        @Override
+        public String type() {
+            return "CubaLI";
+        }
+
+        @Override
+        public int size() {
+            return tauSyn.length;
+        }
+    }
+
+    /**
+     * A stateless spike generator: 1 where the input is above the threshold, else 0.
+     *
+     * @param threshold one threshold per element, NIR's {@code threshold}
+     */
+    record Threshold(double[] threshold) implements Elementwise {
+        /**
+         * Checks that there is at least one element.
+         *
+         * @throws IllegalArgumentException when {@code threshold} is empty
+         */
+        public Threshold {
+            sameLength("threshold", threshold);
+        }
+
+        @Override
+        public String type() {
+            return "Threshold";
+        }
+
+        @Override
+        public int size() {
+            return threshold.length;
+        }
+    }
+
+    /**
+     * Elementwise scaling: y = scale * x.
+     *
+     * @param scale one factor per element, NIR's {@code scale}
+     */
+    record Scale(double[] scale) implements Elementwise {
+        /**
+         * Checks that there is at least one element.
+         *
+         * @throws IllegalArgumentException when {@code scale} is empty
+         */
+        public Scale {
+            sameLength("scale", scale);
+        }
+
+        @Override
+        public String type() {
+            return "Scale";
+        }
+
+        @Override
+        public int size() {
+            return scale.length;
         }
     }
 
