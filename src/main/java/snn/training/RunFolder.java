@@ -50,6 +50,10 @@ public record RunFolder(Path dir) {
     public static final String SUMMARY = "summary.json";
     /** Figures of the run. */
     public static final String FIGURES = "figures";
+    /** The kept training states of every N-th epoch ({@code training.checkpoint_every}). */
+    public static final String CHECKPOINTS = "checkpoints";
+    /** The start of a TensorBoard event file's name, as TensorBoard looks for it. */
+    public static final String TENSORBOARD_EVENTS = "events.out.tfevents.";
 
     /** The most numbered folders tried for one name before giving up. */
     static final int MAX_NUMBER = 10_000;
@@ -161,6 +165,34 @@ public record RunFolder(Path dir) {
     /** {@return the state {@code --resume} continues from, {@value #STATE}} */
     public Path state() {
         return file(STATE);
+    }
+
+    /**
+     * The kept training state of an epoch, as {@code training.checkpoint_every} writes it.
+     *
+     * @param epoch a completed epoch
+     * @return {@code checkpoints/epoch-NNNN.pt} in the folder
+     */
+    public Path checkpoint(int epoch) {
+        return file(CHECKPOINTS).resolve(String.format(java.util.Locale.ROOT, "epoch-%04d.pt", epoch));
+    }
+
+    /**
+     * {@return the epochs whose training state is kept in {@value #CHECKPOINTS}, in increasing order}
+     *
+     * @throws TrainingException when the folder cannot be listed
+     */
+    public List<Integer> checkpointEpochs() {
+        Path dir = file(CHECKPOINTS);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("epoch-[0-9]+\\.pt"))
+                    .map(n -> Integer.parseInt(n.substring(6, n.length() - 3))).sorted().toList();
+        } catch (IOException e) {
+            throw new TrainingException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@return the folder of the run's figures, {@value #FIGURES}} */
