@@ -219,8 +219,10 @@ public final class ConfigValidator {
             fail("training.schedule.patience", "expected >= 1 epoch, got " + s.patience());
         }
         nonNegative("training.schedule.min_delta", s.minDelta());
-        if (!(s.minLr() >= 0 && s.minLr() < t.lr())) {
-            fail("training.schedule.min_lr", "expected 0 <= min_lr < training.lr (" + t.lr() + "), got " + s.minLr());
+        nonNegative("training.schedule.min_lr", s.minLr());
+        boolean lowers = s.kind() == ScheduleConfig.Kind.COSINE || s.kind() == ScheduleConfig.Kind.PLATEAU;
+        if (lowers && s.minLr() >= t.lr() && t.lr() > 0 && t.lr() < 1) {
+            fail("training.schedule.min_lr", "expected less than training.lr (" + t.lr() + "), got " + s.minLr());
         }
     }
 
