@@ -238,9 +238,9 @@ public record RunFolder(Path dir) {
         Map<String, String> changes = new TreeMap<>();
         try {
             if (Files.isRegularFile(file(CONFIG))) {
-                // The config as config.json would hold it, parsed the same way, so that 5 and 5L compare equal.
-                changes.putAll(ConfigLoader.differences(JSON.readTree(file(CONFIG).toFile()),
-                        JSON.readTree(JSON.writeValueAsString(config))));
+                // Both as this version writes config.json, parsed the same way, so that 5 and 5L compare equal and
+                // keys a run's older config.json lacks (at their defaults) are no change.
+                changes.putAll(ConfigLoader.differences(savedConfig(), JSON.readTree(JSON.writeValueAsString(config))));
             }
         } catch (IOException e) {
             changes.put("(" + CONFIG + ")", "unreadable: " + e.getMessage());
@@ -263,6 +263,15 @@ public record RunFolder(Path dir) {
         manifest.put("resumes", resumes);
         writeConfig(config);
         writeManifest(manifest);
+    }
+
+    /** The saved config as this version would write it (its defaults filled in), else as the file holds it. */
+    private JsonNode savedConfig() throws IOException {
+        try {
+            return JSON.readTree(JSON.writeValueAsString(ConfigLoader.load(file(CONFIG), List.of())));
+        } catch (snn.core.ConfigException e) {
+            return JSON.readTree(file(CONFIG).toFile());
+        }
     }
 
     /**

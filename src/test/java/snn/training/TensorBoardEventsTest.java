@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.data.Datasets;
 import snn.data.SyntheticSpikes;
 
 /**
@@ -69,7 +70,7 @@ class TensorBoardEventsTest {
     @Test
     void everyEpochsMetricsAreScalarsThatAnIndependentReaderDecodes(@TempDir Path dir) throws Exception {
         Path run = dir.resolve("run");
-        TrainingResult r = new Trainer(CONFIG, SyntheticSpikes.splits(CONFIG.data().synthetic(), CONFIG.seed()),
+        TrainingResult r = new Trainer(CONFIG, Datasets.open(CONFIG.data(), CONFIG.seed()),
                 new PrintStream(new ByteArrayOutputStream())).fit(run);
         Path file = eventFile(run);
         JsonNode events = read(file, dir, true);
