@@ -8,6 +8,7 @@ public final class TrainingStoppedException extends SnnException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The process's exit status for this stop. */
     private final int exitStatus;
 
     /**

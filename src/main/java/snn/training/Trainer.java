@@ -312,7 +312,7 @@ public final class Trainer {
             throw new TrainingStoppedException("stopped by " + stop.signal() + (batch == 0 ? " before epoch " + epoch
                     : " in epoch " + epoch + " after batch " + batch + " of " + batches + " (the rest of that epoch is"
                     + " abandoned)") + ". " + (done == 0 ? "No epoch had completed, so nothing is saved to resume"
-                    + " from: start the run again" : "Epoch " + done + " is the last completed one, saved in "
+                    + " from: start the run again (to reuse its folder, with --out " + dir + " --force)" : "Epoch " + done + " is the last completed one, saved in "
                     + fit.run().state() + "; continue the run (bit for bit as if uninterrupted) with:\n  snn train"
                     + " --resume " + dir), stop.exitStatus());
         }
