@@ -29,11 +29,7 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.config.TrainingConfig;
 import snn.core.DistributedException;
@@ -41,7 +37,6 @@ import snn.core.TrainingException;
 import snn.data.Batch;
 import snn.data.BatchLoader;
 import snn.data.DatasetSplits;
-import snn.data.SpikeDataset;
 import snn.distributed.DataParallel;
 import snn.distributed.Distributed;
 import snn.distributed.ProcessGroup;
@@ -50,7 +45,6 @@ import snn.models.NetworkOutput;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.neurons.Initialisation;
-import snn.runtime.BuildInfo;
 import snn.runtime.Device;
 import snn.runtime.MachineInfo;
 import snn.runtime.Tensors;
@@ -72,8 +66,6 @@ import snn.runtime.TorchRuntime;
  * decisions a single process would. Rank 0 alone writes the run folder, prints progress and calls the listeners.
  */
 public final class Trainer {
-
-    private static final ObjectMapper JSON = ConfigLoader.mapper();
 
     private final ExperimentConfig config;
     private final DatasetSplits data;
@@ -155,7 +147,7 @@ public final class Trainer {
         progress = new Progress(lead ? log : new PrintStream(OutputStream.nullOutputStream()));
         RunFolder run = new RunFolder(runDir);
         initRuntime(config);
-        group.agree("run", runFacts());
+        RunAgreement.check(group, config, data);
         SpikingNetwork net = Initialisation.seeded(config.seed(),
                 () -> new SpikingNetwork(config.model(), data.train().channels(), data.train().classes()));
         TrainingConfig t = config.training();
@@ -382,30 +374,6 @@ public final class Trainer {
         var m = c.model();
         return m.kind().name().toLowerCase(Locale.ROOT) + (m.d() != null ? " d=" + m.d() : "")
                 + (m.recurrent() ? " recurrent" : "") + " " + m.hidden();
-    }
-
-    /**
-     * What every rank of a data-parallel run must agree on before training: the config (without the data folder,
-     * which may differ between machines), the data's shape and sizes, and the build of snn.
-     */
-    private JsonNode runFacts() {
-        ObjectNode facts = JSON.createObjectNode();
-        ObjectNode c = JSON.valueToTree(config);
-        if (c.get("data") instanceof ObjectNode dataConfig) {
-            dataConfig.remove("root");
-        }
-        facts.set("config", c);
-        ObjectNode d = facts.putObject("data");
-        d.put("name", data.train().name());
-        d.put("train_samples", data.train().size());
-        d.put("validation_samples", data.validationSplit().map(SpikeDataset::size).orElse(0));
-        d.put("test_samples", data.test().size());
-        d.put("channels", data.train().channels());
-        d.put("time_steps", data.train().timeSteps());
-        d.put("classes", data.train().classes());
-        BuildInfo build = BuildInfo.current();
-        facts.put("snn", build.version() + " (" + build.commit() + ")");
-        return facts;
     }
 
     private Map<String, Object> manifest(SpikingNetwork net) {
