@@ -11,6 +11,7 @@ import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
 import snn.data.Datasets;
 import snn.data.SpikeDataset;
+import snn.distributed.Distributed;
 import snn.interop.Checkpoint;
 import snn.interop.Checkpoints;
 import snn.interop.ExportFormat;
@@ -253,7 +254,9 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#train}
          */
         public TrainingResult fit(Path runDir) {
-            return trainer().fit(runDir);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().fit(runDir);
+            }
         }
 
         /**
@@ -264,7 +267,23 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#resume}
          */
         public TrainingResult resume(Path runDir) {
-            return trainer().resume(runDir);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().resume(runDir);
+            }
+        }
+
+        /**
+         * The run folder's lock while this process writes it: rank 0's in a data-parallel run, none on the other ranks
+         * (they write nothing). A stale lock taken over is said on the log.
+         */
+        private RunFolder.Lock writerLock(Path runDir) {
+            if (!Distributed.group().leads()) {
+                return null;
+            }
+            RunFolder run = new RunFolder(runDir);
+            RunFolder.Lock lock = run.lock();
+            lock.takeOverNote(runDir).ifPresent(log::println);
+            return lock;
         }
 
         private Trainer trainer() {

@@ -1,9 +1,17 @@
 package snn.training;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +36,9 @@ import snn.core.TrainingException;
  * which checks that it is one.
  *
  * <p>Claiming creates the folder with an atomic {@code mkdir} and takes only a folder it created, so two runs started
- * at once never share a folder.
+ * at once never share a folder. A training that writes a folder holds its {@link #lock()} meanwhile, so a second
+ * writer ({@code --force} into the same folder, a {@code --resume} of it) is refused instead of mixing its files with
+ * the first's.
  *
  * @param dir the folder
  */
@@ -50,6 +60,8 @@ public record RunFolder(Path dir) {
     public static final String SUMMARY = "summary.json";
     /** Figures of the run. */
     public static final String FIGURES = "figures";
+    /** The lock of the training that writes the folder: see {@link #lock()}. */
+    public static final String LOCK = ".training.lock";
 
     /** The most numbered folders tried for one name before giving up. */
     static final int MAX_NUMBER = 10_000;
@@ -114,9 +126,24 @@ public record RunFolder(Path dir) {
      */
     public boolean releaseIfEmpty() {
         try {
-            if (Files.isDirectory(dir) && isEmpty(dir)) {
+            if (!Files.isDirectory(dir) || !isEmpty(dir)) {
+                return false;
+            }
+            if (!Files.exists(file(LOCK))) {
                 Files.delete(dir);
                 return true;
+            }
+            // Only a folder whose lock nobody holds: a training that just locked it has not written yet.
+            try (FileChannel channel = FileChannel.open(file(LOCK), StandardOpenOption.WRITE);
+                    FileLock lock = channel.tryLock()) {
+                if (lock == null) {
+                    return false;
+                }
+                Files.delete(file(LOCK));
+                Files.delete(dir);
+                return true;
+            } catch (OverlappingFileLockException e) {
+                return false;
             }
         } catch (IOException e) {
             // something appeared in it, or it cannot be removed: it stays, as any run folder would
@@ -166,6 +193,157 @@ public record RunFolder(Path dir) {
     /** {@return the folder of the run's figures, {@value #FIGURES}} */
     public Path figures() {
         return file(FIGURES);
+    }
+
+    // ----- the writer's lock ----------------------------------------------------------------------------------
+
+    /**
+     * Locks the folder for a training that writes it, until the lock is closed: an operating-system lock on
+     * {@value #LOCK} ({@link FileChannel#tryLock()}), with the holder's process id written in the file for the
+     * message a refused writer prints. The operating system releases the lock when its process ends, however it ends
+     * ({@code kill -9} too), so a lock left by a killed training is taken over ({@link Lock#takenOverFrom()} names the
+     * process); the file itself stays, emptied when its lock is closed. The folder is created if needed.
+     *
+     * <p>A lock held by an ancestor of this process counts as this process's: {@code snn train --nproc N}'s launcher
+     * holds it for its workers, of which rank 0 writes.
+     *
+     * @return the lock, to close when the training ends
+     * @throws TrainingException when another process (naming its process id), or another training in this process,
+     *                           holds the lock, or the lock file cannot be written
+     */
+    public Lock lock() {
+        Path file = file(LOCK);
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(dir);
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                throw new TrainingException("run folder " + dir + " is being written by another training in this"
+                        + " process; write this one elsewhere (--out DIR)");
+            }
+            OptionalLong holder = holder(channel);
+            if (lock == null) {
+                long pid = holder.orElse(-1);
+                if (pid > 0 && isAncestor(pid)) {
+                    channel.close();
+                    return new Lock(null, null, OptionalLong.empty());
+                }
+                throw new TrainingException("run folder " + dir + " is being written by another training (" + (pid > 0
+                        ? "process " + pid + ", " + ProcessHandle.of(pid).flatMap(p -> p.info().commandLine())
+                                .map(c -> "running " + abbreviate(c)).orElse("still running") : "a process whose id"
+                        + " is not recorded in " + file) + "); two trainings writing one folder would mix their files."
+                        + " Wait for it to finish" + (pid > 0 ? " or stop it (kill " + pid + ")" : "") + ", or write"
+                        + " this one elsewhere (--out DIR)");
+            }
+            long self = ProcessHandle.current().pid();
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap((self + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            channel.force(true);
+            return new Lock(channel, lock, holder.isPresent() && holder.getAsLong() != self ? holder
+                    : OptionalLong.empty());
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new TrainingException("cannot lock the run folder " + dir + " (" + file + "): " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /**
+     * The lock of the training that writes a run folder ({@link RunFolder#lock()}). Closing it empties the lock file
+     * and releases the lock.
+     */
+    public static final class Lock implements AutoCloseable {
+
+        private final FileChannel channel;
+        private final FileLock lock;
+        private final OptionalLong takenOverFrom;
+
+        private Lock(FileChannel channel, FileLock lock, OptionalLong takenOverFrom) {
+            this.channel = channel;
+            this.lock = lock;
+            this.takenOverFrom = takenOverFrom;
+        }
+
+        /**
+         * {@return the process that held this folder's lock before and ended without releasing it (killed, or its
+         * machine stopped), if any: its id was still in the lock file}
+         */
+        public OptionalLong takenOverFrom() {
+            return takenOverFrom;
+        }
+
+        /**
+         * {@return a line saying that a stale lock was taken over, for the training's log}
+         *
+         * @param dir the run folder, for the message
+         */
+        public Optional<String> takeOverNote(Path dir) {
+            if (takenOverFrom.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of("run folder " + dir + ": took over the lock of process " + takenOverFrom.getAsLong()
+                    + ", which ended without releasing it (killed?)");
+        }
+
+        /** Empties the lock file and releases the lock (once); a lock held by an ancestor process is left to it. */
+        @Override
+        public void close() {
+            if (channel == null || !channel.isOpen()) {
+                return;
+            }
+            try {
+                channel.truncate(0);
+                lock.release();
+            } catch (IOException e) {
+                // the process's end releases the lock anyway; an id left in the file is then taken over
+            } finally {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    /** The process id in a lock file, if it holds one. */
+    private static OptionalLong holder(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(32);
+        channel.read(buffer, 0);
+        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim();
+        try {
+            return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Whether process {@code pid} is a parent, grandparent, ... of this one. */
+    private static boolean isAncestor(long pid) {
+        Optional<ProcessHandle> p = ProcessHandle.current().parent();
+        while (p.isPresent()) {
+            if (p.get().pid() == pid) {
+                return true;
+            }
+            p = p.get().parent();
+        }
+        return false;
+    }
+
+    private static String abbreviate(String commandLine) {
+        return commandLine.length() <= 120 ? commandLine : commandLine.substring(0, 117) + "...";
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing was written through it that matters
+            }
+        }
     }
 
     // ----- writing (each file atomically: a reader sees the old or the new content, never a part) ------------
@@ -310,9 +488,10 @@ public record RunFolder(Path dir) {
         }
     }
 
+    /** Whether {@code dir} holds nothing but, perhaps, the lock file of a training that wrote nothing. */
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.findAny().isEmpty();
+            return files.allMatch(f -> f.getFileName().toString().equals(LOCK));
         }
     }
 }
