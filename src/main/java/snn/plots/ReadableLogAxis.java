@@ -18,7 +18,7 @@ import org.jfree.chart.ui.TextAnchor;
 /**
  * A base-10 logarithmic axis whose ticks sit at round numbers with labels that are all different: powers of ten over
  * wide ranges, then 1-2-5 per decade, then every integer mantissa, and over a range narrower than that (e.g. 6 to 9
- * ms) evenly spaced round values. JFreeChart's own {@link LogAxis} places ticks at fractional powers of ten, which a
+ * ms) evenly spaced round values, about six of them. JFreeChart's own {@link LogAxis} places ticks at fractional powers of ten, which a
  * number format then rounds to repeated labels ({@code 6 6 6 7 7 8 8 8}).
  */
 final class ReadableLogAxis extends LogAxis {
@@ -26,7 +26,7 @@ final class ReadableLogAxis extends LogAxis {
     private static final long serialVersionUID = 1L;
 
     /** The fewest ticks a mantissa series must place in the range before a finer one is tried. */
-    private static final int MIN_TICKS = 3;
+    private static final int MIN_TICKS = 4;
 
     private static final int[][] MANTISSAS = {{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
 
@@ -81,7 +81,7 @@ final class ReadableLogAxis extends LogAxis {
                 return values;
             }
         }
-        BigDecimal step = niceStep((upper - lower) / 4);
+        BigDecimal step = niceStep((upper - lower) / 6);
         List<Double> values = new ArrayList<>();
         BigDecimal v = BigDecimal.valueOf(Math.ceil(lower / step.doubleValue())).multiply(step);
         while (v.doubleValue() <= upper) {

@@ -94,9 +94,9 @@ class FiguresTest {
         List<RunComparison.Row> narrow = List.of(row("a", 0.9, 6.2, 100), row("b", 0.91, 6.9, 90),
                 row("c", 0.92, 7.6, 80), row("d", 0.93, 8.3, 70));
         List<String> labels = tickLabels(TrainingFigures.comparisonChart(narrow, true));
-        assertTrue(labels.size() >= 3, labels.toString());
+        assertTrue(labels.size() >= 4, labels.toString());
         assertEquals(labels.size(), new HashSet<>(labels).size(), "repeated tick labels " + labels);
-        assertTrue(labels.containsAll(List.of("6.5", "7", "7.5", "8")), labels.toString());
+        assertTrue(labels.containsAll(List.of("7", "8")), labels.toString());
 
         List<RunComparison.Row> wide = List.of(row("a", 0.9, 3, 100), row("b", 0.91, 40, 90),
                 row("c", 0.92, 700, 80));
@@ -106,8 +106,8 @@ class FiguresTest {
 
         assertEquals(List.of(0.2, 0.5, 1.0, 2.0), ReadableLogAxis.tickValues(0.15, 2.5));
         assertEquals(List.of("0.2", "0.5", "1", "2"), ReadableLogAxis.labels(List.of(0.2, 0.5, 1.0, 2.0)));
-        assertEquals(List.of("6.02", "6.04", "6.06"), ReadableLogAxis.labels(ReadableLogAxis.tickValues(6.01,
-                6.07)));
+        assertEquals(List.of("6.01", "6.02", "6.03", "6.04", "6.05", "6.06", "6.07"),
+                ReadableLogAxis.labels(ReadableLogAxis.tickValues(6.01, 6.07)));
     }
 
     @Test
