@@ -7,16 +7,20 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -65,6 +69,12 @@ public record RunFolder(Path dir) {
 
     /** The most numbered folders tried for one name before giving up. */
     static final int MAX_NUMBER = 10_000;
+
+    /** How often {@link #lock()} tries again when the lock file was replaced while it locked it. */
+    private static final int MAX_LOCK_ATTEMPTS = 5;
+
+    /** The lock files whose lock this process holds (or whose holder it asks for the lock), by absolute path. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     /**
      * Claims a new folder for run {@code name} under {@code parent}: {@code parent/name} when it does not exist, else
@@ -133,7 +143,11 @@ public record RunFolder(Path dir) {
                 Files.delete(dir);
                 return true;
             }
-            // Only a folder whose lock nobody holds: a training that just locked it has not written yet.
+            // Only a folder whose lock nobody holds: a training that just locked it has not written yet. (Opening the
+            // file while this process holds its lock would release the lock when closed: see lock().)
+            if (HELD.contains(file(LOCK).toAbsolutePath().normalize())) {
+                return false;
+            }
             try (FileChannel channel = FileChannel.open(file(LOCK), StandardOpenOption.WRITE);
                     FileLock lock = channel.tryLock()) {
                 if (lock == null) {
@@ -200,9 +214,10 @@ public record RunFolder(Path dir) {
     /**
      * Locks the folder for a training that writes it, until the lock is closed: an operating-system lock on
      * {@value #LOCK} ({@link FileChannel#tryLock()}), with the holder's process id written in the file for the
-     * message a refused writer prints. The operating system releases the lock when its process ends, however it ends
-     * ({@code kill -9} too), so a lock left by a killed training is taken over ({@link Lock#takenOverFrom()} names the
-     * process); the file itself stays, emptied when its lock is closed. The folder is created if needed.
+     * message a refused writer prints. The operating system releases the lock when its process ends, however it ends:
+     * a training that finishes or fails deletes the file as it closes the lock, and one killed outright ({@code kill
+     * -9}, a power cut) leaves the file with its process id but no lock, which the next writer takes over
+     * ({@link Lock#takenOverFrom()} names the process). The folder is created if needed.
      *
      * <p>A lock held by an ancestor of this process counts as this process's: {@code snn train --nproc N}'s launcher
      * holds it for its workers, of which rank 0 writes.
@@ -212,25 +227,61 @@ public record RunFolder(Path dir) {
      *                           holds the lock, or the lock file cannot be written
      */
     public Lock lock() {
-        Path file = file(LOCK);
-        FileChannel channel = null;
         try {
             Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new TrainingException("cannot create the run folder " + dir + ": " + e.getMessage(), e);
+        }
+        // POSIX releases a process's lock on a file when it closes any descriptor of that file: so this process opens
+        // a lock file only when it holds no lock on it, and keeps what it opened until it releases the lock.
+        Path key = file(LOCK).toAbsolutePath().normalize();
+        if (!HELD.add(key)) {
+            throw new TrainingException("run folder " + dir + " is being written by another training in this"
+                    + " process; write this one elsewhere (--out DIR)");
+        }
+        boolean locked = false;
+        try {
+            // A lock taken on a file that its holder deleted as it released it is no lock: check, and try again.
+            for (int attempt = 0; attempt < MAX_LOCK_ATTEMPTS; attempt++) {
+                Lock lock = tryLock(key);
+                if (lock != null) {
+                    locked = true;
+                    return lock;
+                }
+            }
+        } finally {
+            if (!locked) {
+                HELD.remove(key);
+            }
+        }
+        throw new TrainingException("cannot lock the run folder " + dir + ": its lock file " + file(LOCK) + " was"
+                + " replaced " + MAX_LOCK_ATTEMPTS + " times while this process locked it; another program is"
+                + " deleting it");
+    }
+
+    /** The lock; null when the file was deleted (by its last holder) between opening and locking it. */
+    private Lock tryLock(Path key) {
+        Path file = file(LOCK);
+        FileChannel channel = null;
+        FileChannel check = null;
+        try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
             } catch (OverlappingFileLockException e) {
+                // The same file under another path (a link): left open, as closing it would release the other lock.
+                channel = null;
                 throw new TrainingException("run folder " + dir + " is being written by another training in this"
                         + " process; write this one elsewhere (--out DIR)");
             }
             OptionalLong holder = holder(channel);
             if (lock == null) {
                 long pid = holder.orElse(-1);
+                channel.close();
                 if (pid > 0 && isAncestor(pid)) {
-                    channel.close();
-                    return new Lock(null, null, OptionalLong.empty());
+                    return new Lock(key, null, null, null, null, OptionalLong.empty());
                 }
                 throw new TrainingException("run folder " + dir + " is being written by another training (" + (pid > 0
                         ? "process " + pid + ", " + ProcessHandle.of(pid).flatMap(p -> p.info().commandLine())
@@ -240,32 +291,59 @@ public record RunFolder(Path dir) {
                         + " this one elsewhere (--out DIR)");
             }
             long self = ProcessHandle.current().pid();
+            String token = self + "\n" + UUID.randomUUID() + "\n";
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap((self + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            channel.write(ByteBuffer.wrap(token.getBytes(StandardCharsets.US_ASCII)), 0);
             channel.force(true);
-            return new Lock(channel, lock, holder.isPresent() && holder.getAsLong() != self ? holder
-                    : OptionalLong.empty());
+            // The file at the path is the one locked when it holds this token; the second descriptor stays open.
+            try {
+                check = FileChannel.open(file, StandardOpenOption.READ);
+            } catch (NoSuchFileException e) {
+                lock.release();
+                closeQuietly(channel);
+                return null;
+            }
+            ByteBuffer there = ByteBuffer.allocate(token.length() + 1);
+            check.read(there, 0);
+            if (!token.equals(new String(there.array(), 0, there.position(), StandardCharsets.US_ASCII))) {
+                lock.release();
+                closeQuietly(check);
+                closeQuietly(channel);
+                return null;
+            }
+            return new Lock(key, file, channel, check, lock, holder.isPresent() && holder.getAsLong() != self
+                    ? holder : OptionalLong.empty());
         } catch (IOException e) {
+            closeQuietly(check);
             closeQuietly(channel);
             throw new TrainingException("cannot lock the run folder " + dir + " (" + file + "): " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            closeQuietly(check);
             closeQuietly(channel);
             throw e;
         }
     }
 
     /**
-     * The lock of the training that writes a run folder ({@link RunFolder#lock()}). Closing it empties the lock file
+     * The lock of the training that writes a run folder ({@link RunFolder#lock()}). Closing it deletes the lock file
      * and releases the lock.
      */
     public static final class Lock implements AutoCloseable {
 
+        private final Path key;
+        private final Path file;
         private final FileChannel channel;
+        private final FileChannel check;
         private final FileLock lock;
         private final OptionalLong takenOverFrom;
+        private boolean closed;
 
-        private Lock(FileChannel channel, FileLock lock, OptionalLong takenOverFrom) {
+        private Lock(Path key, Path file, FileChannel channel, FileChannel check, FileLock lock,
+                OptionalLong takenOverFrom) {
+            this.key = key;
+            this.file = file;
             this.channel = channel;
+            this.check = check;
             this.lock = lock;
             this.takenOverFrom = takenOverFrom;
         }
@@ -291,28 +369,37 @@ public record RunFolder(Path dir) {
                     + ", which ended without releasing it (killed?)");
         }
 
-        /** Empties the lock file and releases the lock (once); a lock held by an ancestor process is left to it. */
+        /**
+         * Deletes the lock file and releases the lock (once), in that order, so that a writer waiting for the lock
+         * finds no file or a new one; a lock held by an ancestor process is left to it.
+         */
         @Override
-        public void close() {
-            if (channel == null || !channel.isOpen()) {
+        public synchronized void close() {
+            if (closed) {
                 return;
             }
+            closed = true;
             try {
-                channel.truncate(0);
-                lock.release();
+                if (channel != null) {
+                    Files.deleteIfExists(file);
+                    lock.release();
+                }
             } catch (IOException e) {
                 // the process's end releases the lock anyway; an id left in the file is then taken over
             } finally {
+                closeQuietly(check);
                 closeQuietly(channel);
+                HELD.remove(key);
             }
         }
     }
 
     /** The process id in a lock file, if it holds one. */
     private static OptionalLong holder(FileChannel channel) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(32);
+        ByteBuffer buffer = ByteBuffer.allocate(64);
         channel.read(buffer, 0);
-        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim();
+        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+        text = text.lines().findFirst().orElse("").trim(); // the id, then the holder's token
         try {
             return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(text));
         } catch (NumberFormatException e) {
