@@ -267,7 +267,9 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#train}
          */
         public TrainingResult fit(Path runDir) {
-            return trainer().fit(runDir);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().fit(runDir);
+            }
         }
 
         /**
@@ -278,7 +280,23 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#resume}
          */
         public TrainingResult resume(Path runDir) {
-            return trainer().resume(runDir);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().resume(runDir);
+            }
+        }
+
+        /**
+         * The run folder's lock while this process writes it: rank 0's in a data-parallel run, none on the other ranks
+         * (they write nothing). A stale lock taken over is said on the log.
+         */
+        private RunFolder.Lock writerLock(Path runDir) {
+            if (!Distributed.group().leads()) {
+                return null;
+            }
+            RunFolder run = new RunFolder(runDir);
+            RunFolder.Lock lock = run.lock();
+            lock.takeOverNote(runDir).ifPresent(log::println);
+            return lock;
         }
 
         /**
@@ -291,7 +309,9 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#resume}, or when no state of that epoch is kept
          */
         public TrainingResult resume(Path runDir, int epoch) {
-            return trainer().resume(runDir, epoch);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().resume(runDir, epoch);
+            }
         }
 
         private Trainer trainer() {

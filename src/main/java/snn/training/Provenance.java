@@ -15,26 +15,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
-import snn.data.SpikeDataset;
 import snn.models.SpikingNetwork;
-import snn.runtime.BuildInfo;
 import snn.runtime.MachineInfo;
 
 /**
  * Where a run comes from, for its {@code manifest.json}: the seed, the dataset's files with their checksums, the
- * kernels, the machine, libraries and code version; and what the ranks of a data-parallel run must agree on before
- * they train.
+ * kernels, the machine, libraries and code version.
  */
 final class Provenance {
-
-    private static final ObjectMapper JSON = ConfigLoader.mapper();
 
     private Provenance() {
     }
@@ -68,30 +58,6 @@ final class Provenance {
         m.putAll(MachineInfo.describe());
         m.putAll(ranks.describe());
         return m;
-    }
-
-    /**
-     * What every rank of a data-parallel run must agree on before training: the config (without the data folder,
-     * which may differ between machines), the data's shape and sizes, and the build of snn.
-     */
-    static JsonNode runFacts(ExperimentConfig config, DatasetSplits data) {
-        ObjectNode facts = JSON.createObjectNode();
-        ObjectNode c = JSON.valueToTree(config);
-        if (c.get("data") instanceof ObjectNode dataConfig) {
-            dataConfig.remove("root");
-        }
-        facts.set("config", c);
-        ObjectNode d = facts.putObject("data");
-        d.put("name", data.train().name());
-        d.put("train_samples", data.train().size());
-        d.put("validation_samples", data.validationSplit().map(SpikeDataset::size).orElse(0));
-        d.put("test_samples", data.test().size());
-        d.put("channels", data.train().channels());
-        d.put("time_steps", data.train().timeSteps());
-        d.put("classes", data.train().classes());
-        BuildInfo build = BuildInfo.current();
-        facts.put("snn", build.version() + " (" + build.commit() + ")");
-        return facts;
     }
 
     /**

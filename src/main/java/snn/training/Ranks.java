@@ -3,13 +3,10 @@ package snn.training;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import snn.distributed.ProcessGroup;
 
 /**
- * What the training loop asks of the processes of a data-parallel run, in one place: who leads, agreeing on the run,
- * sending the saved state to the others, marking where a rank is (for the health check's messages), waiting for
+ * What the training loop asks of the processes of a data-parallel run, in one place: who leads, sending the saved state to the others, marking where a rank is (for the health check's messages), waiting for
  * everyone. Alone it is a group of one and every call returns at once. The loop is given its group by its caller
  * ({@link Trainer#withGroup}); nothing here reads a global one.
  *
@@ -50,11 +47,6 @@ record Ranks(ProcessGroup group) {
     /** {@return the group's facts for manifests (world size, backend, ...)} */
     Map<String, Object> describe() {
         return group.describe();
-    }
-
-    /** Checks that every rank starts the same run: the same config, data shape and build. */
-    void agree(String what, JsonNode facts) {
-        group.agree(what, facts);
     }
 
     /** Rank 0's bytes on every rank (the state a resume starts from). */

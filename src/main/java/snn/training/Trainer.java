@@ -179,7 +179,7 @@ public final class Trainer {
         Progress progress = new Progress(ranks.leads() ? log : new PrintStream(OutputStream.nullOutputStream()));
         RunFolder run = new RunFolder(runDir);
         initRuntime(config, ranks.localSize());
-        ranks.agree("run", Provenance.runFacts(config, data));
+        RunAgreement.check(ranks.group(), config, data);
         TrainingConfig t = config.training();
         try (TrainingSession session = TrainingSession.create(config, data.train().channels(),
                 data.train().classes())) {

@@ -98,28 +98,6 @@ final class TrainingState {
         }
     }
 
-    /** Loads the best weights of the run in {@code runDir} into {@code net}; returns the completed epochs. */
-    static int loadBest(Path runDir, SpikingNetwork net) {
-        Path file = file(runDir);
-        if (!Files.isRegularFile(file)) {
-            throw new TrainingException("no trained model in " + runDir + ": " + FILE + " is missing");
-        }
-        try {
-            InputArchive archive = open(file);
-            Parameters.load(net, tensors(archive, "best", net));
-            IValue progress = new IValue();
-            archive.read("progress", progress);
-            return JSON.readValue(progress.toStringRef().getString(), Progress.class).epoch();
-        } catch (InteropException e) {
-            throw new TrainingException("cannot read the model of " + runDir + ": " + e.getMessage() + ". Its "
-                    + "model.pt holds the same selected model: evaluate it with eval --checkpoint", e);
-        } catch (IOException e) {
-            throw new TrainingException("cannot read the model in " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw fromLibTorch(e, "cannot read the model in " + file);
-        }
-    }
-
     /**
      * A {@link TrainingException} for an error LibTorch raised reading a state file (a missing entry, a tensor of
      * another shape: the file belongs to another network); any other exception is a bug and is returned as it is,

@@ -260,7 +260,7 @@ class DistributedTrainingTest {
         }
         double seconds = (System.nanoTime() - stopped) / 1e9;
         assertTrue(read(log).contains(message), read(log));
-        assertTrue(seconds < 6 + ProcessGroup.DIAGNOSIS_LIMIT.toSeconds() + 5, "named after " + seconds + " s");
+        assertTrue(seconds < 6 + HealthMonitor.DIAGNOSIS_LIMIT.toSeconds() + 5, "named after " + seconds + " s");
         String out = waitFor(launcher, log, 60);
         assertEquals(3, launcher.exitValue(), out);
         assertTrue(out.contains("the gradient all-reduce failed: Timed out waiting 6000ms"), out);
