@@ -90,6 +90,9 @@ final class TrainingState {
                 try {
                     archive.save_to(tmp.toString());
                 } catch (RuntimeException e) { // LibTorch's writer reports a failed write (EIO, EDQUOT) as an error
+                    if (e.getClass() != RuntimeException.class) {
+                        throw e; // one of Java's own: a bug
+                    }
                     throw new IOException(e.getMessage(), e);
                 }
             });

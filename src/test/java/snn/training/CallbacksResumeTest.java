@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import snn.cli.CliRun;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.core.TrainingException;
@@ -169,5 +170,33 @@ class CallbacksResumeTest {
         assertEquals(1, out.split("fired no spike", -1).length - 1, out);
         assertTrue(out.contains("warning: hidden layer 1 fired no spike in epoch 1") && out.contains("input scale")
                 && out.contains("model.hidden_tau") && out.contains("initialisation"), out);
+    }
+
+    @Test
+    void theCommandLineResumesFromAKeptCheckpoint(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("cb.json");
+        Files.writeString(cfg, ConfigLoader.mapper().writeValueAsString(config("training.epochs=2",
+                "training.checkpoint_every=1")));
+        Path run = dir.resolve("run");
+        CliRun first = CliRun.run("train", "--config", cfg.toString(), "--out", run.toString());
+        assertEquals(0, first.code(), first.err());
+        List<String> metrics = Files.readAllLines(run.resolve(RunFolder.METRICS));
+
+        CliRun again = CliRun.run("train", "--resume", run.toString(), "--from-epoch", "1");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("resuming " + run + " after epoch 1 of 2"), again.out());
+        List<String> after = Files.readAllLines(run.resolve(RunFolder.METRICS));
+        for (int i = 0; i < metrics.size(); i++) {
+            assertEquals(List.of(metrics.get(i).split(",")).subList(0, 7),
+                    List.of(after.get(i).split(",")).subList(0, 7), "metrics.csv row " + i);
+        }
+
+        CliRun missing = CliRun.run("train", "--resume", run.toString(), "--from-epoch", "5");
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains("cannot resume " + run + " from epoch 5") && missing.err().contains(
+                "kept epochs: [1, 2]"), missing.err());
+        CliRun alone = CliRun.run("train", "--config", cfg.toString(), "--from-epoch", "1");
+        assertEquals(2, alone.code(), alone.err());
+        assertTrue(alone.err().contains("--from-epoch goes with --resume RUN_DIR"), alone.err());
     }
 }
