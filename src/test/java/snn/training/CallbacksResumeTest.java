@@ -184,7 +184,8 @@ class CallbacksResumeTest {
 
         CliRun again = CliRun.run("train", "--resume", run.toString(), "--from-epoch", "1");
         assertEquals(0, again.code(), again.err());
-        assertTrue(again.out().contains("resuming " + run + " after epoch 1 of 2"), again.out());
+        JsonNode resumes = ConfigLoader.mapper().readTree(run.resolve(RunFolder.MANIFEST).toFile()).get("resumes");
+        assertEquals(1, resumes.get(0).get("after_epoch").asInt(), resumes.toString());
         List<String> after = Files.readAllLines(run.resolve(RunFolder.METRICS));
         for (int i = 0; i < metrics.size(); i++) {
             assertEquals(List.of(metrics.get(i).split(",")).subList(0, 7),
