@@ -38,6 +38,18 @@ class StopSignalTest {
         throw new AssertionError("never logged '" + marker + "':\n" + Files.readString(log));
     }
 
+    /** Starts {@code snn train} into {@code run}, sends it {@code signal} at {@code marker}; returns its output. */
+    static String trainAndSignal(Path dir, Path cfg, Path run, String marker, String signal, int status)
+            throws Exception {
+        Path log = dir.resolve("log.txt");
+        Process p = KillResumeTest.start(log, "train", "--config", cfg.toString(), "--out", run.toString());
+        signalWhenLogged(p, log, marker, signal);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "training did not stop");
+        String out = Files.readString(log);
+        assertEquals(status, p.exitValue(), out);
+        return out;
+    }
+
     @Test
     void ctrlCStopsCleanlyAndTheResumeCommandItPrintsContinuesBitForBit(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("stop.json");
@@ -47,12 +59,7 @@ class StopSignalTest {
                 new PrintStream(new ByteArrayOutputStream())).fit(dir.resolve("reference"));
 
         Path run = dir.resolve("run");
-        Path log = dir.resolve("log.txt");
-        Process p = KillResumeTest.start(log, "train", "--config", cfg.toString(), "--out", run.toString());
-        signalWhenLogged(p, log, "epoch 3/5  batch 4/16 ", "INT");
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "training did not stop");
-        String out = Files.readString(log);
-        assertEquals(130, p.exitValue(), out);
+        String out = trainAndSignal(dir, cfg, run, "epoch 3/5  batch 4/16 ", "INT", 130);
         assertTrue(out.contains("snn: stopped by SIGINT (Ctrl-C) in epoch 3 after batch "), out);
         assertTrue(out.contains("Epoch 2 is the last completed one, saved in " + run.resolve(RunFolder.STATE)), out);
         assertTrue(out.contains("\n  snn train --resume " + run + "\n"), out);
@@ -82,13 +89,7 @@ class StopSignalTest {
     void sigtermStopsWithStatus143(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("stop.json");
         Files.writeString(cfg, KillResumeTest.CONFIG);
-        Path run = dir.resolve("run");
-        Path log = dir.resolve("log.txt");
-        Process p = KillResumeTest.start(log, "train", "--config", cfg.toString(), "--out", run.toString());
-        signalWhenLogged(p, log, "epoch 1/5  batch 2/16 ", "TERM");
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "training did not stop");
-        String out = Files.readString(log);
-        assertEquals(143, p.exitValue(), out);
+        String out = trainAndSignal(dir, cfg, dir.resolve("run"), "epoch 1/5  batch 2/16 ", "TERM", 143);
         assertTrue(out.contains("snn: stopped by SIGTERM in epoch 1 after batch ") && out.contains("No epoch had"
                 + " completed, so nothing is saved to resume from"), out);
     }
