@@ -11,6 +11,7 @@ import snn.config.ExperimentConfig;
 import snn.data.DatasetSplits;
 import snn.data.Datasets;
 import snn.data.SpikeDataset;
+import snn.distributed.Distributed;
 import snn.interop.Checkpoint;
 import snn.interop.Checkpoints;
 import snn.interop.ExportFormat;
@@ -23,6 +24,7 @@ import snn.plots.TrainingFigures;
 import snn.training.Evaluation;
 import snn.training.Evaluator;
 import snn.training.RunFolder;
+import snn.training.StopSignal;
 import snn.training.Trainer;
 import snn.training.TrainingListener;
 import snn.training.TrainingResult;
@@ -69,7 +71,7 @@ public final class Snn {
      *         at the end
      */
     public static Training training(ExperimentConfig config) {
-        return new Training(config, null, System.out, true, List.of());
+        return new Training(config, null, System.out, true, List.of(), new StopSignal());
     }
 
     /**
@@ -194,9 +196,10 @@ public final class Snn {
      * @param log       where progress lines go
      * @param figures   whether the curves figure is drawn into the run folder at the end
      * @param listeners more listeners, in the order they hear the run
+     * @param stop      a request to stop, checked after every batch (the command line sets it on Ctrl-C)
      */
     public record Training(ExperimentConfig config, DatasetSplits data, PrintStream log, boolean figures,
-            List<TrainingListener> listeners) {
+            List<TrainingListener> listeners, StopSignal stop) {
 
         /** Copies the listeners. */
         public Training {
@@ -210,7 +213,7 @@ public final class Snn {
          * @return the new setup
          */
         public Training data(DatasetSplits splits) {
-            return new Training(config, splits, log, figures, listeners);
+            return new Training(config, splits, log, figures, listeners, stop);
         }
 
         /**
@@ -220,7 +223,7 @@ public final class Snn {
          * @return the new setup
          */
         public Training log(PrintStream stream) {
-            return new Training(config, data, stream, figures, listeners);
+            return new Training(config, data, stream, figures, listeners, stop);
         }
 
         /**
@@ -230,7 +233,7 @@ public final class Snn {
          * @return the new setup
          */
         public Training figures(boolean draw) {
-            return new Training(config, data, log, draw, listeners);
+            return new Training(config, data, log, draw, listeners, stop);
         }
 
         /**
@@ -242,7 +245,18 @@ public final class Snn {
         public Training listener(TrainingListener listener) {
             List<TrainingListener> all = new ArrayList<>(listeners);
             all.add(listener);
-            return new Training(config, data, log, figures, all);
+            return new Training(config, data, log, figures, all, stop);
+        }
+
+        /**
+         * Stops the run when {@code signal} is set: the epoch under way is abandoned and a
+         * {@link snn.core.TrainingStoppedException} says how to resume.
+         *
+         * @param signal e.g. one that a signal handler sets
+         * @return the new setup
+         */
+        public Training stopOn(StopSignal signal) {
+            return new Training(config, data, log, figures, listeners, signal);
         }
 
         /**
@@ -253,7 +267,9 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#train}
          */
         public TrainingResult fit(Path runDir) {
-            return trainer().fit(runDir);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().fit(runDir);
+            }
         }
 
         /**
@@ -264,11 +280,43 @@ public final class Snn {
          * @throws snn.core.SnnException as {@link Snn#resume}
          */
         public TrainingResult resume(Path runDir) {
-            return trainer().resume(runDir);
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().resume(runDir);
+            }
+        }
+
+        /**
+         * The run folder's lock while this process writes it: rank 0's in a data-parallel run, none on the other ranks
+         * (they write nothing). A stale lock taken over is said on the log.
+         */
+        private RunFolder.Lock writerLock(Path runDir) {
+            if (!Distributed.group().leads()) {
+                return null;
+            }
+            RunFolder run = new RunFolder(runDir);
+            RunFolder.Lock lock = run.lock();
+            lock.takeOverNote(runDir).ifPresent(log::println);
+            return lock;
+        }
+
+        /**
+         * Continues the run in {@code runDir} from the state it kept for {@code epoch}
+         * ({@code training.checkpoint_every}); the later epochs are trained again.
+         *
+         * @param runDir a run folder of this config
+         * @param epoch  an epoch whose state is kept in the run's {@code checkpoints/}
+         * @return as {@link #fit}
+         * @throws snn.core.SnnException as {@link Snn#resume}, or when no state of that epoch is kept
+         */
+        public TrainingResult resume(Path runDir, int epoch) {
+            try (RunFolder.Lock lock = writerLock(runDir)) {
+                return trainer().resume(runDir, epoch);
+            }
         }
 
         private Trainer trainer() {
-            Trainer t = new Trainer(config, data != null ? data : open(config.data(), config.seed()), log);
+            Trainer t = new Trainer(config, data != null ? data : open(config.data(), config.seed()), log)
+                    .withGroup(Distributed.group()).withStopSignal(stop);
             if (figures) {
                 t = t.withListener(TrainingFigures.curvesWhenFinished(log));
             }

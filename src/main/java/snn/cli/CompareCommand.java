@@ -36,7 +36,7 @@ final class CompareCommand implements Callable<Integer> {
             throw new TrainingException("--baseline " + baseline + " is not one of the compared runs " + runs);
         }
         runs.forEach(RunFolder::open);
-        spec.commandLine().getOut().print(RunComparison.table(RunComparison.compare(runs, base)));
+        spec.commandLine().getOut().print(RunComparison.table(RunComparison.compare(runs, base), base));
         return 0;
     }
 }

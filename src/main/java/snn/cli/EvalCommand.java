@@ -14,7 +14,9 @@ import snn.config.ExperimentConfig;
 import snn.interop.Checkpoints;
 import snn.nativekernels.NativeKernels;
 import snn.runtime.Device;
+import snn.data.SpikeDataset;
 import snn.training.Evaluation;
+import snn.training.Evaluator;
 import snn.training.RunEvaluation;
 import snn.training.RunFolder;
 
@@ -26,7 +28,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--run", paramLabel = "RUN_DIR", description = "A run folder (results/<name>).")
+    @Option(names = "--run", paramLabel = "RUN_DIR", description = "A run folder (results/<name>): its selected model,"
+            + " model.pt, checked before use.")
     Path run;
 
     @Option(names = "--checkpoint", paramLabel = "FILE",
@@ -42,8 +45,11 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation e;
         if (run != null && checkpoint == null && config == null) {
             ExperimentConfig saved = ConfigLoader.load(RunFolder.open(run).file(RunFolder.CONFIG), java.util.List.of());
-            printKernels(saved);
-            e = RunEvaluation.evaluate(run, saved, DataSources.open(saved).test());
+            SpikeDataset test = DataSources.open(saved).test();
+            RunEvaluation.SelectedModel model = RunEvaluation.selectedModel(run, saved, test);
+            spec.commandLine().getOut().println(model.describe());
+            spec.commandLine().getOut().println("kernels: " + model.network().kernelSelection().describe());
+            e = Evaluator.evaluate(model.network(), test, saved.training().evalBatchSize());
         } else if (run == null && checkpoint != null) {
             ExperimentConfig cfg = config != null ? ConfigLoader.load(config, java.util.List.of())
                     : Checkpoints.load(checkpoint).config();

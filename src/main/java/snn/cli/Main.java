@@ -20,6 +20,7 @@ import snn.core.DownloadException;
 import snn.core.InteropException;
 import snn.core.SnnException;
 import snn.core.TrainingException;
+import snn.core.TrainingStoppedException;
 import snn.runtime.BuildInfo;
 import snn.runtime.MachineInfo;
 
@@ -107,6 +108,7 @@ public final class Main implements Callable<Integer> {
             case BenchException b -> USER_ERROR;
             case DeviceUnavailableException d -> USER_ERROR;
             case DistributedException d -> DISTRIBUTED_FAILURE;
+            case TrainingStoppedException s -> s.exitStatus();
         };
     }
 

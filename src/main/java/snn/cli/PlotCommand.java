@@ -93,7 +93,7 @@ final class PlotCommand implements Callable<Integer> {
         public Integer call() {
             ExperimentConfig config = ConfigLoader.load(RunFolder.open(run).file(RunFolder.CONFIG), List.of());
             SpikeDataset test = DataSources.open(config).test();
-            SpikingNetwork net = RunEvaluation.selectedModel(run, config, test);
+            SpikingNetwork net = RunEvaluation.selectedModel(run, config, test).network();
             Inference.Recording r = Inference.record(net, test, sample);
             try {
                 report(spec, RasterFigure.write(r, String.format("%s, test sample %d (label %d, predicted %d)",

@@ -27,6 +27,7 @@ import snn.distributed.ProcessGroup;
 import snn.interop.Checkpoints;
 import snn.training.DryRun;
 import snn.training.RunFolder;
+import snn.training.StopSignal;
 
 /** {@code snn train --config FILE [--set key=value ...]}. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a network as a config describes.")
@@ -41,6 +42,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "RUN_DIR",
             description = "Continue the run in RUN_DIR from its last completed epoch, with its saved config.")
     Path resume;
+
+    @Option(names = "--from-epoch", paramLabel = "N", description = "With --resume: continue from the state kept for"
+            + " epoch N (in RUN_DIR/checkpoints/, written with training.checkpoint_every) instead of the last completed"
+            + " epoch; the epochs after N are trained again.")
+    Integer fromEpoch;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override a config value, e.g. --set training.epochs=3 (repeatable).")
@@ -102,6 +108,10 @@ final class TrainCommand implements Callable<Integer> {
         if ((config == null) == (resume == null) && asLif == null) {
             throw new TrainingException("give exactly one of --config FILE (a new run) or --resume RUN_DIR");
         }
+        if (fromEpoch != null && (resume == null || fromEpoch < 1)) {
+            throw new TrainingException(resume == null ? "--from-epoch goes with --resume RUN_DIR"
+                    : "--from-epoch expects an epoch >= 1, got " + fromEpoch);
+        }
         if (timeout < 1) {
             throw new DistributedException("--timeout expects at least 1 second, got " + timeout);
         }
@@ -113,11 +123,17 @@ final class TrainCommand implements Callable<Integer> {
         }
         DistributedEnv env = DistributedEnv.fromEnvironment();
         if (!env.distributed()) {
-            return train(ProcessGroup.single(), resume);
+            StopSignal stop = StopSignals.onInterrupt();
+            try {
+                return train(ProcessGroup.single(), resume, stop);
+            } finally {
+                StopSignals.restore();
+            }
         }
         ProcessGroup group = Distributed.init(env, Duration.ofSeconds(timeout));
         try {
-            return train(group, restarted(group, env) ? out : resume);
+            // Ranks stop together only when one fails (their supervisor stops them all): no stop signal of their own.
+            return train(group, restarted(group, env) ? out : resume, new StopSignal());
         } catch (RuntimeException e) {
             group.fail(e);
             throw e;
@@ -144,8 +160,9 @@ final class TrainCommand implements Callable<Integer> {
      * Trains as rank {@code group.rank()}: rank 0 reads and claims the run folder, the others get what they need.
      *
      * @param resume the run to resume, or null for a new run
+     * @param stop   stops the training when set
      */
-    private Integer train(ProcessGroup group, Path resume) {
+    private Integer train(ProcessGroup group, Path resume, StopSignal stop) {
         boolean lead = group.leads();
         if (resume != null) {
             ExperimentConfig saved = lead ? ConfigLoader.load(RunFolder.open(resume).file(RunFolder.CONFIG), overrides)
@@ -156,7 +173,12 @@ final class TrainCommand implements Callable<Integer> {
             } else if (group.size() > 1) {
                 group.fromRankZero("config", json(saved));
             }
-            Snn.training(saved).resume(resume);
+            Snn.Training training = Snn.training(saved).stopOn(stop);
+            if (fromEpoch != null) {
+                training.resume(resume, fromEpoch);
+            } else {
+                training.resume(resume);
+            }
             return 0;
         }
         ExperimentConfig experiment = experiment();
@@ -167,7 +189,7 @@ final class TrainCommand implements Callable<Integer> {
         DatasetSplits data = DataSources.open(experiment);
         Path dir = Path.of(group.fromRankZero("run_dir", lead ? claim(experiment).dir().toString() : null));
         try {
-            Snn.training(experiment).data(data).fit(dir);
+            Snn.training(experiment).data(data).stopOn(stop).fit(dir);
         } catch (RuntimeException e) {
             if (lead) {
                 new RunFolder(dir).releaseIfEmpty();

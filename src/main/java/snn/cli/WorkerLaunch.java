@@ -61,7 +61,12 @@ final class WorkerLaunch {
             args.addAll(List.of("--set", o));
         }
         args.addAll(List.of("--timeout", Integer.toString(c.timeout)));
-        LocalWorkers.Outcome outcome = workers.run(Launcher.sameJvmCommand(args));
+        LocalWorkers.Outcome outcome;
+        // The launcher holds the folder's lock for its workers (rank 0 writes; see RunFolder.lock).
+        try (RunFolder.Lock lock = new RunFolder(runDir).lock()) {
+            lock.takeOverNote(runDir).ifPresent(System.out::println);
+            outcome = workers.run(Launcher.sameJvmCommand(args));
+        }
         if (outcome.status() != 0) {
             System.err.println("snn: distributed training failed: " + outcome.failed() + ". " + (Files.isRegularFile(
                     new RunFolder(runDir).state()) ? "Continue from its last completed epoch with: snn train --resume "

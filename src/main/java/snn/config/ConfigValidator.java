@@ -61,7 +61,7 @@ public final class ConfigValidator {
         positiveOrNull("runtime.blas_threads", c.runtime().blasThreads());
         data(c.data());
         model(c.model(), c.data());
-        training(c.training());
+        training(c.training(), c.data());
     }
 
     private void data(DataConfig d) {
@@ -162,7 +162,7 @@ public final class ConfigValidator {
         }
     }
 
-    private void training(TrainingConfig t) {
+    private void training(TrainingConfig t, DataConfig d) {
         if (t.epochs() < 1) {
             fail("training.epochs", "expected >= 1, got " + t.epochs());
         }
@@ -191,6 +191,53 @@ public final class ConfigValidator {
         if (t.initFrom() != null && !java.nio.file.Files.isRegularFile(t.initFrom())) {
             fail("training.init_from", "expected a checkpoint file to start from, but " + t.initFrom()
                     + " does not exist");
+        }
+        positiveOrNull("training.checkpoint_every", t.checkpointEvery());
+        positiveOrNull("training.keep_checkpoints", t.keepCheckpoints());
+        if (t.keepCheckpoints() != null && t.checkpointEvery() == null) {
+            fail("training.keep_checkpoints", "applies to the checkpoints of training.checkpoint_every, which is not"
+                    + " set; set both, or remove it");
+        }
+        schedule(t);
+        EarlyStoppingConfig e = t.earlyStopping();
+        if (e != null) {
+            if (e.metric() != null && !EarlyStoppingConfig.METRICS.contains(e.metric())) {
+                fail("training.early_stopping.metric", "expected one of " + EarlyStoppingConfig.METRICS
+                        + " (or leave it out for the selection metric), got \"" + e.metric() + "\"");
+            } else if ("validation_accuracy".equals(e.metric()) && !(d.validationFraction() > 0)) {
+                fail("training.early_stopping.metric", "validation_accuracy needs a validation split: set"
+                        + " data.validation_fraction > 0, or watch train_loss");
+            }
+            if (e.patience() < 1) {
+                fail("training.early_stopping.patience", "expected >= 1 epoch, got " + e.patience());
+            }
+            nonNegative("training.early_stopping.min_delta", e.minDelta());
+        }
+    }
+
+    private void schedule(TrainingConfig t) {
+        ScheduleConfig s = t.schedule();
+        if (s.kind() != ScheduleConfig.Kind.MILESTONES && !t.milestones().isEmpty()) {
+            fail("training.milestones", "apply to training.schedule.kind \"milestones\" only, but the kind is \""
+                    + ScheduleConfig.enumName(s.kind()) + "\"; remove them");
+        }
+        if (s.stepSize() < 1) {
+            fail("training.schedule.step_size", "expected >= 1 epoch, got " + s.stepSize());
+        }
+        if (s.patience() < 1) {
+            fail("training.schedule.patience", "expected >= 1 epoch, got " + s.patience());
+        }
+        nonNegative("training.schedule.min_delta", s.minDelta());
+        nonNegative("training.schedule.min_lr", s.minLr());
+        boolean lowers = s.kind() == ScheduleConfig.Kind.COSINE || s.kind() == ScheduleConfig.Kind.PLATEAU;
+        if (lowers && s.minLr() >= t.lr() && t.lr() > 0 && t.lr() < 1) {
+            fail("training.schedule.min_lr", "expected less than training.lr (" + t.lr() + "), got " + s.minLr());
+        }
+    }
+
+    private void nonNegative(String path, double value) {
+        if (!(value >= 0)) {
+            fail(path, "expected a number >= 0, got " + value);
         }
     }
 

@@ -20,10 +20,18 @@ import java.util.List;
  * @param initFrom              start from the parameters of this checkpoint (snn's {@code model.pt}, an export, a
  *                              network imported from NIR) instead of the papers' random initialisation: fine-tuning;
  *                              null (default) for a fresh network
+ * @param schedule              how the learning rate changes over the run (default: the papers' milestones)
+ * @param earlyStopping         end the run when a metric stops improving; null (default) trains every epoch
+ * @param checkpointEvery       also keep the state of every N-th epoch in {@code checkpoints/}, so that a run can be
+ *                              resumed from any of them ({@code --resume DIR --from-epoch N}); null (default) for none
+ * @param keepCheckpoints       how many of those checkpoints to keep, the latest ones; null (default) keeps all
+ * @param tensorboard           write the metrics of every epoch as TensorBoard scalars to the run folder
+ *                              ({@code events.out.tfevents.*}; default true)
  */
 public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatchSize, Double lr,
         List<Integer> milestones, Double gamma, Boolean reloadBestAtMilestone, Integer maxBatchesPerEpoch,
-        NonFiniteLoss onNonFiniteLoss, Path initFrom) {
+        NonFiniteLoss onNonFiniteLoss, Path initFrom, ScheduleConfig schedule, EarlyStoppingConfig earlyStopping,
+        Integer checkpointEvery, Integer keepCheckpoints, Boolean tensorboard) {
 
     /** {@return a builder starting from the defaults} */
     public static Builder builder() {
@@ -42,6 +50,11 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         private Integer maxBatchesPerEpoch;
         private NonFiniteLoss onNonFiniteLoss;
         private Path initFrom;
+        private ScheduleConfig schedule;
+        private EarlyStoppingConfig earlyStopping;
+        private Integer checkpointEvery;
+        private Integer keepCheckpoints;
+        private Boolean tensorboard;
 
         private Builder() {
         }
@@ -149,13 +162,60 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         }
 
         /**
+         * Sets the learning-rate schedule (default: the papers' milestones, {@link ScheduleConfig#MILESTONES}).
+         *
+         * @param schedule the schedule
+         * @return this builder
+         */
+        public Builder schedule(ScheduleConfig schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /**
+         * Ends the run when a metric stops improving (default: every epoch is trained).
+         *
+         * @param earlyStopping the metric (null for the selection metric), patience and least improvement
+         * @return this builder
+         */
+        public Builder earlyStopping(EarlyStoppingConfig earlyStopping) {
+            this.earlyStopping = earlyStopping;
+            return this;
+        }
+
+        /**
+         * Keeps the training state of every {@code every}-th epoch, the last {@code keep} of them (default: only the
+         * last epoch's state).
+         *
+         * @param every epochs between two kept states, at least 1
+         * @param keep  how many to keep, at least 1; null keeps all
+         * @return this builder
+         */
+        public Builder checkpoints(int every, Integer keep) {
+            this.checkpointEvery = every;
+            this.keepCheckpoints = keep;
+            return this;
+        }
+
+        /**
+         * Sets whether TensorBoard scalars are written to the run folder (default true).
+         *
+         * @param write false for none
+         * @return this builder
+         */
+        public Builder tensorboard(boolean write) {
+            this.tensorboard = write;
+            return this;
+        }
+
+        /**
          * The config. It is not validated here: {@link ExperimentConfig.Builder#build()} checks it.
          *
          * @return the training config, every unset setting at its default
          */
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batchSize, evalBatchSize, lr, milestones, gamma, reloadBestAtMilestone,
-                    maxBatchesPerEpoch, onNonFiniteLoss, initFrom);
+                    maxBatchesPerEpoch, onNonFiniteLoss, initFrom, schedule, earlyStopping, checkpointEvery, keepCheckpoints, tensorboard);
         }
     }
 
@@ -177,5 +237,7 @@ public record TrainingConfig(Integer epochs, Integer batchSize, Integer evalBatc
         gamma = gamma != null ? gamma : 0.1;
         reloadBestAtMilestone = reloadBestAtMilestone != null ? reloadBestAtMilestone : true;
         onNonFiniteLoss = onNonFiniteLoss != null ? onNonFiniteLoss : NonFiniteLoss.STOP;
+        schedule = schedule != null ? schedule : ScheduleConfig.MILESTONES;
+        tensorboard = tensorboard != null ? tensorboard : true;
     }
 }

@@ -11,7 +11,7 @@ package snn.core;
  */
 public abstract sealed class SnnException extends RuntimeException permits ConfigException, DatasetException,
         DownloadException, InteropException, TrainingException, BenchException, DeviceUnavailableException,
-        DistributedException {
+        DistributedException, TrainingStoppedException {
 
     private static final long serialVersionUID = 1L;
 

@@ -1,11 +1,6 @@
 package snn.distributed;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.ByteVector;
-import org.bytedeco.pytorch.Store;
 
 /**
  * Tells the rendezvous store, once every {@link #PERIOD}, that this rank's process is alive and where its training
@@ -20,7 +15,7 @@ final class Heartbeat {
     /** The time between beats. */
     static final Duration PERIOD = Duration.ofSeconds(1);
 
-    private final Store store;
+    private final RendezvousStore store;
     private final int rank;
     private final Thread thread;
     private volatile String where = "start-up";
@@ -32,7 +27,7 @@ final class Heartbeat {
      * @param store a connection to the rendezvous store used by this heartbeat alone
      * @param rank  this process's rank
      */
-    Heartbeat(Store store, int rank) {
+    Heartbeat(RendezvousStore store, int rank) {
         this.store = store;
         this.rank = rank;
         this.thread = new Thread(this::run, "snn-heartbeat-rank-" + rank);
@@ -67,9 +62,7 @@ final class Heartbeat {
                 store.add(beatKey(rank), 1);
                 String now = where;
                 if (!now.equals(published)) {
-                    try (PointerScope scope = new PointerScope()) {
-                        store.set(whereKey(rank), new ByteVector(now.getBytes(StandardCharsets.UTF_8)));
-                    }
+                    store.set(whereKey(rank), now);
                     published = now;
                 }
                 Thread.sleep(PERIOD.toMillis());

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.bytedeco.pytorch.TCPStore;
-import org.bytedeco.pytorch.TCPStoreOptions;
 
 import snn.core.DistributedException;
 import snn.runtime.TorchRuntime;
@@ -153,7 +152,7 @@ public final class LocalWorkers implements AutoCloseable {
      * rank at fault) to stop by themselves; a worker still running then is hung, and is killed.
      */
     private Outcome supervise(List<Process> workers) throws InterruptedException {
-        Duration grace = timeout.plus(ProcessGroup.DIAGNOSIS_LIMIT);
+        Duration grace = timeout.plus(HealthMonitor.DIAGNOSIS_LIMIT);
         Outcome first = null;
         String hung = null;
         int firstRank = -1;
@@ -199,13 +198,8 @@ public final class LocalWorkers implements AutoCloseable {
 
     /** Hosts the launcher's store on {@code port} (0: a free one). */
     private static TCPStore store(int port, Duration timeout) {
-        TCPStoreOptions options = new TCPStoreOptions();
-        options.port((short) port);
-        options.isServer(true);
-        options.waitWorkers(false);
-        options.timeout(new org.bytedeco.javacpp.chrono.Milliseconds(timeout.toMillis()));
         try {
-            TCPStore store = new TCPStore(LOOPBACK, options);
+            TCPStore store = new TCPStore(LOOPBACK, RendezvousStore.options(port, true, timeout));
             store.retainReference();
             return store;
         } catch (RuntimeException e) {

@@ -4,17 +4,12 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import org.bytedeco.javacpp.Pointer;
@@ -24,86 +19,67 @@ import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BarrierOptions;
 import org.bytedeco.pytorch.BroadcastOptions;
-import org.bytedeco.pytorch.ByteVector;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.PrefixStore;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.ReduceOp;
 import org.bytedeco.pytorch.Store;
-import org.bytedeco.pytorch.StringVector;
-import org.bytedeco.pytorch.TCPStore;
-import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import snn.config.ConfigLoader;
 import snn.core.DistributedException;
 import snn.runtime.Device;
 import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 
 /**
- * The processes of one data-parallel run, joined through c10d: a {@code TCPStore} for rendezvous and small messages,
- * and a collective backend for tensors ({@code ProcessGroupGloo} on the CPU; {@code ProcessGroupNCCL} when the device
- * is CUDA, which needs a CUDA build and is unmeasured). A process training alone has the {@link #single()} group, on
- * which every operation returns at once.
+ * The processes of one data-parallel run and the collectives between them, as {@code torch.distributed}'s process
+ * group: it joins the ranks through the run's {@link RendezvousStore} (c10d's {@code TCPStore}), owns the collective
+ * backend ({@code ProcessGroupGloo} on the CPU; {@code ProcessGroupNCCL} when the device is CUDA, which needs a CUDA
+ * build and is unmeasured), and runs the collectives on it. Its {@link HealthMonitor} names the rank at fault when
+ * one fails. A process training alone has the {@link #single()} group, on which every operation returns at once.
  *
  * <p><b>Failures.</b> Every wait is bounded by the group's timeout. A collective that fails (a peer's connection
- * closed, or nothing arrived within the timeout) throws a {@link DistributedException} that names the rank at fault:
- * one that reported a failure of its own ({@link #fail}), else one whose {@link Heartbeat} stopped (its process ended
- * or was stopped), else one that is alive but behind (a hang). Waits on the store also stop as soon as another rank
- * reports a failure.
+ * closed, or nothing arrived within the timeout) throws a {@link DistributedException} that names the rank at fault
+ * ({@link HealthMonitor#culprit()}). Waits on the store also stop as soon as another rank reports a failure
+ * ({@link #fail}).
  *
- * <p><b>Native memory.</b> The group owns its two store connections (its own and its heartbeat's), the backend, and
- * the backend's options and device: each is held with a reference of its own from its creation, whatever
- * {@code PointerScope} is open then, and {@link #close()} releases them. The backend has a third store connection,
- * which it owns itself: c10d takes stores made from Java over through intrusive pointers (see {@code handOver}), so
- * it is freed with the backend and never from Java. A group whose collective failed keeps everything (c10d cannot
- * tear a broken group down reliably): the process is about to end. Tensors made for an operation are freed when it
- * returns.
+ * <p><b>Native memory.</b> The group owns its two store connections (its own and its heartbeat's, through the
+ * monitor), the backend, and the backend's options and device: each is held with a reference of its own from its
+ * creation, whatever {@code PointerScope} is open then, and {@link #close()} releases them. The backend has a third
+ * store connection, which it owns itself: c10d takes stores made from Java over through intrusive pointers (see
+ * {@link RendezvousStore#handOver}), so it is freed with the backend and never from Java. A group whose collective
+ * failed keeps everything (c10d cannot tear a broken group down reliably): the process is about to end. Tensors made
+ * for an operation are freed when it returns.
  *
  * <p>Operations are called from one thread (the training thread), in the same order on every rank.
  */
 public final class ProcessGroup implements AutoCloseable {
 
-    /** How often waits on the store look for the keys they wait for and for failures of other ranks. */
-    static final Duration POLL = Duration.ofMillis(50);
-
-    /** The longest a failed collective spends finding the rank at fault before it reports without one. */
-    static final Duration DIAGNOSIS_LIMIT = Duration.ofSeconds(6);
-
     /** How long a failing rank that hosts the store keeps it up for the others to read its failure. */
     static final Duration LINGER = Duration.ofSeconds(2);
 
-    private static final String FAILURES = "failures";
-    private static final ObjectMapper JSON = ConfigLoader.mapper();
-    private static final ProcessGroup SINGLE = new ProcessGroup(DistributedEnv.SINGLE, Duration.ZERO, List.of(),
-            null);
+    private static final ProcessGroup SINGLE = new ProcessGroup(DistributedEnv.SINGLE, Duration.ZERO, null, null);
 
     private final DistributedEnv env;
     private final Duration timeout;
-    /** Every native object the group holds a reference to, in the order they were made. */
-    private final List<Pointer> owned;
-    private final Store store;
-    private List<String> hosts;
-    private Heartbeat heartbeat;
+    private final RendezvousStore store;
+    private final HealthMonitor health;
+    /** The backend and every native object it points to that the group holds a reference to, in creation order. */
+    private final List<Pointer> backendObjects = new ArrayList<>();
+    private List<String> hosts = List.of();
     private Backend backend;
     private Device device = Device.CPU;
     private boolean broken;
     private boolean closed;
 
-    private ProcessGroup(DistributedEnv env, Duration timeout, List<Pointer> owned, Store store) {
+    private ProcessGroup(DistributedEnv env, Duration timeout, RendezvousStore store, HealthMonitor health) {
         this.env = env;
         this.timeout = timeout;
-        this.owned = owned;
         this.store = store;
-        this.hosts = List.of();
+        this.health = health;
     }
 
     /** {@return the group of a process training alone: rank 0 of 1, every operation immediate} */
@@ -127,26 +103,15 @@ public final class ProcessGroup implements AutoCloseable {
             return single();
         }
         TorchRuntime.ensureInitialised();
-        List<Pointer> owned = new ArrayList<>();
-        Store store = connect(env, timeout, env.rank() == 0 && !env.agentStore());
-        owned.add(store.retainReference());
-        ProcessGroup group = new ProcessGroup(env, timeout, owned, store);
+        RendezvousStore store = RendezvousStore.connect(env, timeout, env.rank() == 0 && !env.agentStore());
+        HealthMonitor health = new HealthMonitor(store, env.rank(), env.worldSize(), timeout);
         try {
-            group.set("join/" + env.rank(), localHost());
-            List<String> keys = new ArrayList<>();
-            for (int r = 0; r < env.worldSize(); r++) {
-                keys.add("join/" + r);
-            }
-            group.await(keys, "to join");
-            List<String> hosts = new ArrayList<>();
-            for (String k : keys) {
-                hosts.add(group.get(k));
-            }
-            group.hosts = List.copyOf(hosts);
-            group.heartbeat = new Heartbeat(group.own(connect(env, timeout, false)), env.rank());
+            ProcessGroup group = new ProcessGroup(env, timeout, store, health);
+            group.hosts = store.rendezvous(localHost(), health::reportedFailure);
+            health.startHeartbeat(RendezvousStore.connect(env, timeout, false));
             return group;
         } catch (RuntimeException e) {
-            owned.forEach(Pointer::releaseReference);
+            store.close();
             throw e;
         }
     }
@@ -208,8 +173,8 @@ public final class ProcessGroup implements AutoCloseable {
      * @param place a short description of the current step
      */
     public void at(String place) {
-        if (heartbeat != null) {
-            heartbeat.at(place);
+        if (health != null) {
+            health.at(place);
         }
     }
 
@@ -349,58 +314,35 @@ public final class ProcessGroup implements AutoCloseable {
     // ----- small messages through the store --------------------------------------------------------------------
 
     /**
-     * Checks that every rank describes its run the same way, e.g. its resolved config, data and build: ranks started
-     * with different configs would train different things or wait on each other forever.
+     * Every rank's value of a small text, through the store, as {@code torch.distributed.all_gather_object} gives
+     * every rank's object: e.g. each rank's description of its run, which the ranks then compare. The ranks may act on
+     * the result at once (stop on a mismatch): rank 0 returns only when every rank has read every value, since the
+     * store may end with it.
      *
-     * @param what  what is compared, a word for keys and messages (e.g. {@code run})
-     * @param facts this rank's description
-     * @throws DistributedException on every rank when any rank's description differs from rank 0's, listing each
-     *                              such rank and the differing values
+     * @param name  what is gathered, a word for keys and messages (e.g. {@code run}); one gathering per name
+     * @param value this rank's text
+     * @return every rank's text, by rank; {@code List.of(value)} for a single process
+     * @throws DistributedException when a rank does not send its text within the timeout (naming it) or reports a
+     *                              failure
      */
-    public void agree(String what, JsonNode facts) {
+    public List<String> allGatherText(String name, String value) {
         if (size() == 1) {
-            return;
+            return List.of(value);
         }
-        String prefix = "agree/" + what + "/";
-        try {
-            set(prefix + rank(), JSON.writeValueAsString(facts));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("facts that are not JSON: " + e.getMessage(), e);
+        String prefix = "gather/" + name + "/";
+        List<String> keys = store.keysOfEveryRank(prefix);
+        store.set(keys.get(rank()), value);
+        store.await(keys, "to send their " + name, health::reportedFailure);
+        List<String> values = new ArrayList<>();
+        for (String k : keys) {
+            values.add(store.get(k));
         }
-        List<String> keys = new ArrayList<>();
-        for (int r = 0; r < size(); r++) {
-            keys.add(prefix + r);
-        }
-        await(keys, "to compare their " + what);
-        List<String> problems = new ArrayList<>();
-        try {
-            JsonNode reference = JSON.readTree(get(keys.get(0)));
-            for (int r = 1; r < size(); r++) {
-                Map<String, String> differences = ConfigLoader.differences(reference, JSON.readTree(get(keys.get(r))));
-                if (!differences.isEmpty()) {
-                    List<String> each = new ArrayList<>();
-                    differences.forEach((path, change) -> each.add(path + " " + change));
-                    problems.add("rank " + r + " differs from rank 0 in " + String.join(", ", each));
-                }
-            }
-        } catch (JsonProcessingException e) {
-            throw new DistributedException("rank " + rank() + " cannot read another rank's " + what + ": "
-                    + e.getMessage(), e);
-        }
-        // Rank 0 may host the store and end at once on a mismatch: it waits until every rank has read all it needs.
-        List<String> done = new ArrayList<>();
-        for (int r = 0; r < size(); r++) {
-            done.add(prefix + "read/" + r);
-        }
-        set(done.get(rank()), "");
+        List<String> read = store.keysOfEveryRank(prefix + "read/");
+        store.set(read.get(rank()), "");
         if (leads()) {
-            await(done, "to compare their " + what);
+            store.await(read, "to read every rank's " + name, health::reportedFailure);
         }
-        if (!problems.isEmpty()) {
-            throw new DistributedException("the ranks were started with different " + what + "s (values shown as rank"
-                    + " 0 -> rank r): " + String.join("; ", problems) + ". Start every rank with the same config, --set"
-                    + " overrides, data and build of snn");
-        }
+        return List.copyOf(values);
     }
 
     /**
@@ -417,11 +359,11 @@ public final class ProcessGroup implements AutoCloseable {
         }
         String key = "shared/" + name;
         if (leads()) {
-            set(key, value);
+            store.set(key, value);
             return value;
         }
-        await(List.of(key), "to share its " + name);
-        return get(key);
+        store.await(List.of(key), "to share its " + name, health::reportedFailure);
+        return store.get(key);
     }
 
     /**
@@ -440,11 +382,10 @@ public final class ProcessGroup implements AutoCloseable {
         }
         try {
             String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
-            set("failed/" + rank(), message);
-            store.add(FAILURES, 1);
+            health.report(message);
             if (leads() && !env.agentStore()) {
                 if (backend != null && !broken) {
-                    owned.remove(backend);
+                    backendObjects.remove(backend);
                     backend.releaseReference();
                     backend = null;
                 }
@@ -465,12 +406,14 @@ public final class ProcessGroup implements AutoCloseable {
             return;
         }
         closed = true;
-        boolean stopped = heartbeat.close();
+        boolean stopped = health.stop();
         // After a failed collective, or while the heartbeat may still be inside a store call, nothing is freed.
         if (!broken && stopped) {
-            for (int i = owned.size() - 1; i >= 0; i--) {
-                owned.get(i).releaseReference();
+            for (int i = backendObjects.size() - 1; i >= 0; i--) {
+                backendObjects.get(i).releaseReference();
             }
+            health.release();
+            store.close();
         }
     }
 
@@ -495,13 +438,10 @@ public final class ProcessGroup implements AutoCloseable {
             throw e;
         } catch (RuntimeException e) {
             broken = true;
-            throw new DistributedException("rank " + rank() + " stops: " + culprit() + " at " + where() + " ("
+            throw new DistributedException("rank " + rank() + " stops: " + health.culprit() + " at " + health.where()
+                    + " ("
                     + operation + " failed: " + C10dMessages.of(e) + ")", e);
         }
-    }
-
-    private String where() {
-        return heartbeat == null ? "start-up" : heartbeat.where();
     }
 
     /**
@@ -512,18 +452,15 @@ public final class ProcessGroup implements AutoCloseable {
     private Backend backend() {
         if (backend == null) {
             // Connecting waits on the store without looking for failures: first make sure every rank is here.
-            List<String> here = new ArrayList<>();
-            for (int r = 0; r < size(); r++) {
-                here.add("connect/" + r);
-            }
-            set(here.get(rank()), "");
-            await(here, "to connect their collectives");
+            List<String> here = store.keysOfEveryRank("connect/");
+            store.set(here.get(rank()), "");
+            store.await(here, "to connect their collectives", health::reportedFailure);
             device = TorchRuntime.ensureInitialised().device();
             try {
                 // A store connection of the backend's own: the backend takes it over (see handOver).
-                Store connection = connect(env, timeout, false);
+                Store connection = RendezvousStore.openForBackend(env, timeout);
                 Store collectiveStore = new PrefixStore(backendFor(device), connection);
-                handOver(connection);
+                RendezvousStore.handOver(connection);
                 if (device == Device.CUDA) {
                     backend = own(new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(collectiveStore, rank(), size()));
                     backend.setTimeout(milliseconds(timeout));
@@ -532,11 +469,11 @@ public final class ProcessGroup implements AutoCloseable {
                     options.devices(own(new GlooDeviceVector(own(glooDevice()))));
                     backend = own(new ProcessGroupGloo(collectiveStore, rank(), size(), options));
                 }
-                handOver(collectiveStore);
+                RendezvousStore.handOver(collectiveStore);
             } catch (RuntimeException e) {
                 broken = true;
                 throw new DistributedException("rank " + rank() + " cannot connect the " + (device == Device.CUDA
-                        ? "NCCL" : "Gloo") + " group: " + culprit() + " (" + C10dMessages.of(e) + ")", e);
+                        ? "NCCL" : "Gloo") + " group: " + health.culprit() + " (" + C10dMessages.of(e) + ")", e);
             }
         }
         return backend;
@@ -565,214 +502,11 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** Holds {@code p} for the group's life: a reference of its own, released by {@link #close()}. */
+    /** Holds {@code p} (a backend object) for the group's life: a reference of its own, released by {@link #close()}. */
     private <T extends Pointer> T own(T p) {
         p.retainReference();
-        owned.add(p);
+        backendObjects.add(p);
         return p;
-    }
-
-    /**
-     * Gives up Java's ownership of a store that was just passed to a c10d constructor. c10d takes its stores through
-     * intrusive pointers, and one made with {@code new} from Java (as {@code TCPStore} and {@code PrefixStore} are) is
-     * then owned by that c10d object alone, which frees it with itself: freeing it from Java too would free it twice.
-     * Objects c10d makes itself ({@code ProcessGroupGloo}, its options) are reference-counted and stay Java's to
-     * release. So Java keeps a reference it never releases (an enclosing {@code PointerScope} cannot free it) and
-     * takes the object away from the garbage collector.
-     */
-    private static void handOver(Pointer p) {
-        p.retainReference();
-        p.deallocate(false);
-    }
-
-    /**
-     * A new connection to the store {@code env} names: its server (rank 0, when {@code server}) or a client, under
-     * the launcher's prefix when the launcher hosts it. The caller owns it (and, through it, the TCP connection).
-     */
-    static Store connect(DistributedEnv env, Duration timeout, boolean server) {
-        TCPStoreOptions options = new TCPStoreOptions();
-        options.port((short) env.masterPort()); // ports above 32767 pass through the cast unchanged
-        options.isServer(server);
-        options.waitWorkers(false);
-        options.timeout(milliseconds(timeout));
-        String where = env.masterAddr() + ":" + env.masterPort();
-        try {
-            TCPStore tcp = new TCPStore(env.masterAddr(), options);
-            if (!env.agentStore()) {
-                return tcp;
-            }
-            Store view = new PrefixStore("/worker/attempt_" + env.restartCount(), tcp);
-            handOver(tcp);
-            return view;
-        } catch (RuntimeException e) {
-            String c10d = C10dMessages.of(e);
-            if (server && C10dMessages.addressInUse(c10d)) {
-                throw new DistributedException("rank 0 cannot host the rendezvous store on port " + env.masterPort()
-                        + " (" + DistributedEnv.MASTER_PORT + "): the port is in use by another program or run. Choose"
-                        + " a free port with " + DistributedEnv.MASTER_PORT + "=..., or leave it unset with snn train"
-                        + " --nproc, which picks one", e);
-            }
-            if (C10dMessages.connectTimedOut(c10d)) {
-                throw new DistributedException("rank " + env.rank() + " cannot reach the rendezvous store at " + where
-                        + " (" + DistributedEnv.MASTER_ADDR + ":" + DistributedEnv.MASTER_PORT + ") within "
-                        + seconds(timeout) + ": " + (env.agentStore() ? "the launcher" : "rank 0") + " is not running"
-                        + " there, or that address is not reachable from this host (" + c10d + ")", e);
-            }
-            throw new DistributedException("rank " + env.rank() + " cannot " + (server ? "host" : "connect to")
-                    + " the rendezvous store at " + where + ": " + c10d, e);
-        }
-    }
-
-    /**
-     * Waits until all {@code keys} exist, polling, and stops early when another rank reports a failure.
-     *
-     * @param doing what the ranks are waiting for the others to do, e.g. {@code to join}
-     */
-    private void await(List<String> keys, String doing) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            while (!has(keys.toArray(String[]::new))) {
-                reportedFailure().ifPresent(f -> {
-                    throw new DistributedException("rank " + rank() + " stops: " + f);
-                });
-                if (System.nanoTime() > deadline) {
-                    List<String> missing = new ArrayList<>();
-                    for (String k : keys) {
-                        if (!has(k)) {
-                            missing.add(k.substring(k.lastIndexOf('/') + 1));
-                        }
-                    }
-                    throw new DistributedException(ranks(missing) + " did not come " + doing + " within "
-                            + seconds(timeout) + " (rank " + rank() + " waited; world size " + size() + "): start "
-                            + (missing.size() == 1 ? "it" : "them") + " with the same " + DistributedEnv.MASTER_ADDR
-                            + ", " + DistributedEnv.MASTER_PORT + " and " + DistributedEnv.WORLD_SIZE + ", or raise"
-                            + " the timeout (--timeout) if loading the data takes longer");
-                }
-                Thread.sleep(POLL.toMillis());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DistributedException("rank " + rank() + " was interrupted while waiting for the others " + doing,
-                    e);
-        } catch (DistributedException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new DistributedException("rank " + rank() + " lost the rendezvous store while waiting for the others "
-                    + doing + ": " + storeHost() + " ended (" + C10dMessages.of(e) + ")", e);
-        }
-    }
-
-    /** The first failure another rank reported through {@link #fail}, e.g. {@code rank 1 failed: ...}. */
-    private java.util.Optional<String> reportedFailure() {
-        if (store.add(FAILURES, 0) == 0) {
-            return java.util.Optional.empty();
-        }
-        for (int r = 0; r < size(); r++) {
-            if (r != rank() && has("failed/" + r)) {
-                return java.util.Optional.of("rank " + r + " failed: " + get("failed/" + r));
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    /**
-     * Which rank is at fault after a collective failed, found in at most {@link #DIAGNOSIS_LIMIT}: see the class
-     * comment.
-     */
-    private String culprit() {
-        CompletableFuture<String> diagnosis = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                diagnosis.complete(diagnose());
-            } catch (RuntimeException e) {
-                diagnosis.complete(storeHost() + " ended: the rendezvous store it hosts is gone");
-            }
-        }, "snn-diagnosis");
-        t.setDaemon(true);
-        t.start();
-        try {
-            return diagnosis.get(DIAGNOSIS_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            return "no rank could be named: the rendezvous store (hosted by " + storeHost() + ") did not answer within "
-                    + seconds(DIAGNOSIS_LIMIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "no rank could be named (interrupted)";
-        } catch (ExecutionException e) {
-            return "no rank could be named (" + e.getCause() + ")";
-        }
-    }
-
-    private String diagnose() {
-        java.util.Optional<String> reported = reportedFailure();
-        if (reported.isPresent()) {
-            return reported.get();
-        }
-        long[] before = beats();
-        try {
-            Thread.sleep(Heartbeat.PERIOD.toMillis() * 5 / 2);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        long[] after = beats();
-        List<String> silent = new ArrayList<>();
-        for (int r = 0; r < size(); r++) {
-            if (r != rank() && after[r] == before[r]) {
-                silent.add(Integer.toString(r));
-            }
-        }
-        if (!silent.isEmpty()) {
-            return ranks(silent) + " stopped responding (" + (silent.size() == 1 ? "its process ended or was stopped)"
-                    : "their processes ended or were stopped)");
-        }
-        List<String> behind = new ArrayList<>();
-        String here = where();
-        for (int r = 0; r < size(); r++) {
-            String key = Heartbeat.whereKey(r);
-            if (r != rank() && has(key)) {
-                String there = get(key);
-                if (!there.equals(here)) {
-                    behind.add("rank " + r + " (at " + there + ")");
-                }
-            }
-        }
-        if (!behind.isEmpty()) {
-            return String.join(", ", behind) + (behind.size() == 1 ? " is" : " are") + " alive but did not reach this"
-                    + " step within " + seconds(timeout) + " (hung?)";
-        }
-        return "every other rank is alive and at the same step; none reported a failure";
-    }
-
-    private long[] beats() {
-        long[] b = new long[size()];
-        for (int r = 0; r < size(); r++) {
-            b[r] = store.add(Heartbeat.beatKey(r), 0);
-        }
-        return b;
-    }
-
-    private String storeHost() {
-        return env.agentStore() ? "the launcher" : "rank 0";
-    }
-
-    // The store's key and value vectors are freed as each call returns.
-
-    private boolean has(String... keys) {
-        try (PointerScope scope = new PointerScope()) {
-            return store.check(new StringVector(keys));
-        }
-    }
-
-    private void set(String key, String value) {
-        try (PointerScope scope = new PointerScope()) {
-            store.set(key, new ByteVector(value.getBytes(StandardCharsets.UTF_8)));
-        }
-    }
-
-    private String get(String key) {
-        try (PointerScope scope = new PointerScope()) {
-            return new String(store.get(key).get(), StandardCharsets.UTF_8);
-        }
     }
 
     /** A new, uninitialised CPU tensor of {@code n} elements: the one place this class makes tensors. */
@@ -794,11 +528,13 @@ public final class ProcessGroup implements AutoCloseable {
         return new Milliseconds(d.toMillis());
     }
 
+    /** {@return a duration in whole seconds for messages, e.g. {@code 300 s}} @param d the duration */
     static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.0f s", d.toMillis() / 1000.0);
     }
 
-    private static String ranks(List<String> ranks) {
+    /** {@return {@code rank 1} or {@code ranks 1, 2}} @param ranks the ranks, at least one */
+    static String ranks(List<String> ranks) {
         return (ranks.size() == 1 ? "rank " : "ranks ") + String.join(", ", ranks);
     }
 

@@ -67,10 +67,6 @@ public final class BenchFigures {
     private static final int HEIGHT = 620;
     private static final Font ANNOTATION_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 13);
     private static final Font SUBTITLE_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-    /** Line colours: the standard reference first (dark grey), then a colour-blind-safe palette. */
-    private static final Color[] PALETTE = {new Color(0x33, 0x33, 0x33), new Color(0x00, 0x72, 0xB2),
-        new Color(0xE6, 0x9F, 0x00), new Color(0x00, 0x9E, 0x73), new Color(0xD5, 0x5E, 0x00),
-        new Color(0xCC, 0x79, 0xA7), new Color(0x56, 0xB4, 0xE9), new Color(0xF0, 0xE4, 0x42)};
 
     private BenchFigures() {
     }
@@ -427,7 +423,7 @@ public final class BenchFigures {
         boolean withStandard = data.getSeriesCount() > 0 && data.getSeriesKey(0).equals("standard");
         for (int i = 0; i < data.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
-            renderer.setSeriesPaint(i, PALETTE[(i + (withStandard ? 0 : 1)) % PALETTE.length]);
+            renderer.setSeriesPaint(i, Palette.colour(i + (withStandard ? 0 : 1))); // the standard one dark grey
         }
         XYPlot plot = new XYPlot(data, x, y, renderer);
         plot.setBackgroundPaint(Color.WHITE);
@@ -468,7 +464,7 @@ public final class BenchFigures {
             bars.setShadowVisible(false);
             bars.setMaximumBarWidth(0.15);
             for (int i = 0; i < data.getRowCount(); i++) {
-                bars.setSeriesPaint(i, PALETTE[(i + 1) % PALETTE.length]);
+                bars.setSeriesPaint(i, Palette.colour(i + 1));
             }
             CategoryPlot plot = new CategoryPlot(data, new org.jfree.chart.axis.CategoryAxis(
                     "variant (step speed-up against the run's baseline, " + e.getValue().get(0).runBaseline() + ")"),

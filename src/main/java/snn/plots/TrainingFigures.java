@@ -5,18 +5,23 @@ import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.text.DecimalFormat;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
-import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -101,7 +106,9 @@ public final class TrainingFigures {
 
     /**
      * {@code accuracy_vs_time.png/svg} and {@code accuracy_vs_spikes.png/svg} in {@code dir}: each run's test accuracy
-     * against its time per training batch (log scale) and against its hidden spikes per sample.
+     * against its time per training batch (log scale) and against its hidden spikes per sample. Each run has a colour
+     * and marker of its own and an entry in the legend; runs at the same point are drawn as nested markers of
+     * growing size and named together beside it, so that none hides another.
      *
      * @param runs finished run folders, each with {@code summary.json} and {@code metrics.csv}
      * @param dir  the folder for the figures, created if needed
@@ -112,41 +119,71 @@ public final class TrainingFigures {
     public static List<Path> comparison(List<Path> runs, Path dir) throws IOException {
         List<RunComparison.Row> rows = RunComparison.compare(runs, 0);
         List<Path> files = new ArrayList<>();
-        files.addAll(scatter(rows, dir, "accuracy_vs_time", "time per training batch (ms, log scale)", true));
-        files.addAll(scatter(rows, dir, "accuracy_vs_spikes", "hidden spikes per sample", false));
+        files.addAll(ChartFiles.save(comparisonChart(rows, true), dir, "accuracy_vs_time", WIDTH, HEIGHT));
+        files.addAll(ChartFiles.save(comparisonChart(rows, false), dir, "accuracy_vs_spikes", WIDTH, HEIGHT));
         return files;
     }
 
-    private static List<Path> scatter(List<RunComparison.Row> rows, Path dir, String name, String xLabel, boolean time)
-            throws IOException {
+    /** The marker size of a run alone at its point, in pixels; each further run at the same point draws larger. */
+    private static final double MARKER = 10;
+
+    /**
+     * One of the comparison figures: test accuracy against time per batch ({@code time}, log scale) or against
+     * spikes per sample.
+     */
+    static JFreeChart comparisonChart(List<RunComparison.Row> rows, boolean time) {
+        String xLabel = time ? "time per training batch (ms, log scale)" : "hidden spikes per sample";
         XYSeriesCollection data = new XYSeriesCollection();
-        XYSeries points = new XYSeries("runs");
-        data.addSeries(points);
-        for (RunComparison.Row r : rows) {
-            points.add(time ? r.batchMs() : r.spikesPerSample(), 100 * r.testAccuracy());
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        // Runs at the same point, in order: each is drawn larger than the one before, and they are named together.
+        Map<List<Double>, List<String>> atPoint = new LinkedHashMap<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < rows.size(); i++) {
+            RunComparison.Row r = rows.get(i);
+            double x = time ? r.batchMs() : r.spikesPerSample();
+            double y = 100 * r.testAccuracy();
+            String name = r.run();
+            for (int n = 2; !names.add(name); n++) {
+                name = r.run() + " (" + n + ")"; // two folders of the same name under different parents
+            }
+            XYSeries point = new XYSeries(name);
+            point.add(x, y);
+            data.addSeries(point);
+            List<String> here = atPoint.computeIfAbsent(List.of(x, y), k -> new ArrayList<>());
+            renderer.setSeriesPaint(i, Palette.colour(i));
+            renderer.setSeriesShape(i, Palette.marker(i, MARKER * (1 + 0.7 * here.size())));
+            renderer.setSeriesShapesFilled(i, here.isEmpty());
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+            here.add(name);
         }
-        JFreeChart chart = ChartFactory.createScatterPlot("Test accuracy against " + (time ? "training time" : "spikes"),
-                xLabel, "test accuracy (%)", data, PlotOrientation.VERTICAL, false, false, false);
-        XYPlot plot = chart.getXYPlot();
-        if (time) {
-            LogAxis axis = new LogAxis(xLabel);
-            // Tick labels in milliseconds (e.g. 191), not as powers of ten (10^2.28).
-            axis.setNumberFormatOverride(new DecimalFormat("0"));
-            plot.setDomainAxis(axis);
-        }
-        for (RunComparison.Row r : rows) {
-            XYTextAnnotation label = new XYTextAnnotation("  " + r.run(), time ? r.batchMs() : r.spikesPerSample(),
-                    100 * r.testAccuracy());
-            label.setTextAnchor(org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
-            plot.addAnnotation(label);
+        renderer.setDrawOutlines(true);
+        renderer.setUseOutlinePaint(false);
+        NumberAxis accuracy = new NumberAxis("test accuracy (%)");
+        accuracy.setAutoRangeIncludesZero(false);
+        ValueAxis x = time ? new ReadableLogAxis(xLabel) : new NumberAxis(xLabel);
+        if (x instanceof NumberAxis linear) {
+            linear.setAutoRangeIncludesZero(false);
         }
         // Room on the right for the run names written to the right of their points.
-        plot.getDomainAxis().setUpperMargin(0.3);
-        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        x.setUpperMargin(0.3);
+        x.setLowerMargin(0.1);
+        accuracy.setUpperMargin(0.1);
+        accuracy.setLowerMargin(0.1);
+        XYPlot plot = new XYPlot(data, x, accuracy, renderer);
+        atPoint.forEach((point, runsHere) -> {
+            XYTextAnnotation label = new XYTextAnnotation("     " + String.join(" = ", runsHere), point.get(0),
+                    point.get(1));
+            label.setTextAnchor(TextAnchor.CENTER_LEFT);
+            plot.addAnnotation(label);
+        });
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        return ChartFiles.save(chart, dir, name, WIDTH, HEIGHT);
+        JFreeChart chart = new JFreeChart("Test accuracy against " + (time ? "training time" : "spikes"),
+                JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.getLegend().setPosition(RectangleEdge.BOTTOM);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
     }
 
     private static XYSeries series(String name, double[] x, double[] y, double scale) {

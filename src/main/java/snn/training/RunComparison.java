@@ -57,20 +57,35 @@ public final class RunComparison {
         return rows;
     }
 
+    /** What each column of {@link #table} holds, in the order of the columns after the run's name. */
+    public static final List<String> COLUMNS = List.of(
+            "test acc       the selected model's test accuracy (summary.json)",
+            "ms/batch       forward + backward time per training batch, mean over the epochs after the first (warm-up)",
+            "s/epoch        wall time of an epoch's training pass, mean over the epochs after the first",
+            "spikes/sample  hidden-layer spikes per test sample of the selected model, summed over the layers",
+            "speedup/batch  the baseline's ms/batch / this run's: above 1x this run's steps are faster",
+            "speedup/epoch  the same for s/epoch, which also counts waiting for batches and all else of the pass",
+            "spikes -%      spike reduction, 1 - spikes/sample / the baseline's: positive means fewer spikes");
+
     /**
-     * Formats rows for the terminal.
+     * Formats rows for the terminal: an aligned table, then the baseline and what each column holds.
      *
-     * @param rows the rows of {@link #compare(List, int)}
-     * @return an aligned text table with a header line, accuracies and reductions in percent
+     * @param rows     the rows of {@link #compare(List, int)}
+     * @param baseline the index of the baseline row, as given to {@link #compare(List, int)}
+     * @return the table with a header line, accuracies and reductions in percent, and the explanation of its columns
      */
-    public static String table(List<Row> rows) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-28s %9s %10s %9s %12s %9s %9s %10s%n",
-                "run", "test acc", "ms/batch", "s/epoch", "spikes/sample", "speedup", "(epoch)", "spikes -%"));
+    public static String table(List<Row> rows, int baseline) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-28s %9s %10s %9s %13s %13s %13s %10s%n",
+                "run", "test acc", "ms/batch", "s/epoch", "spikes/sample", "speedup/batch", "speedup/epoch",
+                "spikes -%"));
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%-28s %8.2f%% %10.1f %9.2f %12.1f %8.2fx %8.2fx %9.1f%%%n", r.run(),
-                    100 * r.testAccuracy(), r.batchMs(), r.epochSeconds(), r.spikesPerSample(), r.batchSpeedup(),
-                    r.epochSpeedup(), 100 * r.spikeReduction()));
+            sb.append(String.format(Locale.ROOT, "%-28s %8.2f%% %10.1f %9.2f %13.1f %12.2fx %12.2fx %9.1f%%%n",
+                    r.run(), 100 * r.testAccuracy(), r.batchMs(), r.epochSeconds(), r.spikesPerSample(),
+                    r.batchSpeedup(), r.epochSpeedup(), 100 * r.spikeReduction()));
         }
+        sb.append(String.format(Locale.ROOT, "%nbaseline: %s (speed-ups and the spike reduction are relative to it)%n",
+                rows.get(baseline).run()));
+        COLUMNS.forEach(c -> sb.append("  ").append(c).append('\n'));
         return sb.toString();
     }
 

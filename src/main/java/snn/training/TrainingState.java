@@ -15,6 +15,7 @@ import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Tensor;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import snn.config.ConfigLoader;
@@ -42,8 +43,19 @@ final class TrainingState {
     static final String FILE = RunFolder.STATE;
     private static final ObjectMapper JSON = ConfigLoader.mapper();
 
-    /** Progress of a run after {@code epoch} completed epochs. */
-    record Progress(int epoch, double learningRate, int bestEpoch, double bestScore, List<EpochMetrics> history) {
+    /**
+     * Progress of a run after {@code epoch} completed epochs.
+     *
+     * @param callbacks the state of each callback that keeps one (early stopping's count, ...), by name; null in
+     *                  states written before callbacks kept any
+     */
+    record Progress(int epoch, double learningRate, int bestEpoch, double bestScore, List<EpochMetrics> history,
+            Map<String, JsonNode> callbacks) {
+
+        /** Fills in an empty callback state for files that have none. */
+        Progress {
+            callbacks = callbacks != null ? Map.copyOf(callbacks) : Map.of();
+        }
     }
 
     private TrainingState() {
@@ -53,9 +65,13 @@ final class TrainingState {
         return runDir.resolve(FILE);
     }
 
-    static void save(Path runDir, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer, Progress progress) {
-        try {
-            OutputArchive archive = new OutputArchive();
+    /**
+     * Writes the state to {@code file} (atomically). Only what the user can act on becomes a {@link TrainingException}
+     * (the disk is full, the folder cannot be written); anything else is a bug and propagates as it is.
+     */
+    static void save(Path file, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer, Progress progress) {
+        Path runDir = file.getParent();
+        try (OutputArchive archive = new OutputArchive()) {
             archive.write("model", tensors(Parameters.named(net)));
             archive.write("best", tensors(best));
             OutputArchive adam = new OutputArchive();
@@ -70,31 +86,29 @@ final class TrainingState {
                 throw new IOException(String.format("no space left on the device: %.1f MB needed, %.1f MB free",
                         needed / 1e6, usable / 1e6));
             }
-            AtomicFiles.writeVia(file(runDir), tmp -> archive.save_to(tmp.toString()));
-        } catch (IOException | RuntimeException e) {
-            throw new TrainingException("cannot write the training state to " + file(runDir) + ": " + e.getMessage(),
-                    e);
+            AtomicFiles.writeVia(file, tmp -> {
+                try {
+                    archive.save_to(tmp.toString());
+                } catch (RuntimeException e) { // LibTorch's writer reports a failed write (EIO, EDQUOT) as an error
+                    if (e.getClass() != RuntimeException.class) {
+                        throw e; // one of Java's own: a bug
+                    }
+                    throw new IOException(e.getMessage(), e);
+                }
+            });
+        } catch (IOException e) {
+            throw new TrainingException("cannot write the training state to " + file + ": " + e.getMessage(), e);
         }
     }
 
-    /** Loads the best weights of the run in {@code runDir} into {@code net}; returns the completed epochs. */
-    static int loadBest(Path runDir, SpikingNetwork net) {
-        Path file = file(runDir);
-        if (!Files.isRegularFile(file)) {
-            throw new TrainingException("no trained model in " + runDir + ": " + FILE + " is missing");
-        }
-        try {
-            InputArchive archive = open(file);
-            Parameters.load(net, tensors(archive, "best", net));
-            IValue progress = new IValue();
-            archive.read("progress", progress);
-            return JSON.readValue(progress.toStringRef().getString(), Progress.class).epoch();
-        } catch (InteropException e) {
-            throw new TrainingException("cannot read the model of " + runDir + ": " + e.getMessage() + ". Its "
-                    + "model.pt holds the same selected model: evaluate it with eval --checkpoint", e);
-        } catch (IOException | RuntimeException e) {
-            throw new TrainingException("cannot read the model in " + file + ": " + e.getMessage(), e);
-        }
+    /**
+     * A {@link TrainingException} for an error LibTorch raised reading a state file (a missing entry, a tensor of
+     * another shape: the file belongs to another network); any other exception is a bug and is returned as it is,
+     * to be rethrown.
+     */
+    static RuntimeException fromLibTorch(RuntimeException e, String what) {
+        // JavaCPP turns a C++ exception (c10::Error) into a plain RuntimeException; subclasses are Java's own.
+        return e.getClass() == RuntimeException.class ? new TrainingException(what + ": " + e.getMessage(), e) : e;
     }
 
     /**
@@ -130,21 +144,32 @@ final class TrainingState {
     }
 
     /**
-     * Restores {@code net}'s weights and {@code optimizer}'s state from {@code runDir}, returning the best weights and
-     * the progress.
+     * Restores {@code net}'s weights and {@code optimizer}'s state from {@code runDir}'s state file, returning the
+     * best weights and the progress.
      */
     static Progress load(Path runDir, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer) {
-        Path file = file(runDir);
+        return load(file(runDir), runDir, net, best, optimizer);
+    }
+
+    /**
+     * As {@link #load(Path, SpikingNetwork, Map, Adam)}, from a given state file of the run in {@code runDir} (its
+     * {@value #FILE} or a kept checkpoint).
+     */
+    static Progress load(Path file, Path runDir, SpikingNetwork net, Map<String, Tensor> best, Adam optimizer) {
         if (!Files.isRegularFile(file)) {
-            throw new TrainingException("cannot resume " + runDir + ": no " + FILE + " (the run saved no complete epoch)");
+            throw new TrainingException("cannot resume " + runDir + ": no " + runDir.relativize(file)
+                    + (file.equals(file(runDir)) ? " (the run saved no complete epoch)" : ""));
         }
         try {
             return restore(open(file), net, best, optimizer);
         } catch (InteropException e) {
             throw new TrainingException("cannot resume " + runDir + ": " + e.getMessage() + ". Restore the file from"
-                    + " a copy, or train the run again from the start", e);
-        } catch (IOException | RuntimeException e) {
+                    + " a copy, resume from a kept checkpoint (--from-epoch N, when training.checkpoint_every was"
+                    + " set), or train the run again from the start", e);
+        } catch (IOException e) {
             throw new TrainingException("cannot resume from " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw fromLibTorch(e, "cannot resume from " + file);
         }
     }
 
@@ -160,23 +185,27 @@ final class TrainingState {
             InputArchive archive = new InputArchive();
             archive.load_from(data, state.length);
             return restore(archive, net, best, optimizer);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             throw new TrainingException("cannot resume from " + origin + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw fromLibTorch(e, "cannot resume from " + origin);
         }
     }
 
-    /** The bytes of the run's state file, e.g. to send to the other ranks. */
-    static byte[] bytes(Path runDir) {
+    /** The bytes of a state file, e.g. to send to the other ranks. */
+    static byte[] bytes(Path file) {
         try {
-            return Files.readAllBytes(file(runDir));
+            return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new TrainingException("cannot read " + file(runDir) + ": " + e.getMessage(), e);
+            throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
     private static Progress restore(InputArchive archive, SpikingNetwork net, Map<String, Tensor> best,
             Adam optimizer) throws IOException {
-        Parameters.load(net, tensors(archive, "model", net));
+        Map<String, Tensor> model = tensors(archive, "model", net);
+        Parameters.load(net, model);
+        model.values().forEach(Tensor::close);
         best.putAll(tensors(archive, "best", net));
         InputArchive adam = new InputArchive();
         archive.read("optimizer", adam);
@@ -184,6 +213,7 @@ final class TrainingState {
         IValue progress = new IValue();
         archive.read("progress", progress);
         Progress p = JSON.readValue(progress.toStringRef().getString(), Progress.class);
-        return new Progress(p.epoch(), p.learningRate(), p.bestEpoch(), p.bestScore(), new ArrayList<>(p.history()));
+        return new Progress(p.epoch(), p.learningRate(), p.bestEpoch(), p.bestScore(), new ArrayList<>(p.history()),
+                p.callbacks());
     }
 }

@@ -221,4 +221,39 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse(VALID, List.of("training.epochs"), "inline"));
         assertTrue(e.getMessage().contains("key=value"));
     }
+
+    @Test
+    void theCallbacksKeysAreValidatedLikeTheOthers() {
+        ExperimentConfig ok = ConfigLoader.parse(VALID, List.of("training.checkpoint_every=5",
+                "training.keep_checkpoints=3", "training.early_stopping={\"patience\": 4}",
+                "training.schedule={\"kind\": \"cosine\", \"min_lr\": 1e-5}", "training.tensorboard=false"),
+                "inline");
+        assertEquals(5, ok.training().checkpointEvery());
+        assertEquals(3, ok.training().keepCheckpoints());
+        assertEquals(new EarlyStoppingConfig(null, 4, 0.0), ok.training().earlyStopping());
+        assertEquals(ScheduleConfig.Kind.COSINE, ok.training().schedule().kind());
+        assertEquals(ScheduleConfig.MILESTONES, ConfigLoader.parse(VALID, List.of(), "inline").training().schedule(),
+                "the papers' milestones by default");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(VALID, List.of(
+                "training.checkpoint_every=0", "training.early_stopping={\"metric\": \"test_accuracy\","
+                        + " \"patience\": 0, \"min_delta\": -1}",
+                "training.schedule={\"kind\": \"warmup\"}", "training.milestones=[3]"), "inline"));
+        List<String> paths = e.errors().stream().map(ConfigException.ConfigError::path).toList();
+        assertEquals(List.of("training.schedule.kind", "training.checkpoint_every", "training.early_stopping.metric",
+                "training.early_stopping.patience", "training.early_stopping.min_delta"), paths, e.getMessage());
+        assertTrue(e.getMessage().contains("one of \"milestones\", \"step\", \"cosine\", \"plateau\""),
+                e.getMessage());
+
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(VALID, List.of(
+                "training.schedule={\"kind\": \"step\", \"step_size\": 0}", "training.milestones=[3]",
+                "training.keep_checkpoints=2", "training.early_stopping={\"metric\": \"validation_accuracy\"}"),
+                "inline"));
+        assertTrue(e.getMessage().contains("training.milestones (--set training.milestones=[3]): apply to"
+                + " training.schedule.kind \"milestones\" only"), e.getMessage());
+        assertTrue(e.getMessage().contains("training.schedule.step_size"), e.getMessage());
+        assertTrue(e.getMessage().contains("training.keep_checkpoints (--set training.keep_checkpoints=2): applies to"
+                + " the checkpoints of training.checkpoint_every"), e.getMessage());
+        assertTrue(e.getMessage().contains("validation_accuracy needs a validation split"), e.getMessage());
+    }
 }

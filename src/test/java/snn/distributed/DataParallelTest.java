@@ -47,6 +47,7 @@ import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
 import snn.training.Evaluation;
 import snn.training.Evaluator;
+import snn.training.RunAgreement;
 
 /**
  * Data-parallel steps over real c10d groups (a TCP store and Gloo on loopback), with the ranks as threads of this JVM:
@@ -203,11 +204,19 @@ class DataParallelTest {
     }
 
     @Test
+    void everyRankGetsEveryRanksTextByRank() throws Exception {
+        List<List<String>> gathered = onRanks(3, TIMEOUT, g -> g.allGatherText("hosts", "rank " + g.rank()));
+        for (List<String> texts : gathered) {
+            assertEquals(List.of("rank 0", "rank 1", "rank 2"), texts);
+        }
+    }
+
+    @Test
     void ranksStartedDifferentlyAreNamedWithTheValuesThatDiffer() throws Exception {
         List<String> messages = onRanks(2, TIMEOUT, g -> {
             JsonNode facts = ConfigLoader.mapper().createObjectNode().set("training",
                     ConfigLoader.mapper().createObjectNode().put("epochs", 3 + g.rank()).put("lr", 0.001));
-            return assertThrows(DistributedException.class, () -> g.agree("run", facts)).getMessage();
+            return assertThrows(DistributedException.class, () -> RunAgreement.compare(g, "run", facts)).getMessage();
         });
         for (String m : messages) {
             assertTrue(m.startsWith("the ranks were started with different runs (values shown as rank 0 -> rank r):"
@@ -224,7 +233,7 @@ class DataParallelTest {
                 return "";
             }
             return assertThrows(DistributedException.class,
-                    () -> g.agree("run", ConfigLoader.mapper().createObjectNode())).getMessage();
+                    () -> g.allGatherText("run", "{}")).getMessage();
         });
         assertEquals("rank 0 stops: rank 1 failed: cannot write results/x/model.pt: no space left on the device",
                 messages.get(0));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,9 +13,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,14 +128,64 @@ class CorruptFilesTest {
     }
 
     @Test
-    void evalOfARunRefusesADamagedStateWithExitTwo() throws IOException {
+    void evalOfARunRefusesADamagedModelWithExitTwo() throws IOException {
         Path copy = copyRun("eval-run");
-        damageFirstTensor(TrainingState.file(copy));
+        Path model = copy.resolve(RunFolder.MODEL);
+        byte[] bytes = Files.readAllBytes(model);
+        bytes[Mutations.dataOffset(bytes, "archive/data/0")] ^= 0x01;
+        Files.write(model, bytes);
         CliRun o = CliRun.run("eval", "--run", copy.toString());
         assertEquals(2, o.code(), o.err());
-        assertTrue(o.err().contains(TrainingState.file(copy) + ": entry ") && o.err().contains("is corrupt (CRC-32"),
-                o.err());
+        assertTrue(o.err().contains("cannot evaluate the selected model of " + copy + ": " + model
+                + ": entry archive/data/0 is corrupt (CRC-32"), o.err());
         assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
+    }
+
+    @Test
+    void evalOfARunRefusesATruncatedModel() throws IOException {
+        // As `truncate -s N model.pt` does: the training state is intact, but eval --run evaluates model.pt.
+        Path copy = copyRun("eval-truncated");
+        Path model = copy.resolve(RunFolder.MODEL);
+        try (FileChannel channel = FileChannel.open(model, StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() / 2);
+        }
+        CliRun o = CliRun.run("eval", "--run", copy.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("cannot evaluate the selected model of " + copy + ": " + model), o.err());
+        assertFalse(o.out().contains("test accuracy"), o.out());
+    }
+
+    @Test
+    void evalOfARunEvaluatesAReplacedModelAndSaysSo() throws IOException {
+        ExperimentConfig otherConfig = ConfigLoader.parse("""
+                {"name": "other", "seed": 11,
+                 "data": {"synthetic": {"classes": 3, "channels": 10, "t_len": 12, "train_samples": 32,
+                          "test_samples": 16}},
+                 "model": {"kind": "dblock", "d": 3, "hidden": [6], "recurrent": false},
+                 "training": {"epochs": 1, "batch_size": 16, "lr": 0.01}}""", List.of(), "test");
+        Path other = dir.resolve("other");
+        new Trainer(otherConfig, SyntheticSpikes.splits(otherConfig.data().synthetic(), CONFIG.seed()),
+                new PrintStream(new ByteArrayOutputStream())).fit(other);
+        Path copy = copyRun("eval-replaced");
+        Files.copy(other.resolve(RunFolder.MODEL), copy.resolve(RunFolder.MODEL), StandardCopyOption.REPLACE_EXISTING);
+
+        CliRun original = CliRun.run("eval", "--run", run.toString());
+        CliRun replaced = CliRun.run("eval", "--run", copy.toString());
+        CliRun direct = CliRun.run("eval", "--checkpoint", other.resolve(RunFolder.MODEL).toString());
+        assertEquals(0, replaced.code(), replaced.err());
+        assertTrue(original.out().startsWith("model: " + run.resolve(RunFolder.MODEL) + "\n"), original.out());
+        assertTrue(replaced.out().startsWith("model: " + copy.resolve(RunFolder.MODEL) + " (its config differs from"
+                + " config.json's, shown as config.json -> model.pt: model.hidden [8] -> [6], model.recurrent true ->"
+                + " false, name \"corrupt\" -> \"other\", training.epochs 2 -> 1; evaluated as it is)"),
+                replaced.out());
+        String result = accuracyLine(replaced.out());
+        assertNotEquals(accuracyLine(original.out()), result, "the replaced model is evaluated, not the state's");
+        assertEquals(accuracyLine(direct.out()), result);
+    }
+
+    private static String accuracyLine(String out) {
+        return out.lines().filter(l -> l.startsWith("test accuracy")).findFirst().orElseThrow(() ->
+                new AssertionError("no accuracy in " + out));
     }
 
     @Test

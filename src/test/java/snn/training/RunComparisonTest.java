@@ -43,7 +43,14 @@ class RunComparisonTest {
         assertEquals(b.test().accuracy(), r.testAccuracy(), 1e-12);
         assertEquals(rows.get(0).batchMs() / r.batchMs(), r.batchSpeedup(), 1e-12);
         assertEquals(1 - b.test().totalSpikesPerSample() / a.test().totalSpikesPerSample(), r.spikeReduction(), 1e-9);
-        assertTrue(RunComparison.table(rows).contains("block"));
+        String table = RunComparison.table(rows, 0);
+        assertTrue(table.contains("block"));
+        assertTrue(table.contains("baseline: standard (speed-ups and the spike reduction are relative to it)"), table);
+        for (String column : List.of("test acc", "ms/batch", "s/epoch", "spikes/sample", "speedup/batch",
+                "speedup/epoch", "spikes -%")) {
+            assertTrue(table.lines().findFirst().orElseThrow().contains(column), column + " is a column");
+            assertTrue(table.contains("\n  " + column + " "), column + " is explained: " + table);
+        }
 
         // Evaluating the run folder again gives the selected model's recorded result.
         Evaluation again = RunEvaluation.evaluate(dir.resolve("block"), block,
