@@ -29,7 +29,6 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-
 import snn.config.ExperimentConfig;
 import snn.config.TrainingConfig;
 import snn.core.DistributedException;
