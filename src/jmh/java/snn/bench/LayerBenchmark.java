@@ -78,7 +78,7 @@ public class LayerBenchmark {
         int[] s = java.util.Arrays.stream(shape.split("x")).mapToInt(Integer::parseInt).toArray();
         ModelConfig.Kind kind = ModelConfig.Kind.valueOf(method.toUpperCase(Locale.ROOT));
         BenchPoint point = new BenchPoint(s[0], s[1], s[2], 1, s[3], recurrent, true, true, null, false,
-                BenchConfig.Scope.HIDDEN, 0);
+                BenchConfig.Scope.HIDDEN, 0, java.util.Map.of());
         Variant variant = new Variant(kind, kind == ModelConfig.Kind.DBLOCK ? d : null,
                 ModelConfig.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT)));
         torch.manual_seed(42);

@@ -96,11 +96,17 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
      *                            or multi-spike with reset (false, the d-block paper's)
      * @param scope               what a step covers (default {@code hidden}, the papers')
      * @param classes             readout outputs for scope {@code network} (default 20)
+     * @param targetSpikes        spikes per sample per hidden layer that each method's network is calibrated to
+     *                            fire on the point's batch before it is timed ({@link RateCalibration}), by method
+     *                            name ({@code standard}, {@code block}, {@code dblock}); a method left out, or the
+     *                            key left out, is timed as initialised (fresh block and d-block networks fire nothing
+     *                            at the datasets' input densities)
      */
     public record Sweep(String name, List<ModelConfig.Kind> methods, List<Integer> batch, Integer nIn,
             List<Integer> hidden, List<Integer> layers, List<Integer> tLen, List<Integer> d, List<Boolean> recurrent,
             List<Boolean> perNeuronBeta, List<Boolean> learnBeta, List<ModelConfig.Kernels> kernels,
-            Boolean standardSingleSpike, Scope scope, Integer classes, List<Double> inputRate) {
+            Boolean standardSingleSpike, Scope scope, Integer classes, List<Double> inputRate,
+            java.util.Map<String, Double> targetSpikes) {
 
         /** Fills in the defaults of settings left null; given lists are copied, nulls kept for the validator. */
         public Sweep {
@@ -120,6 +126,23 @@ public record BenchConfig(String name, Long seed, String resultsDir, RuntimeConf
             scope = scope != null ? scope : Scope.HIDDEN;
             classes = classes != null ? classes : 20;
             inputRate = inputRate == null ? null : orDefault(inputRate, List.of());
+            targetSpikes = targetSpikes == null ? java.util.Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(targetSpikes));
+        }
+
+        /**
+         * {@return the calibration targets by model, for the methods whose names are valid} The loader reports the
+         * others.
+         */
+        public java.util.Map<ModelConfig.Kind, Double> targets() {
+            java.util.Map<ModelConfig.Kind, Double> out = new java.util.EnumMap<>(ModelConfig.Kind.class);
+            for (ModelConfig.Kind k : ModelConfig.Kind.values()) {
+                Double t = targetSpikes.get(k.name().toLowerCase(java.util.Locale.ROOT));
+                if (t != null) {
+                    out.put(k, t);
+                }
+            }
+            return java.util.Collections.unmodifiableMap(out);
         }
 
         /** Lists keep nulls (reported by the validator) but are made unmodifiable. */

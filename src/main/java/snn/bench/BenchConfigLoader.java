@@ -121,6 +121,17 @@ public final class BenchConfigLoader {
                 }
             }
         }
+        s.targetSpikes().forEach((method, target) -> {
+            String path = at + ".target_spikes." + method;
+            boolean known = java.util.Arrays.stream(ModelConfig.Kind.values())
+                    .anyMatch(k -> k.name().toLowerCase(Locale.ROOT).equals(method));
+            if (!known) {
+                errors.add(new ConfigError(path, "expected a method name: \"standard\", \"block\" or \"dblock\""));
+            } else if (target == null || !(target > 0) || target.isInfinite()) {
+                errors.add(new ConfigError(path, "expected spikes per sample per hidden layer > 0, e.g. 249 (the"
+                        + " trained Fashion-MNIST block network), got " + target));
+            }
+        });
         if (timesOk && dOk && s.methods().contains(ModelConfig.Kind.DBLOCK)) {
             int longest = s.tLen().stream().mapToInt(Integer::intValue).max().orElse(0);
             if (s.d().stream().allMatch(d -> d > longest)) {

@@ -9,10 +9,21 @@ package snn.bench;
  *                            papers' Poisson protocol
  * @param standardSingleSpike whether the standard reference is single-spike (else multi-spike with reset)
  * @param classes             readout outputs, used with scope {@code network} only
+ * @param targetSpikes        spikes per sample per hidden layer each model is calibrated to fire, by model; empty for
+ *                            networks timed as initialised
  */
 record BenchPoint(int batch, int nIn, int hidden, int layers, int tLen, boolean recurrent,
         boolean perNeuronBeta, boolean learnBeta, Double inputRate, boolean standardSingleSpike,
-        BenchConfig.Scope scope, int classes) {
+        BenchConfig.Scope scope, int classes, java.util.Map<snn.config.ModelConfig.Kind, Double> targetSpikes) {
+
+    BenchPoint {
+        targetSpikes = java.util.Map.copyOf(targetSpikes);
+    }
+
+    /** {@return the spikes per sample per hidden layer {@code method}'s network is calibrated to, or null} */
+    Double target(snn.config.ModelConfig.Kind method) {
+        return targetSpikes.get(method);
+    }
 
     /** The reference model, e.g. {@code standard single-spike recurrent}. */
     public String baseline() {
@@ -30,6 +41,7 @@ record BenchPoint(int batch, int nIn, int hidden, int layers, int tLen, boolean 
         return "b=" + batch + " n_in=" + nIn + " hidden=" + hidden + (layers > 1 ? "x" + layers : "") + " T=" + tLen
                 + (recurrent ? " rec" : " ff") + (perNeuronBeta ? "" : " shared-beta")
                 + (learnBeta ? "" : " fixed-beta") + (inputRate == null ? "" : " input-rate=" + input())
-                + (scope == BenchConfig.Scope.NETWORK ? " whole-network(" + classes + ")" : "");
+                + (scope == BenchConfig.Scope.NETWORK ? " whole-network(" + classes + ")" : "")
+                + (targetSpikes.isEmpty() ? "" : " firing" + new java.util.TreeMap<>(targetSpikes));
     }
 }

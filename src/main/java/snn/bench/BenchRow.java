@@ -54,6 +54,10 @@ import java.util.List;
  *                          baseline cannot run (a dblock baseline with more blocks than the point's steps)
  * @param peakRssMb         resident growth during one step (see {@link PeakMemory#method()}), null if not measurable
  * @param spikesPerSample   spikes of all hidden layers per sample, mean over the timed repeats
+ * @param spikesPerLayer    each hidden layer's spikes per sample, mean over the timed repeats (in the CSV, the
+ *                          layers' values separated by spaces)
+ * @param targetSpikes      the spikes per sample per hidden layer the network was calibrated to fire, null when it
+ *                          was timed as initialised
  */
 public record BenchRow(int point, String method, Integer d, String kernels, int batch, int nIn, int hidden, int layers,
         int tLen, boolean recurrent, boolean perNeuronBeta, boolean learnBeta, String scope, String input,
@@ -61,7 +65,13 @@ public record BenchRow(int point, String method, Integer d, String kernels, int 
         double optimizerMs, double stepMs, double stepIqrMs, double projectionMs, double dynamicsMs, double readoutMs,
         double lossMs, boolean projectionFused, double dynamicsFloorMs, double dynamicsOverFloor, double copyGbPerS,
         double speedupForward, double speedupBackward, double speedupStep, String runBaseline,
-        Double speedupVsBaseline, Double peakRssMb, double spikesPerSample) {
+        Double speedupVsBaseline, Double peakRssMb, double spikesPerSample, List<Double> spikesPerLayer,
+        Double targetSpikes) {
+
+    /** Copies the per-layer list (empty in results written before it existed). */
+    public BenchRow {
+        spikesPerLayer = spikesPerLayer == null ? List.of() : List.copyOf(spikesPerLayer);
+    }
 
     /** {@return the CSV header: the components' names in snake_case, in declaration order} */
     public static List<String> columns() {
@@ -79,7 +89,10 @@ public record BenchRow(int point, String method, Integer d, String kernels, int 
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
-            out[i] = v == null ? "" : v instanceof Double x ? number(x) : v.toString();
+            out[i] = v == null ? "" : v instanceof Double x ? number(x)
+                    : v instanceof List<?> list ? String.join(" ", list.stream()
+                            .map(e -> e instanceof Double x ? number(x) : String.valueOf(e)).toList())
+                    : v.toString();
         }
         return List.of(out);
     }

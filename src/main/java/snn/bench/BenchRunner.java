@@ -158,7 +158,7 @@ public final class BenchRunner {
         }
         BenchPoint p = plan.get(0).point();
         BenchPoint tiny = new BenchPoint(2, 16, 8, 1, 16, p.recurrent(), p.perNeuronBeta(), p.learnBeta(),
-                p.inputRate(), p.standardSingleSpike(), p.scope(), p.classes());
+                p.inputRate(), p.standardSingleSpike(), p.scope(), p.classes(), java.util.Map.of());
         List<Variant> variants = plan.stream().flatMap(x -> x.variants().stream())
                 .map(v -> v.d() == null ? v : new Variant(v.method(), 2, v.kernels())).distinct().toList();
         try (PointerScope scope = new PointerScope()) {
@@ -169,8 +169,11 @@ public final class BenchRunner {
         }
     }
 
-    /** One harness per variant, on one shared input batch, parameters initialised from {@code seed}. */
-    private static List<MethodHarness> harnesses(BenchPoint p, List<Variant> variants, long seed) {
+    /**
+     * One harness per variant, on one shared input batch, parameters initialised from {@code seed}; each network
+     * calibrated to its method's target rate where the point has one.
+     */
+    private List<MethodHarness> harnesses(BenchPoint p, List<Variant> variants, long seed) {
         Tensor input = p.inputRate() == null ? PoissonInput.spikes(p.batch(), p.nIn(), p.tLen())
                 : PoissonInput.atRate(p.batch(), p.nIn(), p.tLen(), p.inputRate());
         Tensor labels = p.scope() == BenchConfig.Scope.NETWORK ? PoissonInput.labels(p.batch(), p.classes()) : null;
@@ -182,6 +185,12 @@ public final class BenchRunner {
                 throw new BenchException("kernels \"native\" requested, but the network runs LibTorch ops ("
                         + network.kernelSelection().reason() + "); build the native kernels (mvn package with a C"
                         + " compiler) or measure kernels [\"auto\"] or [\"torch\"]");
+            }
+            Double target = p.target(v.method());
+            if (target != null) {
+                RateCalibration.Result calibrated = RateCalibration.calibrate(network, input, target, v.label());
+                progress.println("  calibrated " + v.label() + " to " + BenchRow.number(target)
+                        + " spikes per sample per hidden layer: " + calibrated.describe());
             }
             harnesses.add(new MethodHarness(network, p.scope(), input, labels));
         }
@@ -241,10 +250,22 @@ public final class BenchRunner {
                         ratio(steps, ref, m, MethodHarness.Step::backwardMs),
                         ratio(steps, ref, m, MethodHarness::stepMs), baselineVariant.label(),
                         baseline < 0 ? null : (Double) ratio(steps, baseline, m, MethodHarness::stepMs), peak[m],
-                        Arrays.stream(s).mapToDouble(MethodHarness.Step::spikesPerSample).average().orElse(0)));
+                        Arrays.stream(s).mapToDouble(MethodHarness.Step::spikesPerSample).average().orElse(0),
+                        layerMeans(s), p.target(v.method())));
             }
             return rows;
         }
+    }
+
+    /** Each hidden layer's spikes per sample, mean over the steps. */
+    private static List<Double> layerMeans(MethodHarness.Step[] steps) {
+        int layers = steps[0].layerSpikes().length;
+        List<Double> means = new ArrayList<>(layers);
+        for (int l = 0; l < layers; l++) {
+            int layer = l;
+            means.add(Arrays.stream(steps).mapToDouble(x -> x.layerSpikes()[layer]).average().orElse(0));
+        }
+        return List.copyOf(means);
     }
 
     private static Stats stat(MethodHarness.Step[] steps, ToDoubleFunction<MethodHarness.Step> part) {
@@ -280,15 +301,18 @@ public final class BenchRunner {
      */
     static String partsTable(List<BenchRow> rows) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "      %-22s %9s %9s %9s %9s %9s %9s %9s %8s %9s%n", "variant", "step", "project", "dynamics",
-                "readout", "loss", "optim", "floor", "x floor", "vs base"));
+                "      %-22s %9s %9s %9s %9s %9s %9s %9s %8s %9s  %s%n", "variant", "step", "project", "dynamics",
+                "readout", "loss", "optim", "floor", "x floor", "vs base", "spikes/sample per layer"));
         for (BenchRow r : rows) {
-            sb.append(String.format(Locale.ROOT, "      %-22s %9.2f %9s %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %9s%n",
+            sb.append(String.format(Locale.ROOT, "      %-22s %9.2f %9s %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %9s  %s%n",
                     r.method() + (r.d() != null ? " d=" + r.d() : "") + " " + r.kernels(), r.stepMs(),
                     r.projectionFused() && r.projectionMs() == 0 ? "fused" : String.format(Locale.ROOT, "%.2f",
                             r.projectionMs()), r.dynamicsMs(), r.readoutMs(), r.lossMs(), r.optimizerMs(),
                     r.dynamicsFloorMs(), r.dynamicsOverFloor(), r.speedupVsBaseline() == null ? "-"
-                            : String.format(Locale.ROOT, "x%.2f", r.speedupVsBaseline())));
+                            : String.format(Locale.ROOT, "x%.2f", r.speedupVsBaseline()),
+                    String.join(" ", r.spikesPerLayer().stream().map(x -> String.format(Locale.ROOT, "%.1f", x))
+                            .toList()) + (r.targetSpikes() == null ? "" : " (target " + BenchRow.number(
+                                    r.targetSpikes()) + ")")));
         }
         return sb.toString();
     }

@@ -53,7 +53,8 @@ final class Grid {
                                         for (Double rate : rates) {
                                             BenchPoint p = new BenchPoint(batch, s.nIn(), hidden, layers, tLen,
                                                     recurrent, perNeuron, learn, rate, s.standardSingleSpike(),
-                                                    s.scope(), s.scope() == BenchConfig.Scope.NETWORK ? s.classes() : 0);
+                                                    s.scope(), s.scope() == BenchConfig.Scope.NETWORK ? s.classes() : 0,
+                                                    s.targets());
                                             add(p, s, resolve, variants.computeIfAbsent(p, k -> new LinkedHashSet<>()),
                                                     skipped.computeIfAbsent(p, k -> new LinkedHashSet<>()));
                                         }

@@ -66,10 +66,15 @@ final class MethodHarness {
      * @param readoutMs       the readout layer and the logits, forward and backward (0 in the hidden scope)
      * @param lossMs          the loss, forward and backward
      * @param projectionFused whether the native kernels projected some layer's input themselves
-     * @param spikesPerSample spikes of all hidden layers per sample
+     * @param layerSpikes     spikes per sample of each hidden layer
      */
     record Step(double forwardMs, double backwardMs, double optimizerMs, double projectionMs, double dynamicsMs,
-            double readoutMs, double lossMs, boolean projectionFused, double spikesPerSample) {
+            double readoutMs, double lossMs, boolean projectionFused, double[] layerSpikes) {
+
+        /** {@return spikes of all hidden layers per sample} */
+        double spikesPerSample() {
+            return java.util.Arrays.stream(layerSpikes).sum();
+        }
     }
 
     /** {@return the whole step's time: forward, backward and the optimiser} */
@@ -168,13 +173,13 @@ final class MethodHarness {
             for (boolean f : fused) {
                 anyFused |= f;
             }
-            double count = 0;
-            for (Tensor s : spikes) {
-                count += s.detach().sum().item_float();
+            double[] layerSpikes = new double[n];
+            for (int l = 0; l < n; l++) {
+                layerSpikes[l] = spikes.get(l).detach().sum().item_double() / input.size(0);
             }
             return new Step(millis(forwardEnd - start), millis(backwardEnd - forwardEnd), millis(end - backwardEnd),
                     millis(projection), millis(dynamics), millis(readoutEnd - hiddenEnd + readoutBackward),
-                    millis(forwardEnd - readoutEnd + lossBackward), anyFused, count / input.size(0));
+                    millis(forwardEnd - readoutEnd + lossBackward), anyFused, layerSpikes);
         }
     }
 

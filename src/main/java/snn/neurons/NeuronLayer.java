@@ -87,8 +87,8 @@ public abstract sealed class NeuronLayer<S extends DynamicsSpec> extends Module 
         return input;
     }
 
-    /** {@return the recurrent projection, or {@code null}} */
-    final Projection recurrentProjection() {
+    /** {@return the recurrent projection W_rec, b_rec, or {@code null} when the layer is not recurrent} */
+    public final Projection recurrentProjection() {
         return recurrent;
     }
 

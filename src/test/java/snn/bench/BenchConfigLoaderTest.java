@@ -46,6 +46,19 @@ class BenchConfigLoaderTest {
     }
 
     @Test
+    void targetSpikesAreCountsByMethodName() {
+        BenchConfig c = parse("{\"sweeps\": [{\"target_spikes\": {\"block\": 249, \"standard\": 207.5}}]}");
+        assertEquals(java.util.Map.of(ModelConfig.Kind.BLOCK, 249.0, ModelConfig.Kind.STANDARD, 207.5),
+                c.sweeps().get(0).targets());
+        assertEquals(java.util.Map.of(), parse("{\"sweeps\": [{}]}").sweeps().get(0).targets());
+        List<ConfigError> errors = errors("{\"sweeps\": [{\"target_spikes\": {\"lif\": 10, \"block\": 0,"
+                + " \"dblock\": -3}}]}");
+        assertError(errors, "sweeps[0].target_spikes.lif", "expected a method name");
+        assertError(errors, "sweeps[0].target_spikes.block", "expected spikes per sample per hidden layer > 0");
+        assertError(errors, "sweeps[0].target_spikes.dblock", "got -3");
+    }
+
+    @Test
     void inputRatesAreProbabilitiesAndTheBaselineIsAWholeNetworkChoice() {
         BenchConfig c = parse("{\"baseline\": {\"method\": \"dblock\", \"d\": 5, \"kernels\": \"native\"},"
                 + " \"sweeps\": [{\"input_rate\": [0.015, 1]}]}");

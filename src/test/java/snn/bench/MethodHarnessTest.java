@@ -39,7 +39,7 @@ class MethodHarnessTest {
 
     @Test
     void timedStepsRunTheOptimiserWithoutMovingTheParameters() {
-        BenchPoint p = new BenchPoint(4, 20, 12, 2, 16, true, true, true, null, false, BenchConfig.Scope.NETWORK, 3);
+        BenchPoint p = new BenchPoint(4, 20, 12, 2, 16, true, true, true, null, false, BenchConfig.Scope.NETWORK, 3, java.util.Map.of());
         try (PointerScope scope = new PointerScope()) {
             torch.manual_seed(7);
             Tensor input = PoissonInput.spikes(p.batch(), p.nIn(), p.tLen());
@@ -101,7 +101,7 @@ class MethodHarnessTest {
 
     @Test
     void torchStepsSplitIntoProjectionDynamicsReadoutLossAndOptimiser() {
-        BenchPoint p = new BenchPoint(8, 100, 48, 2, 64, true, true, true, null, false, BenchConfig.Scope.NETWORK, 5);
+        BenchPoint p = new BenchPoint(8, 100, 48, 2, 64, true, true, true, null, false, BenchConfig.Scope.NETWORK, 5, java.util.Map.of());
         try (PointerScope scope = new PointerScope()) {
             torch.manual_seed(7);
             Tensor input = PoissonInput.spikes(p.batch(), p.nIn(), p.tLen());
@@ -114,7 +114,7 @@ class MethodHarnessTest {
             }
             // the papers' scope: no readout; the loss is the sum of the last layer's spikes
             BenchPoint hidden = new BenchPoint(8, 100, 48, 1, 64, false, true, true, null, true,
-                    BenchConfig.Scope.HIDDEN, 0);
+                    BenchConfig.Scope.HIDDEN, 0, java.util.Map.of());
             MethodHarness.Step s = step(hidden, new Variant(ModelConfig.Kind.BLOCK, null, ModelConfig.Kernels.TORCH),
                     input);
             assertEquals(0, s.readoutMs());
@@ -126,9 +126,9 @@ class MethodHarnessTest {
         assumeTrue(NativeKernels.choose(ModelConfig.Kernels.NATIVE, Device.CPU).isNative(),
                 "native kernels not built: " + NativeKernels.choose(ModelConfig.Kernels.NATIVE, Device.CPU).reason());
         BenchPoint sparse = new BenchPoint(8, 200, 64, 1, 64, true, true, true, 0.02, false,
-                BenchConfig.Scope.NETWORK, 5);
+                BenchConfig.Scope.NETWORK, 5, java.util.Map.of());
         BenchPoint dense = new BenchPoint(8, 200, 64, 1, 64, true, true, true, 0.5, false,
-                BenchConfig.Scope.NETWORK, 5);
+                BenchConfig.Scope.NETWORK, 5, java.util.Map.of());
         try (PointerScope scope = new PointerScope()) {
             torch.manual_seed(7);
             Variant dblock = new Variant(ModelConfig.Kind.DBLOCK, 4, ModelConfig.Kernels.NATIVE);
