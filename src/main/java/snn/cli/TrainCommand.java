@@ -57,7 +57,8 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--force", description = "Write into <results_dir>/<name> (or --out) even when it holds an earlier"
-            + " run, replacing its files.")
+            + " run, replacing its files; never while another training writes there (it is refused, naming that"
+            + " training's process).")
     boolean force;
 
     @Option(names = "--kernels", paramLabel = "auto|native|torch",
