@@ -31,7 +31,7 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 7
+#define SNN_ABI_VERSION 8
 
 /* Status codes. */
 enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };

@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 7;
+    static final int VERSION = 8;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
