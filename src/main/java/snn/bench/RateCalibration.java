@@ -82,7 +82,7 @@ final class RateCalibration {
                         : List.of(hidden.inputProjection(), hidden.recurrentProjection());
                 Layer layer = new Layer(network, input, l, projections);
                 gains[l] = layer.solve(target, label);
-                rates[l] = layer.rate(gains[l]);
+                rates[l] = layer.reached;
             }
         }
         return new Result(gains, rates);
@@ -97,6 +97,9 @@ final class RateCalibration {
         private final List<Tensor> originals = new java.util.ArrayList<>();
         private double best = 1;
         private double bestDistance = Double.POSITIVE_INFINITY;
+        /** The gain the parameters are at now, and the rate it gave. */
+        private double applied = Double.NaN;
+        private double reached = Double.NaN;
 
         Layer(SpikingNetwork network, Tensor input, int index, List<Projection> projections) {
             this.network = network;
@@ -116,7 +119,9 @@ final class RateCalibration {
                 parameters.get(i).copy_(originals.get(i).mul(Tensors.scalar(gain)));
             }
             List<LayerOutput> outputs = network.forwardHidden(input);
-            return outputs.get(index).spikes().sum().item_double() / input.size(0);
+            applied = gain;
+            reached = outputs.get(index).spikes().sum().item_double() / input.size(0);
+            return reached;
         }
 
         double solve(double target, String label) {
@@ -176,8 +181,11 @@ final class RateCalibration {
             return r;
         }
 
+        /** Leaves the parameters at {@code gain}, measuring again only if the last measurement was at another gain. */
         private double finish(double gain) {
-            rate(gain);
+            if (gain != applied) {
+                rate(gain);
+            }
             return gain;
         }
 
