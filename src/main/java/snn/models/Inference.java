@@ -92,7 +92,7 @@ public final class Inference {
             Tensor readout = net.readout().forward(hidden.get(hidden.size() - 1).spikes()).membrane();
             layers.add(new LayerActivity("readout", new float[0][0], matrix(readout)));
             Tensor logits = net.config().readout() == snn.config.ModelConfig.Readout.SUM ? readout.sum(2)
-                    : readout.max(2).get0();
+                    : Tensors.maxValues(readout, 2);
             return new Recording(matrix(input), List.copyOf(layers), Tensors.toArray(logits));
         }
     }

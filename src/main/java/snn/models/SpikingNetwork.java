@@ -16,6 +16,7 @@ import snn.neurons.LifLayer;
 import snn.neurons.NeuronKernels;
 import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
+import snn.runtime.Tensors;
 
 /**
  * Hidden spiking layers of one kind, then a non-spiking readout whose membrane gives the logits (docs/specification.md
@@ -107,7 +108,7 @@ public final class SpikingNetwork extends Module {
      */
     public NetworkOutput readOut(List<Tensor> spikes) {
         Tensor membrane = readout.forward(spikes.get(spikes.size() - 1)).membrane();
-        Tensor logits = config.readout() == ModelConfig.Readout.SUM ? membrane.sum(2) : membrane.max(2).get0();
+        Tensor logits = config.readout() == ModelConfig.Readout.SUM ? membrane.sum(2) : Tensors.maxValues(membrane, 2);
         return new NetworkOutput(logits, spikes, membrane);
     }
 

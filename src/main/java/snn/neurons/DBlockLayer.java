@@ -130,7 +130,7 @@ public final class DBlockLayer extends NeuronLayer<DynamicsSpec.DBlock> {
         TensorVector membraneBlocks = new TensorVector();
         Tensor injected = null;
         for (int k = 0; k < membranes.size(); k++) {
-            Tensor v = membranes.get(k);
+            Tensor v = Tensors.element(membranes, k);
             if (injected != null) {
                 // c enters the block's first step without a beta factor, so it decays as beta^u inside the block.
                 v = v.add(injected.unsqueeze(2).mul(k < blocks ? regularPowers : restPowers));

@@ -109,9 +109,9 @@ public final class LifLayer extends NeuronLayer<DynamicsSpec.Lif> {
         TensorVector membranes = new TensorVector();
         Tensor v = null;
         Tensor s = null;
-        Tensor mask = mode == Mode.SINGLE_SPIKE ? torch.zeros_like(steps.get(0)) : null;
+        Tensor mask = mode == Mode.SINGLE_SPIKE ? torch.zeros_like(Tensors.element(steps, 0)) : null;
         for (int i = 0; i < t; i++) {
-            Tensor u = i == 0 ? steps.get(0) : v.mul(b).add(steps.get(i));
+            Tensor u = i == 0 ? Tensors.element(steps, 0) : v.mul(b).add(Tensors.element(steps, i));
             if (recurrent != null && i > 0) {
                 u = u.add(recurrent.step(s.detach()));
             }

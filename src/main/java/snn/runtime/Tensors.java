@@ -12,7 +12,9 @@ import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.PointerConsumer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
@@ -40,6 +42,36 @@ public final class Tensors {
      */
     public static Tensor own(Tensor ref) {
         return new Tensor(ref);
+    }
+
+    /**
+     * The values of {@code t}'s maximum over dimension {@code dim} (gradient to the one index {@code max} picks), as a
+     * handle of their own. {@code max(dim)} returns a pair whose {@code get0()} is a reference into the pair: it
+     * dangles once the pair is collected, which may be as soon as {@code get0()} returns.
+     *
+     * @param t   a tensor
+     * @param dim the dimension reduced
+     * @return the maximum values, an owning handle
+     */
+    public static Tensor maxValues(Tensor t, long dim) {
+        T_TensorTensor_T pair = t.max(dim);
+        Tensor values = new Tensor(pair.get0());
+        Reference.reachabilityFence(pair);
+        return values;
+    }
+
+    /**
+     * Element {@code i} of {@code v} as a handle of its own. {@code TensorVector.get} returns a reference into the
+     * vector, which dangles once the vector is collected (possibly while the reference is still in use).
+     *
+     * @param v a vector of tensors
+     * @param i the index
+     * @return the element, an owning handle
+     */
+    public static Tensor element(TensorVector v, long i) {
+        Tensor out = new Tensor(v.get(i));
+        Reference.reachabilityFence(v);
+        return out;
     }
 
     /**

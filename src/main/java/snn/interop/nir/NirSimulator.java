@@ -320,7 +320,7 @@ public final class NirSimulator {
                 previous = now;
             }
             Tensor all = torch.stack(outputs, 2);
-            logits = spikingOutput || !maxReadout ? all.sum(2) : all.max(2).get0();
+            logits = spikingOutput || !maxReadout ? all.sum(2) : Tensors.maxValues(all, 2);
             Map<String, Tensor> kept = new LinkedHashMap<>();
             traces.forEach((k, v) -> kept.put(k, torch.stack(v, 2)));
             return new Run(all, logits, kept);
