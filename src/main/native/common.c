@@ -419,6 +419,33 @@ SNN_API int32_t snn_dblock_backward(const snn_dblock_args *a)
     return snn_call(SNN_FAMILY_DBLOCK, &a->layer, (int64_t) sizeof(*a), a, 0);
 }
 
+/* ----- the floating-point mode of LibTorch's threads ----------------------------------------------------------- */
+
+/*
+ * FTZ and DAZ on (on = 1), off (on = 0) or left as they are (on = -1) in the MXCSR of the calling thread and of every
+ * other thread of its OpenMP team of `threads`: the pool LibTorch's intra-op parallel regions run on when they start
+ * from this thread (the library shares LibTorch's libgomp). Returns how many of the team's threads then have both on.
+ * MXCSR is per thread and outlives the region; threads the pool starts later copy the starting thread's.
+ */
+SNN_API int32_t snn_denormal_mode(int32_t on, int32_t threads)
+{
+    int32_t flushing = 0;
+#pragma omp parallel num_threads(threads > 0 ? threads : 1) reduction(+ : flushing)
+    {
+#if defined(__x86_64__)
+        const unsigned int bits = 0x8040; /* FTZ (bit 15) | DAZ (bit 6) */
+        const unsigned int csr = _mm_getcsr();
+        if (on >= 0) {
+            _mm_setcsr(on ? csr | bits : csr & ~bits);
+        }
+        flushing += (_mm_getcsr() & bits) == bits;
+#else
+        (void) on;
+#endif
+    }
+    return flushing;
+}
+
 /* ----- benchmark helpers --------------------------------------------------------------------------------------- */
 
 /* A plain loop rather than memcpy: glibc's memcpy switches to non-temporal stores for large copies, which the

@@ -192,4 +192,10 @@ SNN_API void snn_copy_pass(const float *src, float *dst, int64_t n, int32_t thre
  */
 SNN_API int32_t snn_project(const snn_layer_args *a);
 
+/*
+ * The denormal mode of LibTorch's threads: FTZ and DAZ set (on = 1), cleared (on = 0) or only read (on = -1) in the
+ * calling thread and the other threads of its OpenMP team of `threads`. Returns how many of those threads then flush.
+ */
+SNN_API int32_t snn_denormal_mode(int32_t on, int32_t threads);
+
 #endif

@@ -67,6 +67,7 @@ public final class KernelLibrary {
     private final Map<KernelAbi.Family, MethodHandle> forward = new EnumMap<>(KernelAbi.Family.class);
     private final Map<KernelAbi.Family, MethodHandle> backward = new EnumMap<>(KernelAbi.Family.class);
     private final MethodHandle copyPass;
+    private final MethodHandle flushDenormals;
     private final MethodHandle project;
     private final MethodHandle isaSupported;
     /** The instruction set chosen at load, and what SNN_CPU_ISA asked for then (-1 nothing, -2 no such set). */
@@ -87,6 +88,8 @@ public final class KernelLibrary {
         copyPass = bind(linker, symbols, "snn_copy_pass", FunctionDescriptor.ofVoid(
                 ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
         project = bind(linker, symbols, "snn_project", kernel);
+        flushDenormals = bind(linker, symbols, "snn_denormal_mode", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
+                JAVA_INT));
         isaSupported = bind(linker, symbols, "snn_isa_supported", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         int best = (int) bind(linker, symbols, "snn_isa_best", FunctionDescriptor.of(JAVA_INT)).invokeExact();
         isaRequested = (int) bind(linker, symbols, "snn_isa_requested", FunctionDescriptor.of(JAVA_INT))
@@ -353,6 +356,36 @@ public final class KernelLibrary {
     void backward(KernelAbi.Family family, KernelArgs args, Object... used) {
         MethodHandle h = backward.get(family);
         run(family.backward, () -> (int) h.invokeExact(args.segment()), args, used);
+    }
+
+    /**
+     * Sets the denormal mode of the threads that run LibTorch's operations started from the calling thread: the
+     * calling thread and the other threads of its OpenMP team of {@code torch.get_num_threads()} (LibTorch's intra-op
+     * pool, which the kernels share). With {@code flush}, FTZ and DAZ are set in each one's MXCSR, so denormal floats
+     * (magnitudes below 2^-126) read as zero and results that would be denormal are written as zero; without, both are
+     * cleared (IEEE 754 gradual underflow, LibTorch's default). The mode stays until it is set again; threads the pool
+     * starts later copy the calling thread's. Other threads that start LibTorch operations keep their own mode. On
+     * CPUs other than x86-64 nothing changes and 0 is returned.
+     *
+     * @param flush whether to flush denormals
+     * @return how many threads of the team flush denormals afterwards: {@code torch.get_num_threads()} after
+     *         setting the mode on x86-64, 0 after clearing it
+     */
+    public int flushDenormals(boolean flush) {
+        return denormalMode(flush ? 1 : 0);
+    }
+
+    /** {@return how many threads of the calling thread's team (as {@link #flushDenormals}) flush denormals now} */
+    public int threadsFlushingDenormals() {
+        return denormalMode(-1);
+    }
+
+    private int denormalMode(int on) {
+        try {
+            return (int) flushDenormals.invokeExact(on, threads());
+        } catch (Throwable e) {
+            throw new IllegalStateException("snn_denormal_mode failed", e);
+        }
     }
 
     /**

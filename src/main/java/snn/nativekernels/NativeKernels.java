@@ -142,6 +142,26 @@ public final class NativeKernels implements NeuronKernels {
     }
 
     /**
+     * Sets whether the threads that run LibTorch's operations started from the calling thread flush denormal floats
+     * (magnitudes below 2^-126) to zero: FTZ and DAZ in the MXCSR of the calling thread and of the other threads of
+     * its OpenMP team, LibTorch's intra-op pool ({@link KernelLibrary#flushDenormals}). Without the library only the
+     * calling thread can be set (LibTorch's {@code setFlushDenormal}, as {@code torch.set_flush_denormal} does); the
+     * pool's threads then keep their mode. The kernels flush denormals inside their own calls whatever this says.
+     *
+     * @param flush true to flush, false for IEEE 754 gradual underflow (LibTorch's default)
+     * @return how many threads run LibTorch's operations in that mode now: the pool's size with the library (0 after
+     *         clearing the mode, or on a CPU without the mode), else 1 when LibTorch could set the calling thread
+     *         and 0 when it could not
+     */
+    public static int flushDenormals(boolean flush) {
+        Optional<KernelLibrary> library = KernelLibrary.get();
+        if (library.isPresent()) {
+            return library.get().flushDenormals(flush);
+        }
+        return torch.globalContext().setFlushDenormal(flush) && flush ? 1 : 0;
+    }
+
+    /**
      * What the native kernels hold in native memory now, for services that watch it (docs/native-kernels.md,
      * "Lifetime"): every figure returns to its level before a call once the call's graph is gone, and idle buffers
      * are freed after 10 s unused or by {@link #releaseIdleMemory()}.

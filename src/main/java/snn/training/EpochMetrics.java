@@ -16,12 +16,16 @@ import java.util.stream.Collectors;
  * @param spikesPerSample    mean test spikes per sample of each hidden layer
  * @param forwardMs          mean forward time per training batch
  * @param backwardMs         mean backward time per training batch (including the optimiser step)
- * @param epochSeconds       wall time of the epoch's training pass
+ * @param epochSeconds       wall time of the epoch's training pass: from its first batch's loading to its last
+ *                           optimiser step, everything in between included (batch loading, the per-batch metrics
+ *                           and callbacks); the figure to compare with a paper's time per training epoch
  * @param skippedBatches     batches skipped for a non-finite loss ({@code training.on_non_finite_loss = skip})
+ * @param evaluationSeconds  wall time of the evaluations after the training pass (validation, when selecting on it,
+ *                           and test); 0 in states saved before it was recorded
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double validationAccuracy,
         double testAccuracy, double learningRate, List<Double> spikesPerSample, double forwardMs, double backwardMs,
-        double epochSeconds, int skippedBatches) {
+        double epochSeconds, int skippedBatches, double evaluationSeconds) {
 
     /**
      * The CSV header of {@code metrics.csv}.
@@ -35,16 +39,16 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
         for (int i = 0; i < layers; i++) {
             sb.append(",spikes_per_sample_layer").append(i);
         }
-        return sb.append(",forward_ms,backward_ms,epoch_seconds,skipped_batches").toString();
+        return sb.append(",forward_ms,backward_ms,epoch_seconds,skipped_batches,evaluation_seconds").toString();
     }
 
     /** {@return this row in CSV, in {@link #header(int)} order; the cell is empty when validation accuracy is NaN} */
     public String csv() {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f,%d", epoch, trainLoss,
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f,%d,%.3f", epoch, trainLoss,
                 trainAccuracy,
                 Double.isNaN(validationAccuracy) ? "" : String.format(Locale.ROOT, "%.6f", validationAccuracy),
                 testAccuracy, learningRate,
                 spikesPerSample.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).collect(Collectors.joining(",")),
-                forwardMs, backwardMs, epochSeconds, skippedBatches);
+                forwardMs, backwardMs, epochSeconds, skippedBatches, evaluationSeconds);
     }
 }

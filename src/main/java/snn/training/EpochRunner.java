@@ -42,12 +42,15 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
         EpochPass pass = train(epoch);
         TrainingConfig t = fit.training();
         Ranks ranks = fit.ranks();
+        long evaluationStart = System.nanoTime();
         double validation = fit.selectsOnValidation() ? Evaluator.evaluate(session.network(),
                 fit.data().validation(), t.evalBatchSize(), ranks.group()).accuracy() : Double.NaN;
         Evaluation test = Evaluator.evaluate(session.network(), fit.data().test(), t.evalBatchSize(),
                 ranks.group());
+        double evaluationSeconds = (System.nanoTime() - evaluationStart) / 1e9;
         return new EpochMetrics(epoch, pass.loss, pass.accuracy, validation, test.accuracy(), lr,
-                test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds, pass.skippedBatches);
+                test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds, pass.skippedBatches,
+                evaluationSeconds);
     }
 
     private void stopIfAsked(int epoch, int batch) {

@@ -78,6 +78,7 @@ final class TensorBoardScalars implements Callback {
         s.put("time/forward_ms_per_batch", m.forwardMs());
         s.put("time/backward_ms_per_batch", m.backwardMs());
         s.put("time/epoch_seconds", m.epochSeconds());
+        s.put("time/evaluation_seconds", m.evaluationSeconds());
         return s;
     }
 

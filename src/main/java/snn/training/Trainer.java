@@ -23,6 +23,7 @@ import snn.distributed.Distributed;
 import snn.distributed.ProcessGroup;
 import snn.interop.Checkpoints;
 import snn.models.SpikingNetwork;
+import snn.nativekernels.NativeKernels;
 import snn.runtime.Device;
 import snn.runtime.ThreadSettings;
 import snn.runtime.TorchRuntime;
@@ -110,7 +111,8 @@ public final class Trainer {
     }
 
     /**
-     * Initialises the runtime from the config's runtime section (threads, device) and seeds libtorch, for a process
+     * Initialises the runtime from the config's runtime section (threads, device, the denormal mode of LibTorch's
+     * threads) and seeds libtorch, for a process
      * of this process's distributed group ({@link Distributed#group()}).
      *
      * @param config the experiment
@@ -130,6 +132,7 @@ public final class Trainer {
                 config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
         TorchRuntime.init(threads, Device.parse(config.runtime().device()));
         TorchRuntime.seed(config.seed());
+        NativeKernels.flushDenormals(config.runtime().flushesDenormals());
     }
 
     /**
