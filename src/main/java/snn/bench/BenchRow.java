@@ -41,9 +41,9 @@ import java.util.List;
  * @param lossMs            the loss, forward and backward
  * @param projectionFused   whether the native kernels projected an input themselves (event by event)
  * @param dynamicsFloorMs   the dynamics' floor: the bytes their math must read and write (per hidden layer 6
- *                          arrays {@code [batch, hidden, t_len]} of float32, 7 for the single-spike LIF, plus one
- *                          read of the layer's input where the projection is fused) over the memory bandwidth a
- *                          copy pass measured in the same rounds
+ *                          arrays {@code [batch, hidden, t_len]} of float32, 7 for the single-spike LIF; where the
+ *                          projection is fused 2 fewer, the current and its gradient, plus one read of the layer's
+ *                          input) over the memory bandwidth a copy pass measured in the same rounds
  * @param dynamicsOverFloor    {@code dynamicsMs / dynamicsFloorMs}
  * @param copyGbPerS        the copy pass's bandwidth (bytes read plus written per second, 10^9)
  * @param speedupForward    the reference's {@code forwardMs} over this row's

@@ -48,14 +48,17 @@ record Variant(ModelConfig.Kind method, Integer d, ModelConfig.Kernels kernels) 
 
     /**
      * {@return the bytes the hidden layers' dynamics must at least read and write in one training step at
-     * {@code point}: the floor of {@code dynamics_ms}} Per layer, 6 float32 arrays {@code [batch, hidden, t_len]}
-     * forward and backward together (forward reads the current and writes the spikes and the membrane backward needs;
-     * backward reads those and the spikes' gradient and writes the current's gradient), 7 for the single-spike LIF
-     * (its pre-reset membrane too); where the native kernels project the input themselves ({@code fused}), also one
-     * read of each layer's input.
+     * {@code point}: the floor of {@code dynamics_ms}} Per layer, in float32 arrays {@code [batch, hidden, t_len]},
+     * forward and backward together: the forward pass reads the current and writes the spikes and the membrane the
+     * backward pass needs, and the backward pass reads that membrane and the spikes' gradient and writes the
+     * current's gradient, 6 arrays; the single-spike LIF also writes its pre-reset membrane, which its backward pass
+     * reads instead of the membrane, 7. Where the native kernels project the input themselves ({@code fused}) the
+     * current and its gradient never reach memory (2 arrays fewer per layer), and the kernels read each layer's
+     * input once instead ({@code [batch, inputs, t_len]}, dense float32). docs/benchmarks.md, "Floors", lists each
+     * kernel's arrays.
      */
     double dynamicsFloorBytes(BenchPoint point, boolean fused) {
-        int arrays = method == ModelConfig.Kind.STANDARD && point.standardSingleSpike() ? 7 : 6;
+        int arrays = (method == ModelConfig.Kind.STANDARD && point.standardSingleSpike() ? 7 : 6) - (fused ? 2 : 0);
         double inputs = fused ? point.nIn() + (point.layers() - 1) * (double) point.hidden() : 0;
         return (double) Float.BYTES * point.batch() * point.tLen()
                 * (point.layers() * arrays * (double) point.hidden() + inputs);
