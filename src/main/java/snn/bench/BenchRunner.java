@@ -94,14 +94,19 @@ public final class BenchRunner {
                 config.runtime().torchThreads() != null ? config.runtime().torchThreads() : defaults.torchThreads(),
                 config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
         TorchRuntime.Report runtime = TorchRuntime.init(threads, Device.CPU);
-        boolean flush = config.runtime().flushesDenormals();
-        int flushing = NativeKernels.flushDenormals(flush);
+        try (NativeKernels.DenormalMode denormals = NativeKernels.flushDenormals(config.runtime().flushesDenormals())) {
+            return run(runtime, denormals);
+        }
+    }
+
+    private Result run(TorchRuntime.Report runtime, NativeKernels.DenormalMode denormals) throws IOException {
         List<Grid.Planned> plan = Grid.expand(config, BenchRunner::resolve);
         int runs = plan.stream().mapToInt(p -> p.variants().size()).sum();
         progress.printf(Locale.ROOT, "snn bench %s: %d points, %d method runs of %d warm-up + %d timed steps; %s%n",
                 config.name(), plan.size(), runs, config.warmup(), config.repeats(), runtime);
         progress.println("output: " + outDir.toAbsolutePath());
-        progress.println("denormals: " + (flush ? "flushed to zero by " + flushing + " of LibTorch's threads"
+        progress.println("denormals: " + (config.runtime().flushesDenormals() ? "flushed to zero by "
+                + denormals.threads() + " of LibTorch's threads"
                 : "kept (IEEE 754 gradual underflow) by LibTorch's threads") + "; the native kernels flush them in"
                 + " their calls either way");
         for (ModelConfig.Kernels requested : plan.stream().flatMap(p -> p.variants().stream())

@@ -143,22 +143,42 @@ public final class NativeKernels implements NeuronKernels {
 
     /**
      * Sets whether the threads that run LibTorch's operations started from the calling thread flush denormal floats
-     * (magnitudes below 2^-126) to zero: FTZ and DAZ in the MXCSR of the calling thread and of the other threads of
-     * its OpenMP team, LibTorch's intra-op pool ({@link KernelLibrary#flushDenormals}). Without the library only the
-     * calling thread can be set (LibTorch's {@code setFlushDenormal}, as {@code torch.set_flush_denormal} does); the
-     * pool's threads then keep their mode. The kernels flush denormals inside their own calls whatever this says.
+     * (magnitudes below 2^-126) to zero, until the returned mode is closed: FTZ and DAZ in the MXCSR of the calling
+     * thread and of the other threads of its OpenMP team, LibTorch's intra-op pool ({@link KernelLibrary#flushDenormals}).
+     * Without the library only the calling thread can be set (LibTorch's {@code setFlushDenormal}, as
+     * {@code torch.set_flush_denormal} does); the pool's threads then keep their mode. The kernels flush denormals
+     * inside their own calls whatever this says. The mode also governs Java's float arithmetic on the calling thread
+     * (a denormal operand reads as zero), hence the scope.
      *
      * @param flush true to flush, false for IEEE 754 gradual underflow (LibTorch's default)
-     * @return how many threads run LibTorch's operations in that mode now: the pool's size with the library (0 after
-     *         clearing the mode, or on a CPU without the mode), else 1 when LibTorch could set the calling thread
-     *         and 0 when it could not
+     * @return the mode; closing it restores the mode the threads had before (with the library; without it, gradual
+     *         underflow, LibTorch's default)
      */
-    public static int flushDenormals(boolean flush) {
+    public static DenormalMode flushDenormals(boolean flush) {
         Optional<KernelLibrary> library = KernelLibrary.get();
         if (library.isPresent()) {
-            return library.get().flushDenormals(flush);
+            boolean before = library.get().threadsFlushingDenormals() == KernelLibrary.threads();
+            return new DenormalMode(library.get().flushDenormals(flush), before);
         }
-        return torch.globalContext().setFlushDenormal(flush) && flush ? 1 : 0;
+        return new DenormalMode(torch.globalContext().setFlushDenormal(flush) && flush ? 1 : 0, false);
+    }
+
+    /**
+     * The denormal mode {@link #flushDenormals} set, for the length of a training or benchmark run.
+     *
+     * @param threads how many threads run LibTorch's operations in the mode set: the pool's size with the library
+     *                (0 after clearing the mode, or on a CPU without the mode), else 1 when LibTorch could set the
+     *                calling thread and 0 when it could not
+     * @param before  whether those threads flushed denormals before, the mode {@link #close()} restores
+     */
+    public record DenormalMode(int threads, boolean before) implements AutoCloseable {
+
+        /** Restores the mode the threads had before; call it on the thread that set the mode. */
+        @Override
+        public void close() {
+            KernelLibrary.get().ifPresentOrElse(library -> library.flushDenormals(before),
+                    () -> torch.globalContext().setFlushDenormal(before));
+        }
     }
 
     /**

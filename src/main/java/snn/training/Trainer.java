@@ -111,8 +111,7 @@ public final class Trainer {
     }
 
     /**
-     * Initialises the runtime from the config's runtime section (threads, device, the denormal mode of LibTorch's
-     * threads) and seeds libtorch, for a process
+     * Initialises the runtime from the config's runtime section (threads, device) and seeds libtorch, for a process
      * of this process's distributed group ({@link Distributed#group()}).
      *
      * @param config the experiment
@@ -132,7 +131,6 @@ public final class Trainer {
                 config.runtime().blasThreads() != null ? config.runtime().blasThreads() : defaults.blasThreads());
         TorchRuntime.init(threads, Device.parse(config.runtime().device()));
         TorchRuntime.seed(config.seed());
-        NativeKernels.flushDenormals(config.runtime().flushesDenormals());
     }
 
     /**
@@ -173,13 +171,16 @@ public final class Trainer {
         return run(runDir, true, epoch);
     }
 
+    @SuppressWarnings("try") // the denormal mode is held for the run and restored when it ends
     private TrainingResult run(Path runDir, boolean resume, Integer fromEpoch) {
         Progress progress = new Progress(ranks.leads() ? log : new PrintStream(OutputStream.nullOutputStream()));
         RunFolder run = new RunFolder(runDir);
         initRuntime(config, ranks.localSize());
         RunAgreement.check(ranks.group(), config, data);
         TrainingConfig t = config.training();
-        try (TrainingSession session = TrainingSession.create(config, data.train().channels(),
+        try (NativeKernels.DenormalMode denormals = NativeKernels.flushDenormals(
+                config.runtime().flushesDenormals());
+                TrainingSession session = TrainingSession.create(config, data.train().channels(),
                 data.train().classes())) {
             TrainingState.Progress saved = resume ? restore(session, run, fromEpoch) : null;
             if (!resume && t.initFrom() != null) {

@@ -16,7 +16,7 @@ import snn.runtime.TorchRuntime;
 /**
  * {@code runtime.flush_denormals}: {@link NativeKernels#flushDenormals} sets FTZ and DAZ on every thread of
  * LibTorch's intra-op pool, not only on the calling thread (which is all LibTorch's own {@code setFlushDenormal}
- * reaches), and clears them again.
+ * reaches), and closing the mode restores the one before.
  */
 class DenormalModeTest {
 
@@ -38,14 +38,18 @@ class DenormalModeTest {
         int threads = torch.get_num_threads();
         try (PointerScope scope = new PointerScope()) {
             Tensor denormal = Tensors.full(1e-39, PROBE);
-            try {
-                assertEquals(threads, NativeKernels.flushDenormals(true), "threads flushing after setting the mode");
+            assertEquals(0, library.threadsFlushingDenormals(), "LibTorch's default: gradual underflow");
+            try (NativeKernels.DenormalMode mode = NativeKernels.flushDenormals(true)) {
+                assertEquals(threads, mode.threads(), "threads flushing after setting the mode");
                 assertEquals(threads, library.threadsFlushingDenormals());
                 assertEquals(PROBE, zeros(times1(denormal)), "every element is read as 0");
-            } finally {
-                assertEquals(0, NativeKernels.flushDenormals(false), "threads flushing after clearing the mode");
+                try (NativeKernels.DenormalMode inner = NativeKernels.flushDenormals(false)) {
+                    assertEquals(0, inner.threads(), "threads flushing after clearing the mode");
+                    assertEquals(0, zeros(times1(denormal)), "gradual underflow keeps 1e-39 * 1 = 1e-39");
+                }
+                assertEquals(threads, library.threadsFlushingDenormals(), "the outer mode, restored");
             }
-            assertEquals(0, library.threadsFlushingDenormals());
+            assertEquals(0, library.threadsFlushingDenormals(), "the mode before, restored");
             assertEquals(0, zeros(times1(denormal)), "gradual underflow keeps 1e-39 * 1 = 1e-39");
         }
     }
@@ -55,21 +59,19 @@ class DenormalModeTest {
      * thread alone, the share of a large op the other threads compute is still flushed.
      */
     @Test
+    @SuppressWarnings("try") // the mode is held for the block
     void theOtherPoolThreadsAreSetToo() {
         KernelLibrary library = NativeRequirement.library();
         int threads = torch.get_num_threads();
         assumeTrue(threads > 1, "LibTorch runs on one thread here: its pool has no other thread");
         try (PointerScope scope = new PointerScope()) {
             Tensor denormal = Tensors.full(1e-39, PROBE);
-            try {
-                NativeKernels.flushDenormals(true);
+            try (NativeKernels.DenormalMode mode = NativeKernels.flushDenormals(true)) {
                 torch.globalContext().setFlushDenormal(false);
                 assertEquals(threads - 1, library.threadsFlushingDenormals());
                 int zeros = zeros(times1(denormal));
                 assertTrue(zeros > 0 && zeros < PROBE, "the other threads' share is flushed, the calling thread's"
                         + " is not: " + zeros + " of " + PROBE + " elements are 0");
-            } finally {
-                NativeKernels.flushDenormals(false);
             }
         }
     }
