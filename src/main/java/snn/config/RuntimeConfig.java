@@ -13,8 +13,8 @@ package snn.config;
 public record RuntimeConfig(String device, Integer torchThreads, Integer blasThreads, Boolean flushDenormals) {
 
     /**
-     * Whether LibTorch's threads flush denormals unless the config says otherwise: no, since flushing did not change
-     * the speed of the LibTorch-ops training steps measured (docs/benchmarks.md, "Denormals on the LibTorch path").
+     * Whether LibTorch's threads flush denormals unless the config says otherwise: no, since flushing showed no change
+     * in the speed of the LibTorch-ops training steps measured (docs/benchmarks.md, "Denormals on the LibTorch path").
      */
     public static final boolean FLUSH_DENORMALS_DEFAULT = false;
 
