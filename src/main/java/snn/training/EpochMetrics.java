@@ -22,10 +22,16 @@ import java.util.stream.Collectors;
  * @param skippedBatches     batches skipped for a non-finite loss ({@code training.on_non_finite_loss = skip})
  * @param evaluationSeconds  wall time of the evaluations after the training pass (validation, when selecting on it,
  *                           and test); 0 in states saved before it was recorded
+ * @param optimizerMs        mean time per training batch of the optimiser's step, a part of {@code backwardMs}; 0 in
+ *                           states saved before it was recorded
+ * @param batchWaitSeconds   the part of {@code epochSeconds} spent waiting for the loader's next batch (the loader
+ *                           assembles it on its own thread while the previous one trains); 0 in states saved before
+ *                           it was recorded
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double validationAccuracy,
         double testAccuracy, double learningRate, List<Double> spikesPerSample, double forwardMs, double backwardMs,
-        double epochSeconds, int skippedBatches, double evaluationSeconds) {
+        double epochSeconds, int skippedBatches, double evaluationSeconds, double optimizerMs,
+        double batchWaitSeconds) {
 
     /**
      * The CSV header of {@code metrics.csv}.
@@ -39,16 +45,18 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
         for (int i = 0; i < layers; i++) {
             sb.append(",spikes_per_sample_layer").append(i);
         }
-        return sb.append(",forward_ms,backward_ms,epoch_seconds,skipped_batches,evaluation_seconds").toString();
+        return sb.append(",forward_ms,backward_ms,epoch_seconds,skipped_batches,evaluation_seconds,optimizer_ms,"
+                + "batch_wait_seconds").toString();
     }
 
     /** {@return this row in CSV, in {@link #header(int)} order; the cell is empty when validation accuracy is NaN} */
     public String csv() {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f,%d,%.3f", epoch, trainLoss,
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.6f,%.3g,%s,%.3f,%.3f,%.3f,%d,%.3f,%.3f,%.3f", epoch, trainLoss,
                 trainAccuracy,
                 Double.isNaN(validationAccuracy) ? "" : String.format(Locale.ROOT, "%.6f", validationAccuracy),
                 testAccuracy, learningRate,
                 spikesPerSample.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).collect(Collectors.joining(",")),
-                forwardMs, backwardMs, epochSeconds, skippedBatches, evaluationSeconds);
+                forwardMs, backwardMs, epochSeconds, skippedBatches, evaluationSeconds, optimizerMs,
+                batchWaitSeconds);
     }
 }

@@ -50,7 +50,7 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
         double evaluationSeconds = (System.nanoTime() - evaluationStart) / 1e9;
         return new EpochMetrics(epoch, pass.loss, pass.accuracy, validation, test.accuracy(), lr,
                 test.spikesPerSample(), pass.forwardMs, pass.backwardMs, pass.seconds, pass.skippedBatches,
-                evaluationSeconds);
+                evaluationSeconds, pass.optimizerMs, pass.waitSeconds);
     }
 
     private void stopIfAsked(int epoch, int batch) {
@@ -67,8 +67,8 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
                 + " --resume " + dir), stop.exitStatus());
     }
 
-    private record EpochPass(double loss, double accuracy, double forwardMs, double backwardMs, double seconds,
-            int skippedBatches) {
+    private record EpochPass(double loss, double accuracy, double forwardMs, double backwardMs, double optimizerMs,
+            double seconds, double waitSeconds, int skippedBatches) {
     }
 
     private EpochPass train(int epoch) {
@@ -81,6 +81,8 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
         long seen = 0;
         long forwardNs = 0;
         long backwardNs = 0;
+        long optimizerNs = 0;
+        long waitNs = 0;
         int skipped = 0;
         long start = System.nanoTime();
         long batchesBefore = (long) (epoch - fit.firstEpoch()) * batches;
@@ -88,7 +90,9 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
         fit.progress().epochStart();
         for (int b = 1; b <= batches; b++) {
             try (PointerScope scope = new PointerScope()) {
+                long requested = System.nanoTime();
                 Batch batch = it.next();
+                waitNs += System.nanoTime() - requested;
                 ranks.at("epoch " + epoch + ", batch " + b + "/" + batches);
                 long t0 = System.nanoTime();
                 // A rank's share of a short last batch can be empty: it then only takes part in the all-reduce.
@@ -117,8 +121,10 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
                     }
                     throw nonFinite(step, epoch, b);
                 }
+                long stepStart = System.nanoTime();
                 fit.session().optimizer().step();
                 long t2 = System.nanoTime();
+                optimizerNs += t2 - stepStart;
                 forwardNs += t1 - t0;
                 backwardNs += t2 - t1;
                 lossSum += step.lossSum();
@@ -141,7 +147,7 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
         }
         int used = batches - skipped;
         return new EpochPass(lossSum / seen, (double) correct / seen, forwardNs / 1e6 / used,
-                backwardNs / 1e6 / used, seconds, skipped);
+                backwardNs / 1e6 / used, optimizerNs / 1e6 / used, seconds, waitNs / 1e9, skipped);
     }
 
     private TrainingException nonFinite(DataParallel.Step step, int epoch, int batch) {

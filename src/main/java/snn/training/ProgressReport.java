@@ -56,12 +56,15 @@ final class ProgressReport implements Callback {
     public void onEpochEnd(FitContext fit, EpochMetrics m) {
         boolean validation = fit.selectsOnValidation();
         fit.progress().line(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.2f%%,%s test acc"
-                + " %.2f%%, %.1f spikes/sample, %.1f ms/batch%s, epoch %.1f s (+ evaluation %.1f s)%s", m.epoch(), fit.training().epochs(),
+                + " %.2f%%, %.1f spikes/sample, %.1f ms/batch (Adam %.1f)%s, epoch %.1f s (%.1f s waiting for batches),"
+                + " evaluation %.1f s%s", m.epoch(), fit.training().epochs(),
                 m.trainLoss(), 100 * m.trainAccuracy(), validation ? String.format(Locale.ROOT,
                         " validation acc %.2f%%,", 100 * m.validationAccuracy()) : "", 100 * m.testAccuracy(),
                 m.spikesPerSample().stream().mapToDouble(Double::doubleValue).sum(), m.forwardMs() + m.backwardMs(),
+                m.optimizerMs(),
                 fit.ranks().size() > 1 ? String.format(Locale.ROOT, " (all-reduce %.1f)",
-                        fit.parallel().takeMillisPerStep()) : "", m.epochSeconds(), m.evaluationSeconds(),
+                        fit.parallel().takeMillisPerStep()) : "", m.epochSeconds(), m.batchWaitSeconds(),
+                m.evaluationSeconds(),
                 fit.session().bestEpoch() == m.epoch() ? " (best)" : ""));
     }
 

@@ -79,6 +79,8 @@ final class TensorBoardScalars implements Callback {
         s.put("time/backward_ms_per_batch", m.backwardMs());
         s.put("time/epoch_seconds", m.epochSeconds());
         s.put("time/evaluation_seconds", m.evaluationSeconds());
+        s.put("time/optimizer_ms_per_batch", m.optimizerMs());
+        s.put("time/batch_wait_seconds", m.batchWaitSeconds());
         return s;
     }
 
