@@ -96,7 +96,7 @@ class KillResumeTest {
         List<String> expected = Files.readAllLines(dir.resolve("reference/metrics.csv"));
         assertEquals(expected.size(), metrics.size());
         for (int i = 1; i < expected.size(); i++) {
-            // Losses and accuracies match exactly; timings (the last four columns) naturally differ.
+            // Losses and accuracies match exactly; the timings (the later columns) naturally differ.
             String[] a = expected.get(i).split(",");
             String[] b = metrics.get(i).split(",");
             for (int c = 0; c < 6; c++) {
