@@ -324,6 +324,7 @@ public final class KernelLibrary {
                 case KernelAbi.ERR_ARGS -> " (inconsistent arguments)";
                 case KernelAbi.ERR_STRUCT_SIZE -> " (argument struct of another size)";
                 case KernelAbi.ERR_UNSUPPORTED -> " (unsupported instruction set)";
+                case KernelAbi.ERR_EVENTS -> " (input events out of range or not sorted by channel and step)";
                 default -> "";
             };
             throw new IllegalStateException(kernel + " failed with status " + status + why);
