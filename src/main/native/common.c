@@ -116,8 +116,8 @@ int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int projec
 
 int snn_input_events_valid(const snn_input_args *a, int64_t batch, int64_t steps)
 {
-    if (a->in_off == NULL || a->in_pos == NULL || a->in_val == NULL || a->m > 65536 || steps > 65536
-            || a->in_off[0] != 0) {
+    if (a->in_off == NULL || a->m > 65536 || steps > 65536 || a->in_off[0] != 0
+            || ((a->in_pos == NULL || a->in_val == NULL) && a->in_off[batch] != 0)) {
         return 0;
     }
     const uint64_t limit = (uint64_t) (a->m - 1) << 16 | (uint64_t) (steps - 1);

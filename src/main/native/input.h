@@ -370,7 +370,8 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
 int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int project);
 
 /*
- * Whether the caller's events (a->in_off, in_pos, in_val for `batch` samples) are well formed: all three given,
+ * Whether the caller's events (a->in_off, in_pos, in_val for `batch` samples) are well formed: all three given
+ * (in_pos and in_val may be NULL without events),
  * in_off starting at 0 and not decreasing, each sample's positions strictly increasing with channel < m <= 65536
  * and step < steps <= 65536.
  */

@@ -65,7 +65,7 @@ enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
  *  the same projection of an input the caller gives as events (x NULL, w_in, b_in and m as above): sample b's events
  *  are in_pos[in_off[b] .. in_off[b + 1]) (channel << 16 | step) with their values in_val, sorted by channel and
  *  then step without repeats (the order of a channel-by-channel scan of x), channel < m <= 65536, step < steps <=
- *  65536; in_off [B + 1] starts at 0. Neither x nor a scan of it exists, and the backward pass reads the same events
+ *  65536; in_off [B + 1] starts at 0 (in_pos and in_val may be NULL when there are no events). Neither x nor a scan of it exists, and the backward pass reads the same events
  *  (ev_* must be NULL). Events that break these rules are refused (SNN_ERR_EVENTS) before anything is computed.
  */
 typedef struct {

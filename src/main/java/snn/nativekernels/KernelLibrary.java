@@ -307,9 +307,9 @@ public final class KernelLibrary {
         }
     }
 
-    /** The address of a tensor's first element, or NULL for {@code null}. */
+    /** The address of a tensor's first element, or NULL for {@code null} and for an empty tensor. */
     static MemorySegment address(Tensor t) {
-        return t == null ? MemorySegment.NULL : MemorySegment.ofAddress(t.data_ptr().address());
+        return t == null || t.numel() == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(t.data_ptr().address());
     }
 
     /** {@return the threads the kernels use: LibTorch's} */

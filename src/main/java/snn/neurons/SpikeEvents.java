@@ -84,6 +84,50 @@ public record SpikeEvents(Tensor offsets, Tensor positions, Tensor values, long 
     }
 
     /**
+     * The events of a dense input: its non-zero entries (NaN included), in the order of a channel-by-channel scan.
+     *
+     * @param x float32 {@code [batch >= 1, channels, steps]} on the CPU, channels and steps at most 65536
+     * @return new events describing {@code x} (their tensors are new CPU memory)
+     * @throws IllegalArgumentException when {@code x} has another type, rank or device, or an extent is out of range
+     */
+    public static SpikeEvents fromDense(Tensor x) {
+        if (x.dim() != 3 || x.scalar_type().intern() != torch.ScalarType.Float || !x.device().is_cpu()
+                || x.size(0) < 1) {
+            throw new IllegalArgumentException("events are made of a float32 CPU tensor [batch >= 1, channels, steps],"
+                    + " got " + Arrays.toString(Tensors.shape(x)) + " " + x.scalar_type().intern());
+        }
+        long batch = x.size(0);
+        long channels = x.size(1);
+        long steps = x.size(2);
+        Tensor dense = x.contiguous();
+        Tensor offsets = Tensors.empty(Device.CPU, torch.ScalarType.Long, batch + 1);
+        long total = dense.count_nonzero().item_long();
+        Tensor positions = Tensors.empty(Device.CPU, torch.ScalarType.Int, total);
+        Tensor values = Tensors.empty(Device.CPU, torch.ScalarType.Float, total);
+        MemorySegment src = segment(dense);
+        MemorySegment off = segment(offsets);
+        MemorySegment pos = segment(positions);
+        MemorySegment val = segment(values);
+        long e = 0;
+        off.setAtIndex(ValueLayout.JAVA_LONG, 0, 0L);
+        for (long b = 0; b < batch; b++) {
+            for (long c = 0; c < channels; c++) {
+                long row = (b * channels + c) * steps;
+                for (long t = 0; t < steps; t++) {
+                    float v = src.getAtIndex(ValueLayout.JAVA_FLOAT, row + t);
+                    if (v != 0f) {
+                        pos.setAtIndex(ValueLayout.JAVA_INT, e, position((int) c, (int) t));
+                        val.setAtIndex(ValueLayout.JAVA_FLOAT, e, v);
+                        e++;
+                    }
+                }
+            }
+            off.setAtIndex(ValueLayout.JAVA_LONG, b + 1, e);
+        }
+        return new SpikeEvents(offsets, positions, values, channels, steps);
+    }
+
+    /**
      * The position of an event.
      *
      * @param channel in {@code [0, 65536)}
@@ -185,6 +229,8 @@ public record SpikeEvents(Tensor offsets, Tensor positions, Tensor values, long 
     }
 
     private static MemorySegment segment(Tensor t) {
-        return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+        // an empty tensor has no memory
+        return t.numel() == 0 ? MemorySegment.NULL
+                : MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
     }
 }
