@@ -169,6 +169,32 @@ class NirSemanticsTest {
         assertSameRun("recorded", expected.get("rnn"), asRecorded);
         assertTrue(recorded.tensors().containsKey("lif1.lif.i") && recorded.tensors().containsKey("lif2.v"));
 
+        // PyTorch itself opens the file as the command says (torch.load, weights only) and finds the same tensors.
+        ProcessRun py = ProcessRun.run(java.util.List.of(PythonTorch.PYTHON, "-c", """
+                import sys, json, torch
+                d = torch.load(sys.argv[1], weights_only=True)
+                json.dump({"tensors": {k: {"dtype": str(v.dtype), "shape": list(v.shape),
+                                           "sum": float(v.double().sum())}
+                                       for k, v in d.items() if torch.is_tensor(v)},
+                           "other": {k: v for k, v in d.items() if not torch.is_tensor(v)}}, sys.stdout)
+                """, traces.toString()), Map.of(), dir, 120);
+        assertEquals(0, py.code(), py.out() + py.err());
+        com.fasterxml.jackson.databind.JsonNode read = Fixtures.JSON.readTree(py.out());
+        com.fasterxml.jackson.databind.JsonNode seen = read.get("tensors");
+        assertEquals(dir.resolve("snntorch_rnn.nir").toString(), read.get("other").get("nir_file").asText());
+        assertEquals("1.0E-4", read.get("other").get("dt").asText());
+        assertEquals(new TreeSet<>(recorded.tensors().keySet()), new TreeSet<>(
+                java.util.stream.StreamSupport.stream(java.util.Spliterators.spliteratorUnknownSize(seen.fieldNames(),
+                        0), false).toList()), "the keys PyTorch reads");
+        for (Map.Entry<String, Tensor> e : recorded.tensors().entrySet()) {
+            com.fasterxml.jackson.databind.JsonNode t = seen.get(e.getKey());
+            assertEquals("torch.float64", t.get("dtype").asText(), e.getKey());
+            assertEquals(java.util.Arrays.toString(Tensors.shape(e.getValue())), t.get("shape").toString()
+                    .replace(",", ", "), e.getKey());
+            assertEquals(e.getValue().sum().item_double(), t.get("sum").asDouble(),
+                    1e-9 * Math.max(1, Math.abs(t.get("sum").asDouble())), e.getKey());
+        }
+
         // The graph is not an snn network: import refuses it by node and points at `snn nir run`; nothing written.
         Path out = dir.resolve("never.pt");
         CliRun refused = CliRun.run("import", "--nir", dir.resolve("snntorch_rnn.nir").toString(), "--config",
