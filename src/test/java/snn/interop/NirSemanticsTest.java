@@ -20,7 +20,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import snn.cli.CliRun;
 import snn.config.ExperimentConfig;
 import snn.interop.nir.NirFile;
+import snn.interop.nir.NirGraph;
 import snn.interop.nir.NirImporter;
+import snn.interop.nir.NirNode;
 import snn.interop.nir.NirSimulator;
 import snn.launcher.ProcessRun;
 import snn.models.NetworkOutput;
@@ -274,6 +276,47 @@ class NirSemanticsTest {
             Tensor x = spikes(6, Fixtures.INPUTS, NirRoundTripTest.T, 19, 0.3);
             NirRoundTripTest.assertSpiking(net, x);
             outputs.put(m.getKey(), net.forward(x));
+
+            // The feedback form imports back as the same subtractive network, bit for bit, with snn's metadata or
+            // without any (as another tool would write it, given a config).
+            NirGraph written = NirFile.read(feedback);
+            Path foreign = dir.resolve(m.getKey() + "-feedback-bare.nir");
+            NirFile.write(new NirGraph(written.nodes(), written.edges(), Map.of()), foreign);
+            for (NirImporter.Result back : java.util.List.of(
+                    NirImporter.read(feedback, NirImporter.Options.defaults()),
+                    NirImporter.read(foreign, NirImporter.Options.defaults().withConfig(config).withDt(0.001)))) {
+                assertEquals(LifLayer.Reset.SUBTRACT, back.checkpoint().config().model().reset());
+                Fixtures.assertSameTensors(NirRoundTripTest.clamped(Checkpoint.parameters(net)),
+                        back.checkpoint().parameters(), m.getKey() + " feedback form imported");
+                // the membranes are the network's; how logits are read over time is metadata only snn writes
+                // (a bare file reads them as the sum, with a note)
+                NetworkOutput mine = net.forward(x);
+                NetworkOutput theirs = back.checkpoint().network().forward(x);
+                for (int i = 0; i < mine.hiddenSpikes().size(); i++) {
+                    assertArrayEquals(Tensors.toArray(mine.hiddenSpikes().get(i)),
+                            Tensors.toArray(theirs.hiddenSpikes().get(i)), m.getKey() + ": imported layer " + i);
+                }
+                assertArrayEquals(Tensors.toArray(mine.readoutMembrane()), Tensors.toArray(theirs.readoutMembrane()),
+                        m.getKey() + ": imported readout");
+            }
+            assertArrayEquals(Fixtures.logits(net, x), Fixtures.logits(
+                    NirImporter.read(feedback, NirImporter.Options.defaults()).checkpoint().network(), x));
+            // A feedback that takes another amount off than beta is another neuron: refused, naming the node.
+            Map<String, NirNode> nodes = new java.util.LinkedHashMap<>(written.nodes());
+            float[][] w = ((NirNode.Linear) nodes.get("hidden_0_reset")).weight();
+            float[][] half = new float[w.length][];
+            for (int j = 0; j < w.length; j++) {
+                half[j] = w[j].clone();
+                half[j][j] /= 2;
+            }
+            nodes.put("hidden_0_reset", new NirNode.Linear(half));
+            Path wrong = dir.resolve(m.getKey() + "-feedback-half.nir");
+            NirFile.write(new NirGraph(nodes, written.edges(), written.metadata()), wrong);
+            snn.core.InteropException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    snn.core.InteropException.class,
+                    () -> NirImporter.read(wrong, NirImporter.Options.defaults()));
+            assertTrue(refused.getMessage().contains("node 'hidden_0_reset' (Linear)")
+                    && refused.getMessage().contains("snn nir run"), refused.getMessage());
             cases.put(m.getKey() + "-feedback", new Object[] {feedback, 0.001, x});
             cases.put(m.getKey() + "-plain", new Object[] {plain, 0.001, x});
         }
