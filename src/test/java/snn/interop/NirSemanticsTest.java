@@ -26,6 +26,7 @@ import snn.interop.nir.NirNode;
 import snn.interop.nir.NirSimulator;
 import snn.launcher.ProcessRun;
 import snn.models.NetworkOutput;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
@@ -230,7 +231,7 @@ class NirSemanticsTest {
             // The file comes back as the same network, bit for bit.
             NirImporter.Result back = NirImporter.read(file, NirImporter.Options.defaults());
             assertEquals(LifLayer.Reset.ZERO, back.checkpoint().config().model().reset());
-            Fixtures.assertSameTensors(NirRoundTripTest.clamped(Checkpoint.parameters(net)),
+            Fixtures.assertSameTensors(NirRoundTripTest.clamped(Parameters.named(net)),
                     back.checkpoint().parameters(), m.getKey() + " round trip");
             assertArrayEquals(Fixtures.logits(net, x), Fixtures.logits(back.checkpoint().network(), x));
         }
@@ -286,7 +287,7 @@ class NirSemanticsTest {
                     NirImporter.read(feedback, NirImporter.Options.defaults()),
                     NirImporter.read(foreign, NirImporter.Options.defaults().withConfig(config).withDt(0.001)))) {
                 assertEquals(LifLayer.Reset.SUBTRACT, back.checkpoint().config().model().reset());
-                Fixtures.assertSameTensors(NirRoundTripTest.clamped(Checkpoint.parameters(net)),
+                Fixtures.assertSameTensors(NirRoundTripTest.clamped(Parameters.named(net)),
                         back.checkpoint().parameters(), m.getKey() + " feedback form imported");
                 // the membranes are the network's; how logits are read over time is metadata only snn writes
                 // (a bare file reads them as the sum, with a note)
