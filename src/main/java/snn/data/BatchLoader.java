@@ -406,7 +406,7 @@ public final class BatchLoader implements AutoCloseable {
         void fill(int[] indices, int epoch) {
             denseFilled = false;
             eventForm = eventsPossible && indices.length > 0 && fillEvents(indices, epoch);
-            if (!eventForm) {
+            if (!eventForm && indices.length > 0) {
                 fillDense(indices, epoch);
             }
             for (int i = 0; i < indices.length; i++) {

@@ -92,6 +92,21 @@ class BatchEventsTest {
     }
 
     @Test
+    void anEmptyShareOfABatchIsAnEmptyDenseBatch() {
+        try (BatchLoader loader = new BatchLoader(events(5, 3_000), 4, false, false, 7, new BatchLoader.Share(0, 3));
+                PointerScope scope = new PointerScope()) {
+            Iterator<Batch> it = loader.epoch(0);
+            Batch first = it.next();
+            assertEquals(1, first.size());
+            assertNotNull(first.events());
+            Batch last = it.next();
+            assertEquals(0, last.size(), "the last batch has 1 sample, and share 0 of 3 takes none of it");
+            assertNull(last.events());
+            assertArrayEquals(new long[] {0, 300, 200}, Tensors.shape(last.input()));
+        }
+    }
+
+    @Test
     void scannedDatasetsComeAsEventsToo() {
         SpikeDataset synthetic = SyntheticSpikes.splits(new SyntheticConfig(3, 8, 20, 50, 10, 2.0, 0.1, 0.02), 5)
                 .train();
