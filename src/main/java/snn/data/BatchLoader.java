@@ -472,27 +472,18 @@ public final class BatchLoader implements AutoCloseable {
                 long total = offsetMemory.getAtIndex(ValueLayout.JAVA_LONG, n);
                 SpikeEvents events = new SpikeEvents(offsets.narrow(0, 0, n + 1L), positions.narrow(0, 0, total),
                         values.narrow(0, 0, total), dataset.channels(), dataset.timeSteps());
-                return new Batch(null, events, () -> dense(n), lab, indices);
+                return new Batch(null, events, () -> dense(events, n), lab, indices);
             }
             return new Batch(denseView(n), null, null, lab, indices);
         }
 
-        /** The event batch of {@code n} samples in dense form, written on the calling thread on first use. */
-        private Tensor dense(int n) {
+        /** The event batch {@code events} of {@code n} samples in dense form, written on the calling thread once. */
+        private Tensor dense(SpikeEvents events, int n) {
             allocateDense();
             if (!denseFilled) {
-                inputMemory.asSlice(0, n * sampleFloats * Float.BYTES).fill((byte) 0);
-                for (int i = 0; i < n; i++) {
-                    long base = i * sampleFloats;
-                    long lo = offsetMemory.getAtIndex(ValueLayout.JAVA_LONG, i);
-                    long hi = offsetMemory.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
-                    for (long e = lo; e < hi; e++) {
-                        int p = positionMemory.getAtIndex(ValueLayout.JAVA_INT, e);
-                        inputMemory.setAtIndex(ValueLayout.JAVA_FLOAT,
-                                base + (long) (p >>> 16) * dataset.timeSteps() + (p & 0xffff),
-                                valueMemory.getAtIndex(ValueLayout.JAVA_FLOAT, e));
-                    }
-                }
+                MemorySegment dst = inputMemory.asSlice(0, n * sampleFloats * Float.BYTES);
+                dst.fill((byte) 0);
+                events.writeDense(dst);
                 denseFilled = true;
             }
             return denseView(n);

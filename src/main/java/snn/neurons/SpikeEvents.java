@@ -207,10 +207,26 @@ public record SpikeEvents(Tensor offsets, Tensor positions, Tensor values, long 
      * @throws IllegalArgumentException as {@link #check}
      */
     public Tensor dense() {
-        check();
-        long[] off = longs(offsets);
         Tensor out = Tensors.zeros(Device.CPU, batch(), channels, steps);
-        MemorySegment dst = segment(out);
+        writeDense(segment(out));
+        return out;
+    }
+
+    /**
+     * Writes each event's value at its place in {@code dst}, a zero-filled region of at least
+     * {@code batch * channels * steps} float32 values laid out {@code [batch, channels, steps]} (checked first: bad
+     * events never write out of bounds).
+     *
+     * @param dst the region, zero where no event falls
+     * @throws IllegalArgumentException as {@link #check}, or when {@code dst} is too small
+     */
+    public void writeDense(MemorySegment dst) {
+        check();
+        if (dst.byteSize() < batch() * channels * steps * Float.BYTES) {
+            throw new IllegalArgumentException("a dense region of " + dst.byteSize() + " bytes cannot hold "
+                    + batch() + " x " + channels + " x " + steps + " floats");
+        }
+        long[] off = longs(offsets);
         MemorySegment pos = segment(positions);
         MemorySegment val = segment(values);
         for (int b = 0; b + 1 < off.length; b++) {
@@ -221,7 +237,6 @@ public record SpikeEvents(Tensor offsets, Tensor positions, Tensor values, long 
                         val.getAtIndex(ValueLayout.JAVA_FLOAT, e));
             }
         }
-        return out;
     }
 
     private static long[] longs(Tensor t) {
