@@ -23,6 +23,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_FIELD(snn_input_args, cur), SNN_FIELD(snn_input_args, x), SNN_FIELD(snn_input_args, w_in),
     SNN_FIELD(snn_input_args, b_in), SNN_FIELD(snn_input_args, m), SNN_FIELD(snn_input_args, ev_pos),
     SNN_FIELD(snn_input_args, ev_val), SNN_FIELD(snn_input_args, ev_count), SNN_FIELD(snn_input_args, ev_cap),
+    SNN_FIELD(snn_input_args, in_off), SNN_FIELD(snn_input_args, in_pos), SNN_FIELD(snn_input_args, in_val),
 
     SNN_STRUCT(snn_grad_args),
     SNN_FIELD(snn_grad_args, cur), SNN_FIELD(snn_grad_args, w_in), SNN_FIELD(snn_grad_args, b_in),
@@ -56,6 +57,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_CODE(SNN_SURR_FAST_SIGMOID), SNN_CODE(SNN_SURR_ARCTAN), SNN_CODE(SNN_SURR_TRIANGLE),
     SNN_CODE(SNN_REDUCE_MAX), SNN_CODE(SNN_REDUCE_SUM),
     SNN_CODE(SNN_ERR_UNSUPPORTED), SNN_CODE(SNN_ISA_PORTABLE), SNN_CODE(SNN_ISA_AVX2), SNN_CODE(SNN_ISA_AVX512),
+    SNN_CODE(SNN_ERR_EVENTS),
 };
 
 SNN_API int32_t snn_abi_version(void)
@@ -99,6 +101,9 @@ int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int projec
     in->ev_val = dense ? NULL : a->ev_val;
     in->ev_count = !dense && a->ev_pos != NULL && a->ev_val != NULL ? a->ev_count : NULL;
     in->ev_cap = a->ev_cap;
+    in->e_off = dense ? NULL : a->in_off;
+    in->e_pos = dense ? NULL : a->in_pos;
+    in->e_val = dense ? NULL : a->in_val;
     in->wt = NULL;
     if (project && !dense) {
         in->wt = snn_transpose(a->w_in, n, a->m);
@@ -107,6 +112,30 @@ int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int projec
         }
     }
     return SNN_OK;
+}
+
+int snn_input_events_valid(const snn_input_args *a, int64_t batch, int64_t steps)
+{
+    if (a->in_off == NULL || a->m > 65536 || steps > 65536 || a->in_off[0] != 0
+            || ((a->in_pos == NULL || a->in_val == NULL) && a->in_off[batch] != 0)) {
+        return 0;
+    }
+    const uint64_t limit = (uint64_t) (a->m - 1) << 16 | (uint64_t) (steps - 1);
+    for (int64_t b = 0; b < batch; b++) {
+        const int64_t lo = a->in_off[b];
+        const int64_t hi = a->in_off[b + 1];
+        if (hi < lo || hi - lo > a->m * steps) {
+            return 0;
+        }
+        for (int64_t e = lo; e < hi; e++) {
+            const uint32_t p = a->in_pos[e];
+            /* in range (channel < m, step < steps), and after the previous event of the sample */
+            if ((p & 0xffffu) >= (uint32_t) steps || p > limit || (e > lo && p <= a->in_pos[e - 1])) {
+                return 0;
+            }
+        }
+    }
+    return 1;
 }
 
 void snn_input_free(snn_input *in)
@@ -353,7 +382,7 @@ int32_t snn_run(snn_job *job)
                 u.tid = tid;
                 u.work = work;
                 u.iwork = iwork;
-                u.input_scratch = job->in.x != NULL ? iwork + 2 * chunk + 16 : NULL;
+                u.input_scratch = snn_input_projects(&job->in) ? iwork + 2 * chunk + 16 : NULL;
                 u.dbeta = acc->dbeta != NULL ? acc->dbeta + u.b * N + u.j0 : NULL;
                 u.gw_rec = acc->w != NULL ? acc->w + (int64_t) tid * N * N : NULL;
                 u.gb_rec = acc->b != NULL ? acc->b + (int64_t) tid * N : NULL;
@@ -386,13 +415,19 @@ int32_t snn_call(int family, const snn_layer_args *l, int64_t size, const void *
     }
     const snn_family *f = family_table(family, l->isa);
     const snn_input_args *in = &l->in;
+    const int events = in->in_off != NULL || in->in_pos != NULL || in->in_val != NULL;
     if (l->batch < 1 || l->neurons < 1 || l->steps < 1 || l->beta == NULL || l->mem == NULL
             || (l->spiking && l->spk == NULL) || (l->w_rec != NULL && l->b_rec == NULL)
             || l->surrogate < SNN_SURR_FAST_SIGMOID || l->surrogate > SNN_SURR_TRIANGLE
-            || (in->cur == NULL && (in->x == NULL || in->m < 1 || ((forward || l->grad.x != NULL) && in->w_in == NULL)))
-            || (in->cur != NULL && l->grad.x != NULL)
+            || (in->cur == NULL && ((in->x == NULL) == !events || in->m < 1
+                    || ((forward || l->grad.x != NULL) && in->w_in == NULL)))
+            || (in->cur != NULL && (l->grad.x != NULL || events))
+            || (events && (l->grad.x != NULL || in->ev_pos != NULL || in->ev_val != NULL || in->ev_count != NULL))
             || !f->valid(args)) {
         return SNN_ERR_ARGS;
+    }
+    if (events && !snn_input_events_valid(in, l->batch, l->steps)) {
+        return SNN_ERR_EVENTS;
     }
     snn_job job = {.args = args, .layer = l, .unit = forward ? f->forward_unit : f->backward_unit,
             .work_floats = forward ? f->forward_work : f->backward_work, .forward = forward};
@@ -476,6 +511,9 @@ SNN_API int32_t snn_project(const snn_layer_args *a)
     const snn_family *f = family_table(SNN_FAMILY_PROJECTION, a->isa);
     if (a->batch < 1 || a->neurons < 1 || a->steps < 1 || a->in.m < 1 || a->mem == NULL || !f->valid(a)) {
         return SNN_ERR_ARGS;
+    }
+    if (a->in.x == NULL && !snn_input_events_valid(&a->in, a->batch, a->steps)) {
+        return SNN_ERR_EVENTS;
     }
     snn_job job = {.args = a, .layer = a, .unit = f->forward_unit, .work_floats = f->forward_work, .forward = 1};
     return snn_run(&job);

@@ -81,7 +81,20 @@ typedef struct {
     float *ev_val;
     int32_t *ev_count;
     int64_t ev_cap;
+    /*
+     * Or the input as the caller's events (x NULL): sample b's are e_pos[e_off[b] .. e_off[b + 1]) (i << 16 | t,
+     * sorted by i and then t, checked by snn_input_events_valid) with their values e_val.
+     */
+    const int64_t *e_off;
+    const uint32_t *e_pos;
+    const float *e_val;
 } snn_input;
+
+/* Whether the kernel projects its input itself (from x or from the caller's events) rather than reading a current. */
+static inline int snn_input_projects(const snn_input *in)
+{
+    return in->x != NULL || in->e_off != NULL;
+}
 
 /* Whether sample b's events are (to be) cached: one tile spans the sequence and positions fit 16 + 16 bits. */
 static inline int snn_input_caches(const snn_input *in, int64_t T, int64_t t0, int64_t len)
@@ -98,7 +111,98 @@ static inline int64_t snn_input_scratch_events(const snn_input *in, int64_t T)
 /* Ints of scratch snn_input_tile needs (0 for a dense current). */
 static inline int64_t snn_input_scratch_ints(const snn_input *in, int64_t T)
 {
-    return in->x == NULL ? 0 : (T + 1) + (T + 1) + 3 * snn_input_scratch_events(in, T);
+    return snn_input_projects(in) ? (T + 1) + (T + 1) + 3 * snn_input_scratch_events(in, T) : 0;
+}
+
+/*
+ * Sums a tile from events in the order of a channel-by-channel scan (pos[e] = i << 16 | s, s the step within the
+ * tile): counted by step (stably, so each step's events keep the order of the channels), then each step's row is
+ * b_in plus the columns x_{i,s} W_in[:, i] of its events, in that order, summed while the row is in L1. start holds
+ * len + 1 ints, order `events`.
+ */
+static inline void snn_input_sum_by_step(const snn_input *in, int64_t N, int64_t j0, int64_t n, int64_t len,
+        float *tile, int64_t ld, const uint32_t *pos, const float *val, int64_t events, int32_t *start,
+        int32_t *order)
+{
+    /* counting sort by step: start[s] .. start[s + 1] are step s's events */
+    memset(start, 0, (size_t) (len + 1) * sizeof(int32_t));
+    for (int64_t e = 0; e < events; e++) {
+        start[(pos[e] & 0xffffu) + 1]++;
+    }
+    for (int64_t s = 0; s < len; s++) {
+        start[s + 1] += start[s];
+    }
+    for (int64_t e = 0; e < events; e++) {
+        order[start[pos[e] & 0xffffu]++] = (int32_t) e;
+    }
+    /* start[s] is now the end of step s's events */
+    for (int64_t s = 0, e = 0; s < len; s++) {
+        float *row = tile + s * ld;
+        memset(row, 0, (size_t) ld * sizeof(float));
+        for (; e < start[s]; e++) {
+            /* I_t += W_in[:, i] x_{i,t} */
+            const int32_t k = order[e];
+            const float xv = val[k];
+            const float *col = in->wt + (int64_t) (pos[k] >> 16) * N + j0;
+            for (int64_t j = 0; j < n; j++) {
+                row[j] += col[j] * xv;
+            }
+        }
+        if (in->bias != NULL) {
+            const float *bias = in->bias + j0;
+            for (int64_t j = 0; j < n; j++) {
+                row[j] = row[j] + bias[j];
+            }
+        }
+    }
+}
+
+/* Adds b_in to every row of a tile. */
+static inline void snn_input_add_bias(const snn_input *in, int64_t j0, int64_t n, int64_t len, float *tile,
+        int64_t ld)
+{
+    if (in->bias != NULL) {
+        const float *bias = in->bias + j0;
+        for (int64_t s = 0; s < len; s++) {
+            float *row = tile + s * ld;
+            for (int64_t j = 0; j < n; j++) {
+                row[j] = row[j] + bias[j];
+            }
+        }
+    }
+}
+
+/*
+ * snn_input_tile for the caller's events: the same sums in the same order as a scan of the x they describe. A
+ * sample whose events fit the scratch (and a tile that spans the sequence) is summed step by step; otherwise, event
+ * by event into the whole tile, in the order of the channels.
+ */
+static inline void snn_input_tile_events(const snn_input *in, int64_t b, int64_t N, int64_t T, int64_t j0, int64_t n,
+        int64_t t0, int64_t len, float *tile, int64_t ld, int32_t *scratch)
+{
+    const int64_t lo = in->e_off[b];
+    const int64_t events = in->e_off[b + 1] - lo;
+    const uint32_t *pos = in->e_pos + lo;
+    const float *val = in->e_val + lo;
+    if (t0 == 0 && len == T && events <= snn_input_scratch_events(in, T)) {
+        snn_input_sum_by_step(in, N, j0, n, len, tile, ld, pos, val, events, scratch, scratch + (len + 1));
+        return;
+    }
+    memset(tile, 0, (size_t) (len * ld) * sizeof(float));
+    for (int64_t e = 0; e < events; e++) {
+        const int64_t s = (int64_t) (pos[e] & 0xffffu) - t0;
+        if (s < 0 || s >= len) {
+            continue;
+        }
+        /* I_t += W_in[:, i] x_{i,t} */
+        const float xv = val[e];
+        const float *col = in->wt + (int64_t) (pos[e] >> 16) * N + j0;
+        float *row = tile + s * ld;
+        for (int64_t j = 0; j < n; j++) {
+            row[j] += col[j] * xv;
+        }
+    }
+    snn_input_add_bias(in, j0, n, len, tile, ld);
 }
 
 /*
@@ -114,6 +218,10 @@ static inline int64_t snn_input_scratch_ints(const snn_input *in, int64_t T)
 static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int64_t T, int64_t j0, int64_t n,
         int64_t t0, int64_t len, float *tile, int64_t ld, int32_t *scratch)
 {
+    if (in->e_off != NULL) {
+        snn_input_tile_events(in, b, N, T, j0, n, t0, len, tile, ld, scratch);
+        return;
+    }
     const int cache = snn_input_caches(in, T, t0, len) && j0 == 0;
     const int64_t cap = snn_input_scratch_events(in, T);
     int32_t *idx = scratch;
@@ -181,48 +289,10 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
                 in->ev_count[b] = -1;
             }
         }
-        /* counting sort by step: start[s] .. start[s + 1] are step s's events */
-        memset(start, 0, (size_t) (len + 1) * sizeof(int32_t));
-        for (int64_t e = 0; e < events; e++) {
-            start[(pos[e] & 0xffffu) + 1]++;
-        }
-        for (int64_t s = 0; s < len; s++) {
-            start[s + 1] += start[s];
-        }
-        for (int64_t e = 0; e < events; e++) {
-            order[start[pos[e] & 0xffffu]++] = (int32_t) e;
-        }
-        /* start[s] is now the end of step s's events */
-        for (int64_t s = 0, e = 0; s < len; s++) {
-            float *row = tile + s * ld;
-            memset(row, 0, (size_t) ld * sizeof(float));
-            for (; e < start[s]; e++) {
-                /* I_t += W_in[:, i] x_{i,t} */
-                const int32_t k = order[e];
-                const float xv = val[k];
-                const float *col = in->wt + (int64_t) (pos[k] >> 16) * N + j0;
-                for (int64_t j = 0; j < n; j++) {
-                    row[j] += col[j] * xv;
-                }
-            }
-            if (in->bias != NULL) {
-                const float *bias = in->bias + j0;
-                for (int64_t j = 0; j < n; j++) {
-                    row[j] = row[j] + bias[j];
-                }
-            }
-        }
+        snn_input_sum_by_step(in, N, j0, n, len, tile, ld, pos, val, events, start, order);
         return;
     }
-    if (in->bias != NULL) {
-        const float *bias = in->bias + j0;
-        for (int64_t s = 0; s < len; s++) {
-            float *row = tile + s * ld;
-            for (int64_t j = 0; j < n; j++) {
-                row[j] = row[j] + bias[j];
-            }
-        }
-    }
+    snn_input_add_bias(in, j0, n, len, tile, ld);
 }
 
 /*
@@ -241,7 +311,25 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
             }
         }
     }
-    if (gwt == NULL || in->x == NULL) {
+    if (gwt == NULL || !snn_input_projects(in)) {
+        return;
+    }
+    if (in->e_off != NULL) {
+        /* the caller's events, in the (i, t) order of a scan */
+        const int64_t lo = in->e_off[b];
+        const int64_t hi = in->e_off[b + 1];
+        for (int64_t e = lo; e < hi; e++) {
+            const int64_t s = (int64_t) (in->e_pos[e] & 0xffffu) - t0;
+            if (s < 0 || s >= len) {
+                continue;
+            }
+            const float xv = in->e_val[e];
+            float *acc = gwt + (int64_t) (in->e_pos[e] >> 16) * N + j0;
+            const float *row = gtile + s * ld;
+            for (int64_t j = 0; j < n; j++) {
+                acc[j] += xv * row[j];
+            }
+        }
         return;
     }
     if (snn_input_caches(in, T, t0, len) && in->ev_count[b] >= 0) {
@@ -280,6 +368,14 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
  * and the events. Returns SNN_OK or SNN_ERR_MEMORY.
  */
 int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int project);
+
+/*
+ * Whether the caller's events (a->in_off, in_pos, in_val for `batch` samples) are well formed: all three given
+ * (in_pos and in_val may be NULL without events),
+ * in_off starting at 0 and not decreasing, each sample's positions strictly increasing with channel < m <= 65536
+ * and step < steps <= 65536.
+ */
+int snn_input_events_valid(const snn_input_args *a, int64_t batch, int64_t steps);
 void snn_input_free(snn_input *in);
 
 #endif

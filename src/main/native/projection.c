@@ -45,7 +45,7 @@ static int64_t no_backward_work(const snn_job *job, int64_t n)
 static int valid(const void *args)
 {
     const snn_layer_args *l = args;
-    return l->in.cur == NULL && l->in.x != NULL && l->in.w_in != NULL && l->in.ev_pos == NULL
+    return l->in.cur == NULL && (l->in.x != NULL) != (l->in.in_off != NULL) && l->in.w_in != NULL && l->in.ev_pos == NULL
             && l->w_rec == NULL && l->spk == NULL;
 }
 

@@ -31,10 +31,11 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 8
+#define SNN_ABI_VERSION 9
 
 /* Status codes. */
-enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };
+enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4,
+        SNN_ERR_EVENTS = -5 };
 
 /* LIF variants (docs/specification.md table 2.2). */
 enum { SNN_LIF_MULTI = 0, SNN_LIF_SINGLE = 1, SNN_LIF_INTEGRATOR = 2 };
@@ -60,7 +61,12 @@ enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
  *  cur [B,N,T], a dense current (x, w_in, b_in NULL), or
  *  x [B,M,T] with w_in [N,M] and b_in [N] (or NULL): I = W_in x + b_in, computed event by event inside the kernel,
  *  optionally recording the events (ev_pos, ev_val [B, ev_cap], ev_count [B]; NULL for none) in the forward pass
- *  for the backward pass, which reads the same fields.
+ *  for the backward pass, which reads the same fields; or
+ *  the same projection of an input the caller gives as events (x NULL, w_in, b_in and m as above): sample b's events
+ *  are in_pos[in_off[b] .. in_off[b + 1]) (channel << 16 | step) with their values in_val, sorted by channel and
+ *  then step without repeats (the order of a channel-by-channel scan of x), channel < m <= 65536, step < steps <=
+ *  65536; in_off [B + 1] starts at 0 (in_pos and in_val may be NULL when there are no events). Neither x nor a scan of it exists, and the backward pass reads the same events
+ *  (ev_* must be NULL). Events that break these rules are refused (SNN_ERR_EVENTS) before anything is computed.
  */
 typedef struct {
     const float *cur;
@@ -72,6 +78,9 @@ typedef struct {
     float *ev_val;
     int32_t *ev_count;
     int64_t ev_cap;
+    const int64_t *in_off;
+    const uint32_t *in_pos;
+    const float *in_val;
 } snn_input_args;
 
 /*

@@ -306,20 +306,23 @@ public final class BenchRunner {
     }
 
     /**
-     * The per-part table of a point, one line per row: where each step's time goes, and the dynamics against their
-     * floor.
+     * The per-part table of a point, one line per row: where each step's time goes, the dynamics against their
+     * floor, and the step's peak resident growth.
      */
     static String partsTable(List<BenchRow> rows) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "      %-22s %9s %9s %9s %9s %9s %9s %9s %8s %9s  %s%n", "variant", "step", "project", "dynamics",
-                "readout", "loss", "optim", "floor", "x floor", "vs base", "spikes/sample per layer"));
+                "      %-22s %9s %9s %9s %9s %9s %9s %9s %8s %9s %9s  %s%n", "variant", "step", "project",
+                "dynamics", "readout", "loss", "optim", "floor", "x floor", "vs base", "peak MB",
+                "spikes/sample per layer"));
         for (BenchRow r : rows) {
-            sb.append(String.format(Locale.ROOT, "      %-22s %9.2f %9s %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %9s  %s%n",
+            sb.append(String.format(Locale.ROOT,
+                    "      %-22s %9.2f %9s %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %9s %9s  %s%n",
                     r.method() + (r.d() != null ? " d=" + r.d() : "") + " " + r.kernels(), r.stepMs(),
                     r.projectionFused() && r.projectionMs() == 0 ? "fused" : String.format(Locale.ROOT, "%.2f",
                             r.projectionMs()), r.dynamicsMs(), r.readoutMs(), r.lossMs(), r.optimizerMs(),
                     r.dynamicsFloorMs(), r.dynamicsOverFloor(), r.speedupVsBaseline() == null ? "-"
                             : String.format(Locale.ROOT, "x%.2f", r.speedupVsBaseline()),
+                    r.peakRssMb() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.peakRssMb()),
                     String.join(" ", r.spikesPerLayer().stream().map(x -> String.format(Locale.ROOT, "%.1f", x))
                             .toList()) + (r.targetSpikes() == null ? "" : " (target " + BenchRow.number(
                                     r.targetSpikes()) + ")")));

@@ -17,6 +17,7 @@ import snn.models.SpikingNetwork;
 import snn.nativekernels.NativeKernels;
 import snn.neurons.LayerOutput;
 import snn.neurons.NeuronLayer;
+import snn.neurons.SpikeEvents;
 import snn.neurons.SpikingLayer;
 
 /**
@@ -48,6 +49,11 @@ final class MethodHarness {
     private final Adam optimizer;
     private final BenchConfig.Scope scope;
     private final Tensor input;
+    /**
+     * The input as events, which the first layer reads where the native kernels project it themselves (as a batch
+     * loader hands a sparse batch to training), else null.
+     */
+    private final SpikeEvents events;
     private final Tensor labels;
     /**
      * Per hidden layer, whether the native kernels project its input themselves: decided at the first step and kept,
@@ -89,6 +95,9 @@ final class MethodHarness {
         this.network = network;
         this.scope = scope;
         this.input = input;
+        this.events = network.kernelSelection().isNative()
+                && NativeKernels.projectsEvents(input, network.hiddenLayers().get(0).neurons())
+                ? SpikeEvents.fromDense(input) : null;
         this.labels = labels;
         this.optimizer = new Adam(network.parameters(), new AdamOptions(LEARNING_RATE));
     }
@@ -124,7 +133,7 @@ final class MethodHarness {
                 long t0 = System.nanoTime();
                 LayerOutput out;
                 if (fused[l]) {
-                    out = layer.forward(x);
+                    out = l == 0 && events != null ? layer.forward(events) : layer.forward(x);
                 } else {
                     Tensor current = marks.boundary(layer.inputProjection().overTime(x), 2 * l + 1);
                     long t1 = System.nanoTime();

@@ -19,6 +19,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import snn.neurons.SpikeEvents;
 import snn.runtime.Device;
 import snn.runtime.Tensors;
 
@@ -33,8 +34,13 @@ import snn.runtime.Tensors;
  * <p>Only one epoch may be iterated at a time, and a batch is valid until the next one is requested or the loader
  * is closed. A loader is used from one thread (besides its own prefetch thread).
  *
- * <p><b>Native memory.</b> The loader owns its two batch buffers (an input and a label tensor each): the constructor
- * allocates them and {@link #close()} frees them, whatever {@code PointerScope}s are open around either call (the
+ * <p>A batch whose first sample has at most {@link SpikeEvents#MAX_DENSITY} of its entries non-zero is handed out
+ * as events ({@link Batch#events()}, written by {@link SpikeDataset#writeEvents}); its dense form is made only when a
+ * consumer asks for it ({@link Batch#input()}). Denser batches are written densely.
+ *
+ * <p><b>Native memory.</b> The loader owns its two batch buffers (labels, events, and a dense input tensor made on
+ * first need): the constructor allocates them and {@link #close()} frees them, whatever {@code PointerScope}s are
+ * open around either call (the
  * loader holds a reference of its own to each). The prefetch thread writes into them through raw memory views,
  * never through tensors, so {@code close()} first stops that thread and waits until it has ended: once
  * {@code close()} returns, nothing writes into the buffers any more and they are freed. The batches handed out are
@@ -55,6 +61,8 @@ public final class BatchLoader implements AutoCloseable {
     private final boolean training;
     private final long seed;
     private final long sampleFloats;
+    /** Whether batches may come as events: the sample shape fits the events' 16-bit channel and step. */
+    private final boolean eventsPossible;
     private final Buffer[] buffers;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final ExecutorService prefetcher;
@@ -96,6 +104,8 @@ public final class BatchLoader implements AutoCloseable {
         this.training = training;
         this.seed = seed;
         this.sampleFloats = (long) dataset.channels() * dataset.timeSteps();
+        this.eventsPossible = dataset.channels() <= SpikeEvents.MAX_EXTENT
+                && dataset.timeSteps() <= SpikeEvents.MAX_EXTENT;
         // The scope frees the temporary tensor options at once; the buffers outlive it by their own reference.
         try (PointerScope temporaries = new PointerScope()) {
             this.buffers = new Buffer[] {new Buffer(), new Buffer()};
@@ -327,53 +337,174 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /**
-     * One preallocated input tensor and label tensor, owned by the loader (one reference each, dropped by
-     * {@link #free()}), with FFM views of their memory for the prefetch thread.
+     * One batch's memory, owned by the loader (one reference to each tensor, dropped by {@link #free()}): the labels;
+     * the events (CSR offsets, positions, values), which grow as batches need; and the dense input, allocated when
+     * a batch is too dense for events or a consumer asks for a batch's dense form. The prefetch thread writes through
+     * FFM views of their memory.
      */
     private final class Buffer {
         // CPU memory: the prefetch thread writes it through Java; the trainer moves each batch to the run's device.
-        final Tensor input = Tensors.empty(Device.CPU, torch.ScalarType.Float, batchSize, dataset.channels(),
-                dataset.timeSteps());
         final Tensor labels = Tensors.empty(Device.CPU, torch.ScalarType.Long, batchSize);
-        final MemorySegment inputMemory = MemorySegment.ofAddress(input.data_ptr().address())
-                .reinterpret(input.nbytes());
-        final MemorySegment labelMemory = MemorySegment.ofAddress(labels.data_ptr().address())
-                .reinterpret(labels.nbytes());
+        final MemorySegment labelMemory = memory(labels);
+        final Tensor offsets = Tensors.empty(Device.CPU, torch.ScalarType.Long, batchSize + 1L);
+        final MemorySegment offsetMemory = memory(offsets);
+        final SampleEvents sample = eventsPossible
+                ? new SampleEvents(dataset.channels(), dataset.timeSteps()) : null;
+        Tensor positions;
+        Tensor values;
+        MemorySegment positionMemory;
+        MemorySegment valueMemory;
+        Tensor input;
+        MemorySegment inputMemory;
+        /** Whether the last fill is in event form, and whether its dense form is in {@link #input}. */
+        boolean eventForm;
+        boolean denseFilled;
 
         Buffer() {
-            input.retainReference();
             labels.retainReference();
+            offsets.retainReference();
+            growEvents(Math.max(1024, batchSize * sampleFloats / 64), 0);
         }
 
-        /** Writes the samples {@code indices} into the buffer; stops early (with an exception) when closing. */
+        private static MemorySegment memory(Tensor t) {
+            return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+        }
+
+        /** Replaces the event arrays by ones of {@code capacity} events, keeping the first {@code kept}. */
+        private void growEvents(long capacity, long kept) {
+            Tensor newPositions = Tensors.empty(Device.CPU, torch.ScalarType.Int, capacity);
+            Tensor newValues = Tensors.empty(Device.CPU, torch.ScalarType.Float, capacity);
+            newPositions.retainReference();
+            newValues.retainReference();
+            MemorySegment newPositionMemory = memory(newPositions);
+            MemorySegment newValueMemory = memory(newValues);
+            if (positions != null) {
+                MemorySegment.copy(positionMemory, 0, newPositionMemory, 0, kept * Integer.BYTES);
+                MemorySegment.copy(valueMemory, 0, newValueMemory, 0, kept * Float.BYTES);
+                positions.releaseReference();
+                values.releaseReference();
+            }
+            positions = newPositions;
+            values = newValues;
+            positionMemory = newPositionMemory;
+            valueMemory = newValueMemory;
+        }
+
+        private void allocateDense() {
+            if (input == null) {
+                input = Tensors.empty(Device.CPU, torch.ScalarType.Float, batchSize, dataset.channels(),
+                        dataset.timeSteps());
+                input.retainReference();
+                inputMemory = memory(input);
+            }
+        }
+
+        /**
+         * Writes the samples {@code indices} into the buffer, as events unless the first sample is too dense for them
+         * (or events cannot describe the shape); stops early (with an exception) when closing.
+         */
         void fill(int[] indices, int epoch) {
+            denseFilled = false;
+            eventForm = eventsPossible && indices.length > 0 && fillEvents(indices, epoch);
+            if (!eventForm && indices.length > 0) {
+                fillDense(indices, epoch);
+            }
+            for (int i = 0; i < indices.length; i++) {
+                labelMemory.setAtIndex(ValueLayout.JAVA_LONG, i, dataset.label(indices[i]));
+            }
+        }
+
+        /** The samples as events; false (and nothing usable written) when the first is too dense for them. */
+        private boolean fillEvents(int[] indices, int epoch) {
+            long total = 0;
+            offsetMemory.setAtIndex(ValueLayout.JAVA_LONG, 0, 0L);
+            for (int i = 0; i < indices.length; i++) {
+                checkClosing();
+                int index = indices[i];
+                sample.clear();
+                if (training) {
+                    dataset.writeEvents(index, sample, new SplittableRandom(mix(seed, epoch, index)));
+                } else {
+                    dataset.writeEvents(index, sample);
+                }
+                if (i == 0 && sample.count() > SpikeEvents.MAX_DENSITY * sampleFloats) {
+                    return false;
+                }
+                long needed = total + sample.count();
+                if (needed > positions.numel()) {
+                    growEvents(Math.max(needed, 2 * positions.numel()), total);
+                }
+                sample.copyTo(positionMemory, total, valueMemory, total);
+                total = needed;
+                offsetMemory.setAtIndex(ValueLayout.JAVA_LONG, i + 1, total);
+            }
+            return true;
+        }
+
+        private void fillDense(int[] indices, int epoch) {
+            allocateDense();
             long sampleBytes = sampleFloats * Float.BYTES;
             inputMemory.asSlice(0, indices.length * sampleBytes).fill((byte) 0);
             for (int i = 0; i < indices.length; i++) {
-                if (closing) {
-                    throw new CancellationException("the batch loader was closed");
-                }
-                MemorySegment sample = inputMemory.asSlice(i * sampleBytes, sampleBytes);
+                checkClosing();
+                MemorySegment dst = inputMemory.asSlice(i * sampleBytes, sampleBytes);
                 int index = indices[i];
                 if (training) {
-                    dataset.writeSample(index, sample, new SplittableRandom(mix(seed, epoch, index)));
+                    dataset.writeSample(index, dst, new SplittableRandom(mix(seed, epoch, index)));
                 } else {
-                    dataset.writeSample(index, sample);
+                    dataset.writeSample(index, dst);
                 }
-                labelMemory.setAtIndex(ValueLayout.JAVA_LONG, i, dataset.label(index));
+            }
+            denseFilled = true;
+        }
+
+        private void checkClosing() {
+            if (closing) {
+                throw new CancellationException("the batch loader was closed");
             }
         }
 
         /** The filled samples {@code indices} as a batch of views, made on the calling thread. */
         Batch batch(int[] indices) {
-            Tensor in = indices.length == batchSize ? input : input.narrow(0, 0, indices.length);
-            Tensor lab = indices.length == batchSize ? labels : labels.narrow(0, 0, indices.length);
-            return new Batch(in, lab, indices);
+            int n = indices.length;
+            Tensor lab = n == batchSize ? labels : labels.narrow(0, 0, n);
+            if (eventForm) {
+                long total = offsetMemory.getAtIndex(ValueLayout.JAVA_LONG, n);
+                SpikeEvents events = new SpikeEvents(offsets.narrow(0, 0, n + 1L), positions.narrow(0, 0, total),
+                        values.narrow(0, 0, total), dataset.channels(), dataset.timeSteps());
+                return new Batch(null, events, () -> dense(events, n), lab, indices);
+            }
+            return new Batch(denseView(n), null, null, lab, indices);
+        }
+
+        /** The event batch {@code events} of {@code n} samples in dense form, written on the calling thread once. */
+        private Tensor dense(SpikeEvents events, int n) {
+            allocateDense();
+            if (!denseFilled) {
+                MemorySegment dst = inputMemory.asSlice(0, n * sampleFloats * Float.BYTES);
+                dst.fill((byte) 0);
+                events.writeDense(dst);
+                denseFilled = true;
+            }
+            return denseView(n);
+        }
+
+        private Tensor denseView(int n) {
+            if (n == 0 && input == null) {
+                return Tensors.empty(Device.CPU, torch.ScalarType.Float, 0, dataset.channels(), dataset.timeSteps());
+            }
+            allocateDense();
+            return n == batchSize ? input : input.narrow(0, 0, n);
         }
 
         void free() {
-            input.releaseReference();
             labels.releaseReference();
+            offsets.releaseReference();
+            positions.releaseReference();
+            values.releaseReference();
+            if (input != null) {
+                input.releaseReference();
+            }
         }
     }
 }

@@ -109,6 +109,21 @@ final class EventDataset implements InspectableDataset {
 
     @Override
     public void writeSample(int index, MemorySegment dst) {
+        decode(index, (flat, count) -> add(dst, flat, count));
+    }
+
+    /** Decodes the sample's events straight into the list: its flat indices are sorted by channel and then bin. */
+    @Override
+    public void writeEvents(int index, SampleEvents events) {
+        decode(index, (flat, count) -> events.add(flat / timeSteps, flat % timeSteps, count));
+    }
+
+    /** Receives a sample's distinct flat indices in increasing order, each with its number of events. */
+    private interface Runs {
+        void accept(int flat, float count);
+    }
+
+    private void decode(int index, Runs runs) {
         byte[] page = pages[samplePage[index]];
         int pos = sampleStart[index];
         int end = sampleEnd[index];
@@ -128,13 +143,13 @@ final class EventDataset implements InspectableDataset {
                 continue;
             }
             if (runIndex >= 0) {
-                add(dst, runIndex, runCount);
+                runs.accept(runIndex, runCount);
             }
             runIndex = flat;
             runCount = 1;
         }
         if (runIndex >= 0) {
-            add(dst, runIndex, runCount);
+            runs.accept(runIndex, runCount);
         }
     }
 

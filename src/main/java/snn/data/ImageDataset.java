@@ -120,32 +120,52 @@ final class ImageDataset implements InspectableDataset {
 
     @Override
     public void writeSample(int index, MemorySegment dst) {
-        int n = rows * cols;
-        int base = index * n;
-        for (int p = 0; p < n; p++) {
-            int t = stepOfValue[pixels[base + p] & 0xFF];
-            if (t >= 0) {
-                add(dst, p, t);
-            }
-        }
+        spikes(index, null, (channel, step) -> add(dst, channel, step));
     }
 
     @Override
     public void writeSample(int index, MemorySegment dst, RandomGenerator random) {
-        if (augmentation == null) {
-            writeSample(index, dst);
+        spikes(index, random, (channel, step) -> add(dst, channel, step));
+    }
+
+    /** The spikes straight into the list: at most one per pixel, pixels in channel order. */
+    @Override
+    public void writeEvents(int index, SampleEvents events) {
+        spikes(index, null, (channel, step) -> events.add(channel, step, 1f));
+    }
+
+    @Override
+    public void writeEvents(int index, SampleEvents events, RandomGenerator random) {
+        spikes(index, random, (channel, step) -> events.add(channel, step, 1f));
+    }
+
+    /** Receives a sample's spikes, one per spiking pixel, in the order of the pixels. */
+    private interface Spikes {
+        void accept(int channel, int step);
+    }
+
+    /** The spikes of image {@code index}, augmented with {@code random} when it is given and augmentation is on. */
+    private void spikes(int index, RandomGenerator random, Spikes out) {
+        int n = rows * cols;
+        int base = index * n;
+        if (random == null || augmentation == null) {
+            for (int p = 0; p < n; p++) {
+                int t = stepOfValue[pixels[base + p] & 0xFF];
+                if (t >= 0) {
+                    out.accept(p, t);
+                }
+            }
             return;
         }
-        int n = rows * cols;
         float[] image = new float[n];
         for (int p = 0; p < n; p++) {
-            image[p] = (pixels[index * n + p] & 0xFF) / 255f;
+            image[p] = (pixels[base + p] & 0xFF) / 255f;
         }
         augmentation.apply(image, rows, cols, random);
         for (int p = 0; p < n; p++) {
             int t = step(image[p]);
             if (t >= 0) {
-                add(dst, p, t);
+                out.accept(p, t);
             }
         }
     }

@@ -55,6 +55,30 @@ public interface SpikeDataset {
         writeSample(index, dst);
     }
 
+    /**
+     * Appends sample {@code index}'s non-zero values to {@code events} (empty when called), in the order of the
+     * channels and then the steps: the entries of the region {@link #writeSample(int, MemorySegment)} writes. The
+     * default writes the sample densely into a scratch region and scans it; datasets that hold events override it.
+     *
+     * @param index  the sample, in {@code [0, size())}
+     * @param events the list to append to
+     */
+    default void writeEvents(int index, SampleEvents events) {
+        events.scan(dst -> writeSample(index, dst));
+    }
+
+    /**
+     * As {@link #writeEvents(int, SampleEvents)}, for training: the entries of the region
+     * {@link #writeSample(int, MemorySegment, RandomGenerator)} writes with the same {@code random}.
+     *
+     * @param index  the sample, in {@code [0, size())}
+     * @param events the list to append to
+     * @param random the source of the sample's augmentation
+     */
+    default void writeEvents(int index, SampleEvents events, RandomGenerator random) {
+        events.scan(dst -> writeSample(index, dst, random));
+    }
+
     /** {@return a short human-readable name, used in logs and manifests} */
     default String name() {
         return getClass().getSimpleName();

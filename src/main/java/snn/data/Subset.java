@@ -81,6 +81,20 @@ final class Subset implements SpikeDataset {
     }
 
     @Override
+    public void writeEvents(int index, SampleEvents events) {
+        base.writeEvents(indices[index], events);
+    }
+
+    @Override
+    public void writeEvents(int index, SampleEvents events, RandomGenerator random) {
+        if (augments) {
+            base.writeEvents(indices[index], events, random);
+        } else {
+            base.writeEvents(indices[index], events);
+        }
+    }
+
+    @Override
     public String name() {
         return name;
     }

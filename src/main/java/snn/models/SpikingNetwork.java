@@ -7,6 +7,8 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
 import snn.config.ModelConfig;
+import snn.data.Batch;
+import snn.data.BatchLoader;
 import snn.nativekernels.NativeKernels;
 import snn.neurons.Beta;
 import snn.neurons.BlockLayer;
@@ -14,9 +16,12 @@ import snn.neurons.DBlockLayer;
 import snn.neurons.LayerOutput;
 import snn.neurons.LifLayer;
 import snn.neurons.NeuronKernels;
+import snn.neurons.SpikeEvents;
 import snn.neurons.SpikingLayer;
 import snn.neurons.Surrogate;
+import snn.runtime.Device;
 import snn.runtime.Tensors;
+import snn.runtime.TorchRuntime;
 
 /**
  * Hidden spiking layers of one kind, then a non-spiking readout whose membrane gives the logits (docs/specification.md
@@ -101,6 +106,33 @@ public final class SpikingNetwork extends Module {
     }
 
     /**
+     * As {@link #forward(Tensor)}, for an input given as events: the first hidden layer reads them (as events where
+     * its kernels project events themselves, else in dense form).
+     *
+     * @param input input events, {@code [batch, inputs, time]} in dense form
+     * @return what {@link #forward(Tensor)} returns for {@code input.dense()}
+     * @throws IllegalArgumentException when a d-block network gets fewer time steps than d
+     */
+    public NetworkOutput forward(SpikeEvents input) {
+        return readOut(forwardHidden(input).stream().map(LayerOutput::spikes).toList());
+    }
+
+    /**
+     * The network on a loaded batch, in the form the run takes it: as events when the batch has them and the run's
+     * device is the CPU (the kernels' own), else as the dense input on the run's device.
+     *
+     * @param batch a batch of a {@link BatchLoader}
+     * @return what {@link #forward(Tensor)} returns for the batch's dense input
+     */
+    public NetworkOutput forward(Batch batch) {
+        SpikeEvents events = batch.events();
+        if (events != null && TorchRuntime.device() == Device.CPU) {
+            return forward(events);
+        }
+        return forward(Tensors.onRunDevice(batch.input()));
+    }
+
+    /**
      * The readout's part of {@link #forward}: the readout layer on the last hidden layer's spikes, and the logits.
      *
      * @param spikes each hidden layer's spikes {@code [batch, neurons, time]}, input side first
@@ -120,12 +152,26 @@ public final class SpikingNetwork extends Module {
      * @throws IllegalArgumentException when a d-block network gets fewer time steps than d
      */
     public List<LayerOutput> forwardHidden(Tensor input) {
+        return forwardHidden(hidden.get(0).forward(input));
+    }
+
+    /**
+     * As {@link #forwardHidden(Tensor)}, for an input given as events.
+     *
+     * @param input input events, {@code [batch, inputs, time]} in dense form
+     * @return what {@link #forwardHidden(Tensor)} returns for {@code input.dense()}
+     * @throws IllegalArgumentException when a d-block network gets fewer time steps than d
+     */
+    public List<LayerOutput> forwardHidden(SpikeEvents input) {
+        return forwardHidden(hidden.get(0).forward(input));
+    }
+
+    /** The hidden layers after the first, whose output is given, each fed the previous one's spikes. */
+    private List<LayerOutput> forwardHidden(LayerOutput first) {
         List<LayerOutput> outputs = new ArrayList<>(hidden.size());
-        Tensor x = input;
-        for (SpikingLayer layer : hidden) {
-            LayerOutput out = layer.forward(x);
-            outputs.add(out);
-            x = out.spikes();
+        outputs.add(first);
+        for (SpikingLayer layer : hidden.subList(1, hidden.size())) {
+            outputs.add(layer.forward(outputs.get(outputs.size() - 1).spikes()));
         }
         return outputs;
     }

@@ -2,6 +2,8 @@ package snn.nativekernels;
 
 import org.bytedeco.pytorch.Tensor;
 
+import snn.neurons.SpikeEvents;
+
 /**
  * Which of a layer's two input paths the kernels take: the projection event by event inside the kernel (sparse
  * input), or a current LibTorch projected first (dense input) (docs/native-kernels.md, "Event-driven input
@@ -13,7 +15,7 @@ final class InputPath {
      * Largest fraction of non-zero inputs (estimated on the first sample) for which the input projection is computed
      * event by event inside the kernel; denser inputs are projected with a LibTorch matrix product first.
      */
-    static final double EVENT_DRIVEN_DENSITY = 0.1;
+    static final double EVENT_DRIVEN_DENSITY = SpikeEvents.MAX_DENSITY;
 
     /**
      * Largest neurons x steps of a layer whose input the kernels project themselves: each thread builds a sample's
@@ -25,13 +27,12 @@ final class InputPath {
     }
 
     /**
-     * Whether the kernels project {@code x} themselves, event by event: the first sample has at most
-     * {@link #EVENT_DRIVEN_DENSITY} of its entries non-zero ({@code sampleEvents}) and the step-major current of
-     * {@code neurons} fits the scratch limit.
+     * Whether the kernels project an input of {@code channels} x {@code steps} themselves, event by event: its first
+     * sample has at most {@link #EVENT_DRIVEN_DENSITY} of its entries non-zero ({@code sampleEvents}) and the
+     * step-major current of {@code neurons} fits the scratch limit.
      */
-    static boolean projectsEvents(long sampleEvents, Tensor x, long neurons) {
-        return sampleEvents <= EVENT_DRIVEN_DENSITY * x.size(1) * x.size(2)
-                && neurons * x.size(2) <= PROJECTED_SCRATCH_LIMIT;
+    static boolean projectsEvents(long sampleEvents, long channels, long steps, long neurons) {
+        return sampleEvents <= EVENT_DRIVEN_DENSITY * channels * steps && neurons * steps <= PROJECTED_SCRATCH_LIMIT;
     }
 
     /** Non-zero entries of the first sample of {@code x}: the density estimate for the event-driven projection. */

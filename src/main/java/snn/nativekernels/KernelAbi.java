@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 8;
+    static final int VERSION = 9;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
@@ -33,6 +33,7 @@ final class KernelAbi {
     static final int ERR_ARGS = -2;
     static final int ERR_STRUCT_SIZE = -3;
     static final int ERR_UNSUPPORTED = -4;
+    static final int ERR_EVENTS = -5;
     static final int LIF_MULTI = 0;
     static final int LIF_SINGLE = 1;
     static final int LIF_INTEGRATOR = 2;
@@ -70,12 +71,16 @@ final class KernelAbi {
         m.put("SNN_ISA_PORTABLE", ISA_PORTABLE);
         m.put("SNN_ISA_AVX2", ISA_AVX2);
         m.put("SNN_ISA_AVX512", ISA_AVX512);
+        m.put("SNN_ERR_EVENTS", ERR_EVENTS);
         return Map.copyOf(m);
     }
 
     // ----- structs ---------------------------------------------------------------------------------------------
 
-    /** {@code snn_input_args}: the dense current, or the projected input with its event cache. */
+    /**
+     * {@code snn_input_args}: the dense current, or the projected input with its event cache, or the projected input
+     * as the caller's events (CSR: per-sample offsets, positions channel << 16 | step, values).
+     */
     static final StructLayout INPUT_ARGS = MemoryLayout.structLayout(
             ADDRESS.withName("cur"),
             ADDRESS.withName("x"),
@@ -85,7 +90,10 @@ final class KernelAbi {
             ADDRESS.withName("ev_pos"),
             ADDRESS.withName("ev_val"),
             ADDRESS.withName("ev_count"),
-            JAVA_LONG.withName("ev_cap")).withName("snn_input_args");
+            JAVA_LONG.withName("ev_cap"),
+            ADDRESS.withName("in_off"),
+            ADDRESS.withName("in_pos"),
+            ADDRESS.withName("in_val")).withName("snn_input_args");
 
     /** {@code snn_grad_args}: the gradient outputs of a backward call. */
     static final StructLayout GRAD_ARGS = MemoryLayout.structLayout(
@@ -167,6 +175,9 @@ final class KernelAbi {
     static final StructField.Address IN_EV_VAL = StructField.address(LAYER_ARGS, "in", "ev_val");
     static final StructField.Address IN_EV_COUNT = StructField.address(LAYER_ARGS, "in", "ev_count");
     static final StructField.Int64 IN_EV_CAP = StructField.int64(LAYER_ARGS, "in", "ev_cap");
+    static final StructField.Address IN_EVENT_OFFSETS = StructField.address(LAYER_ARGS, "in", "in_off");
+    static final StructField.Address IN_EVENT_POSITIONS = StructField.address(LAYER_ARGS, "in", "in_pos");
+    static final StructField.Address IN_EVENT_VALUES = StructField.address(LAYER_ARGS, "in", "in_val");
     static final StructField.Address BETA = StructField.address(LAYER_ARGS, "beta");
     static final StructField.Address W_REC = StructField.address(LAYER_ARGS, "w_rec");
     static final StructField.Address B_REC = StructField.address(LAYER_ARGS, "b_rec");

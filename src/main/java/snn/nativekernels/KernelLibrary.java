@@ -310,9 +310,9 @@ public final class KernelLibrary {
         }
     }
 
-    /** The address of a tensor's first element, or NULL for {@code null}. */
+    /** The address of a tensor's first element, or NULL for {@code null} and for an empty tensor. */
     static MemorySegment address(Tensor t) {
-        return t == null ? MemorySegment.NULL : MemorySegment.ofAddress(t.data_ptr().address());
+        return t == null || t.numel() == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(t.data_ptr().address());
     }
 
     /** {@return the threads the kernels use: LibTorch's} */
@@ -327,6 +327,7 @@ public final class KernelLibrary {
                 case KernelAbi.ERR_ARGS -> " (inconsistent arguments)";
                 case KernelAbi.ERR_STRUCT_SIZE -> " (argument struct of another size)";
                 case KernelAbi.ERR_UNSUPPORTED -> " (unsupported instruction set)";
+                case KernelAbi.ERR_EVENTS -> " (input events out of range or not sorted by channel and step)";
                 default -> "";
             };
             throw new IllegalStateException(kernel + " failed with status " + status + why);

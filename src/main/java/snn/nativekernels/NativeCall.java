@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.global.torch;
 import snn.neurons.LayerOutput;
 import snn.neurons.LayerTensors;
 import snn.neurons.Projection;
+import snn.neurons.SpikeEvents;
 import snn.runtime.Device;
 import snn.runtime.Tensors;
 
@@ -38,7 +39,8 @@ final class NativeCall {
     private final Tensor membrane;
 
     /**
-     * Prepares a call: the input (projected by the kernel when sparse, else by LibTorch), the sources, the saved
+     * Prepares a call: the input (projected by the kernel when sparse, from the caller's events when it gives them,
+     * else by LibTorch), the sources, the saved
      * values and the common fields of the argument struct, and the graph when one is needed. Must run inside a scope
      * of the caller's ({@link NativeKernels}) own, which frees whatever the call does not keep; when this or
      * {@link #run} throws, the caller calls {@code lifetime.releaseNow(true)}, and the anchors, freed with the scope,
@@ -54,26 +56,44 @@ final class NativeCall {
         this.library = library;
         this.lifetime = lifetime;
         this.family = family;
-        Tensor x = t.input().contiguous();
         Projection projection = t.projection();
-        if (projection != null && x.size(1) != projection.weight().size(1)) {
+        SpikeEvents events = t.events();
+        Tensor x;
+        long sampleEvents;
+        if (events != null) {
+            // Events in: the kernels read them as they are, unless the first sample is too dense for the
+            // event-driven projection (the rule a dense input is judged by), which then takes the dense path.
+            sampleEvents = events.sampleEvents(0);
+            if (InputPath.projectsEvents(sampleEvents, events.channels(), events.steps(),
+                    projection.weight().size(0))) {
+                x = null;
+            } else {
+                x = events.dense();
+                events = null;
+            }
+        } else {
+            x = t.input().contiguous();
+            sampleEvents = projection != null ? InputPath.firstSampleEvents(x) : 0;
+        }
+        long channels = x != null ? x.size(1) : events.channels();
+        if (projection != null && channels != projection.weight().size(1)) {
             // the kernels read W_in with the input's channel count: refuse before any memory is read
             throw new IllegalArgumentException("the layer takes " + projection.weight().size(1) + " input channels,"
-                    + " the input " + java.util.Arrays.toString(Tensors.shape(x)) + " has " + x.size(1));
+                    + " the input has " + channels);
         }
-        long sampleEvents = projection != null ? InputPath.firstSampleEvents(x) : 0;
-        if (projection != null && !InputPath.projectsEvents(sampleEvents, x, projection.weight().size(0))) {
+        if (x != null && projection != null
+                && !InputPath.projectsEvents(sampleEvents, x.size(1), x.size(2), projection.weight().size(0))) {
             // Dense input: a LibTorch matrix product gives the current, which the kernels take as input.
             x = projection.overTime(x).contiguous();
             projection = null;
         }
-        batch = x.size(0);
-        steps = x.size(2);
+        batch = x != null ? x.size(0) : events.batch();
+        steps = x != null ? x.size(2) : events.steps();
         neurons = projection != null ? projection.weight().size(0) : x.size(1);
         Projection recurrent = t.recurrent();
         if (recurrent != null && recurrent.weight().size(0) != neurons) {
             throw new IllegalArgumentException("the layer has " + recurrent.weight().size(0) + " neurons, the current "
-                    + java.util.Arrays.toString(Tensors.shape(x)) + " has " + neurons);
+                    + "has " + neurons);
         }
         // The autograd tensors the result depends on (null when absent), and whether each takes part.
         Tensor[] sources = new Tensor[NativeBackward.SOURCES];
@@ -96,15 +116,23 @@ final class NativeCall {
         args.set(KernelAbi.SURROGATE, surrogate).set(KernelAbi.SCALE, scale).set(KernelAbi.BATCH, batch)
                 .set(KernelAbi.NEURONS, neurons).set(KernelAbi.STEPS, steps).set(KernelAbi.SPIKING, spiking)
                 .set(KernelAbi.ISA, library.isa().code);
-        Tensor xValues = save(x.detach());
+        Tensor xValues = x != null ? save(x.detach()) : null;
         Tensor inputWeight = null;
         if (projection == null) {
             args.set(KernelAbi.IN_CUR, xValues);
         } else {
             inputWeight = save(projection.weight().detach().contiguous());
-            args.set(KernelAbi.IN_X, xValues).set(KernelAbi.IN_M, x.size(1)).set(KernelAbi.IN_W_IN, inputWeight)
+            args.set(KernelAbi.IN_M, channels).set(KernelAbi.IN_W_IN, inputWeight)
                     .set(KernelAbi.IN_B_IN, save(projection.bias().detach().contiguous()));
-            if (tracked && tracks[NativeBackward.W_IN]) {
+            if (events != null) {
+                // the backward pass reads the same events (dL/dW_in): they are saved with the call
+                args.set(KernelAbi.IN_EVENT_OFFSETS, save(events.offsets()))
+                        .set(KernelAbi.IN_EVENT_POSITIONS, save(events.positions()))
+                        .set(KernelAbi.IN_EVENT_VALUES, save(events.values()));
+            } else {
+                args.set(KernelAbi.IN_X, xValues);
+            }
+            if (x != null && tracked && tracks[NativeBackward.W_IN]) {
                 long capacity = InputPath.eventCapacity(sampleEvents, x.size(1) * steps);
                 args.set(KernelAbi.IN_EV_POS, save(BufferPool.ints(batch, capacity)))
                         .set(KernelAbi.IN_EV_VAL, save(BufferPool.floats(batch, capacity)))
@@ -122,7 +150,7 @@ final class NativeCall {
             backward = new NativeBackward(library, family, args, lifetime, shape, tracks, inputWeight,
                     Tensors.shape(t.beta()));
             // What the backward pass reads of the caller's tensors, where autograd would also save it.
-            if (tracks[NativeBackward.W_IN]) {
+            if (tracks[NativeBackward.W_IN] && x != null) {
                 backward.checkVersionOf(NativeBackward.name(NativeBackward.INPUT), x);
             }
             if (tracks[NativeBackward.INPUT] && projection != null) {

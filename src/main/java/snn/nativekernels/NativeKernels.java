@@ -122,7 +122,8 @@ public final class NativeKernels implements NeuronKernels {
     @Override
     public Optional<LayerOutput> compute(DynamicsSpec spec, LayerTensors tensors) {
         Tensor input = tensors.input();
-        if (!supported(input) || spec instanceof DynamicsSpec.DBlock d && input.size(2) < d.blocks()) {
+        if ((input != null && !supported(input))
+                || spec instanceof DynamicsSpec.DBlock d && tensors.steps() < d.blocks()) {
             return Optional.empty();
         }
         LayerOutput inner;
@@ -209,7 +210,7 @@ public final class NativeKernels implements NeuronKernels {
     /** A standard LIF call ({@code snn_lif_*}). */
     private NativeCall lif(DynamicsSpec.Lif spec, CallLifetime lifetime, LayerTensors t) {
         // With a single step neither beta nor the recurrence takes part (LibTorch then leaves their .grad() unset).
-        boolean multiStep = t.input().size(2) > 1;
+        boolean multiStep = t.steps() > 1;
         NativeCall call = new NativeCall(library, lifetime, KernelAbi.Family.LIF, t, multiStep, multiStep,
                 spec.spiking(), surrogateKind(spec.surrogate()), surrogateScale(spec.surrogate()));
         call.args().set(KernelAbi.LIF_MODE, switch (spec.mode()) {
@@ -228,7 +229,7 @@ public final class NativeKernels implements NeuronKernels {
 
     /** A block or d-block call ({@code snn_dblock_*}). */
     private NativeCall dblock(DynamicsSpec.DBlock spec, CallLifetime lifetime, LayerTensors t) {
-        long steps = t.input().size(2);
+        long steps = t.steps();
         long count = steps % spec.blocks() == 0 ? spec.blocks() : spec.blocks() + 1;
         // The recurrence takes part only when a block follows another.
         NativeCall call = new NativeCall(library, lifetime, KernelAbi.Family.DBLOCK, t, true, count > 1,
@@ -264,7 +265,7 @@ public final class NativeKernels implements NeuronKernels {
      * @return true when the projection is fused into the kernels
      */
     public static boolean projectsEvents(Tensor x, long neurons) {
-        return InputPath.projectsEvents(InputPath.firstSampleEvents(x), x, neurons);
+        return InputPath.projectsEvents(InputPath.firstSampleEvents(x), x.size(1), x.size(2), neurons);
     }
 
     /** The kernel's code for a surrogate. */

@@ -58,10 +58,30 @@ public abstract sealed class NeuronLayer<S extends DynamicsSpec> extends Module 
         return compute(current, null);
     }
 
+    /**
+     * As {@link #forward(Tensor)}, for an input given as events: kernels that project their input event by event
+     * read the events themselves; otherwise the layer runs on their dense form ({@link SpikeEvents#dense()}).
+     *
+     * @param events the input events, {@code [batch, inputs, time]} in dense form
+     * @return what {@link #forward(Tensor)} returns for the dense input
+     * @throws IllegalArgumentException when the events have another channel count than the layer's inputs
+     */
+    @Override
+    public final LayerOutput forward(SpikeEvents events) {
+        if (events.channels() != inputs) {
+            throw new IllegalArgumentException("the layer takes " + inputs + " input channels, the input events have "
+                    + events.channels());
+        }
+        checkSteps(events.steps());
+        Tensor b = Beta.clamped(beta);
+        return kernels.compute(spec, new LayerTensors(null, events, input, b, beta, recurrent))
+                .orElseGet(() -> dynamics(input.overTime(events.dense()), b));
+    }
+
     private LayerOutput compute(Tensor x, Projection projection) {
         checkSteps(x.size(2));
         Tensor b = Beta.clamped(beta);
-        return kernels.compute(spec, new LayerTensors(x, projection, b, beta, recurrent))
+        return kernels.compute(spec, new LayerTensors(x, null, projection, b, beta, recurrent))
                 .orElseGet(() -> dynamics(projection == null ? x : projection.overTime(x), b));
     }
 

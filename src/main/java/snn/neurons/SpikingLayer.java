@@ -20,6 +20,17 @@ public sealed interface SpikingLayer permits NeuronLayer {
      */
     LayerOutput forward(Tensor input);
 
+    /**
+     * As {@link #forward(Tensor)}, for an input given as events: the same result as on their dense form, without
+     * making it where the kernels project events themselves.
+     *
+     * @param input presynaptic events, {@code [batch, inputs(), time]} in dense form
+     * @return what {@link #forward(Tensor)} returns for {@code input.dense()}
+     * @throws IllegalArgumentException when the events have another channel count than {@link #inputs()}, or fewer
+     *                                  time steps than the layer needs
+     */
+    LayerOutput forward(SpikeEvents input);
+
     /** {@return the number of presynaptic units, the size of the input's second axis} */
     int inputs();
 

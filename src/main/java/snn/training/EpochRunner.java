@@ -102,7 +102,7 @@ record EpochRunner(FitContext fit, BatchLoader loader, StopSignal stop, int batc
                 float lossValue = 0;
                 if (batch.size() > 0) {
                     labels = Tensors.onRunDevice(batch.labels());
-                    out = net.forward(Tensors.onRunDevice(batch.input()));
+                    out = net.forward(batch);
                     loss = torch.cross_entropy_loss(out.logits(), labels);
                     lossValue = loss.item_float();
                 }

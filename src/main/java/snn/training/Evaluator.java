@@ -66,7 +66,7 @@ public final class Evaluator {
                     if (batch.size() == 0) {
                         continue; // a share of a short last batch, with fewer samples than ranks
                     }
-                    NetworkOutput out = net.forward(Tensors.onRunDevice(batch.input()));
+                    NetworkOutput out = net.forward(batch);
                     lossSum += torch.cross_entropy_loss(out.logits(), Tensors.onRunDevice(batch.labels()))
                             .item_float() * batch.size();
                     float[] predicted = Tensors.toArray(out.logits().argmax(new org.bytedeco.pytorch.LongOptional(1),

@@ -137,6 +137,34 @@ class IdxDatasetsTest {
     }
 
     @Test
+    void imageEventsAreTheSpikesTheSamplesWrite(@TempDir Path root) throws IOException {
+        writeDataset(root, true);
+        DataConfig cfg = DataConfig.builder("fashion-mnist").root(root).augment(true).build();
+        SpikeDataset train = Datasets.open(cfg, 1).train();
+        for (int index = 0; index < train.size(); index++) {
+            for (int seed = -1; seed < 5; seed++) {
+                SampleEvents direct = new SampleEvents(train.channels(), train.timeSteps());
+                SampleEvents scanned = new SampleEvents(train.channels(), train.timeSteps());
+                int i = index;
+                if (seed < 0) {
+                    train.writeEvents(i, direct);
+                    scanned.scan(dst -> train.writeSample(i, dst));
+                } else {
+                    int s = seed;
+                    train.writeEvents(i, direct, new SplittableRandom(s));
+                    scanned.scan(dst -> train.writeSample(i, dst, new SplittableRandom(s)));
+                }
+                assertEquals(scanned.count(), direct.count(), "sample " + i + ", seed " + seed);
+                assertTrue(direct.count() > 0);
+                for (int e = 0; e < direct.count(); e++) {
+                    assertEquals(scanned.position(e), direct.position(e));
+                    assertEquals(scanned.value(e), direct.value(e));
+                }
+            }
+        }
+    }
+
+    @Test
     void augmentationAppliesToTrainingOnlyAndIsReproducible(@TempDir Path root) throws IOException {
         writeDataset(root, true);
         DataConfig cfg = DataConfig.builder("fashion-mnist").root(root).augment(true).build();

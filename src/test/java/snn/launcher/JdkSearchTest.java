@@ -109,11 +109,13 @@ class JdkSearchTest {
     void theChildGetsTheFlagsThisJvmsOptionsAndTheArguments(@TempDir Path dir) throws IOException {
         Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-Dfrom.tool=1", "JDK_JAVA_OPTIONS", " -Xss2m  -Dx=2 ");
         List<String> options = Launcher.forwardableOptions(List.of("-Dfrom.tool=1", "-Xss2m", "-Dx=2", "-Xmx3g",
-                "--enable-native-access=ALL-UNNAMED", "-Dsnn.launcher.relaunched=true", "-Dx=2", "-Duser=me"), env);
+                "--enable-native-access=ALL-UNNAMED", "-XX:GCTimeRatio=2", "-Dsnn.launcher.relaunched=true", "-Dx=2",
+                "-Duser=me"), env);
         assertEquals(List.of("-Xmx3g", "-Dx=2", "-Duser=me"), options,
                 "options from the environment are inherited through it, once; the launcher's own flags are set anew");
         Jdk jdk = Jdk.at(fakeJdk(dir.resolve("jdk"), "22"));
-        assertEquals(List.of(dir.resolve("jdk/bin/java").toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx3g",
+        assertEquals(List.of(dir.resolve("jdk/bin/java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:GCTimeRatio=2", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xmx3g",
                 "-Dx=2", "-Duser=me", "-Dsnn.launcher.relaunched=true", "-cp", "a.jar:b", "snn.launcher.Launcher",
                 "train", "--config", "x y.json"),
                 Launcher.childCommand(jdk, options, "a.jar:b", new String[] {"train", "--config", "x y.json"}));
