@@ -247,7 +247,8 @@ public final class BenchRunner {
                 Stats b = stat(s, MethodHarness.Step::backwardMs);
                 Stats step = stat(s, MethodHarness::stepMs);
                 boolean fused = s[0].projectionFused();
-                double floorMs = v.dynamicsFloorBytes(p, fused) / bytesPerSecond * 1e3;
+                double floorMs = v.dynamicsFloorBytes(p, fused, fused ? harnesses.get(m).inputEvents() : -1)
+                        / bytesPerSecond * 1e3;
                 double dynamics = stat(s, MethodHarness.Step::dynamicsMs).median();
                 rows.add(new BenchRow(index, v.methodName(), v.d(), harnesses.get(m).kernels(),
                         p.batch(), p.nIn(), p.hidden(), p.layers(), p.tLen(), v.recurrentAt(p), p.perNeuronBeta(),

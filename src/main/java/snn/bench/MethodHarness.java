@@ -231,4 +231,19 @@ final class MethodHarness {
     private static double millis(long nanos) {
         return nanos / 1e6;
     }
+
+    /**
+     * {@return the events of the input the first layer reads as events (the native kernels project it themselves),
+     * over the whole batch; -1 when it reads the dense input}
+     */
+    long inputEvents() {
+        if (events == null) {
+            return -1;
+        }
+        long total = 0;
+        for (int b = 0; b < events.batch(); b++) {
+            total += events.sampleEvents(b);
+        }
+        return total;
+    }
 }

@@ -54,12 +54,16 @@ record Variant(ModelConfig.Kind method, Integer d, ModelConfig.Kernels kernels) 
      * current's gradient, 6 arrays; the single-spike LIF also writes its pre-reset membrane, which its backward pass
      * reads instead of the membrane, 7. Where the native kernels project the input themselves ({@code fused}) the
      * current and its gradient never reach memory (2 arrays fewer per layer), and the kernels read each layer's
-     * input once instead ({@code [batch, inputs, t_len]}, dense float32). docs/benchmarks.md, "Floors", lists each
-     * kernel's arrays.
+     * input once instead: the first layer's as events where it is handed events ({@code inputEvents} of them, 8 bytes
+     * each: a position and a value), else dense float32 {@code [batch, inputs, t_len]}; the later layers' dense.
+     * docs/benchmarks.md, "Floors", lists each kernel's arrays.
+     *
+     * @param inputEvents the events of the batch's input where the first layer reads it as events, else negative
      */
-    double dynamicsFloorBytes(BenchPoint point, boolean fused) {
+    double dynamicsFloorBytes(BenchPoint point, boolean fused, long inputEvents) {
         int arrays = (method == ModelConfig.Kind.STANDARD && point.standardSingleSpike() ? 7 : 6) - (fused ? 2 : 0);
-        double inputs = fused ? point.nIn() + (point.layers() - 1) * (double) point.hidden() : 0;
+        double first = inputEvents >= 0 ? 2.0 * inputEvents / ((double) point.batch() * point.tLen()) : point.nIn();
+        double inputs = fused ? first + (point.layers() - 1) * (double) point.hidden() : 0;
         return (double) Float.BYTES * point.batch() * point.tLen()
                 * (point.layers() * arrays * (double) point.hidden() + inputs);
     }
