@@ -81,7 +81,31 @@ typedef struct {
     float *ev_val;
     int32_t *ev_count;
     int64_t ev_cap;
+    const uint64_t *x_bits; /* where x is non-zero [B, M, snn_words(T)], from x's producer, or NULL: scan x */
 } snn_input;
+
+/*
+ * The events of channel i of sample b in steps t0 .. t0 + len - 1, as snn_nonzeros finds them in xi (that channel's
+ * row from t0): from the producer's bit mask when there is one (then x is read only at the events), else scanned.
+ */
+static inline int64_t snn_input_nonzeros(const snn_input *in, int64_t b, int64_t i, int64_t T, int64_t t0,
+        int64_t len, const float *xi, int32_t *idx)
+{
+    if (in->x_bits == NULL) {
+        return snn_nonzeros(xi, len, idx);
+    }
+    const uint64_t *row = in->x_bits + (b * in->m + i) * snn_words(T);
+    int64_t count = 0;
+    for (int64_t w = t0 / 64; w * 64 < t0 + len; w++) {
+        for (uint64_t m = row[w]; m != 0; m &= m - 1) {
+            const int64_t t = w * 64 + __builtin_ctzll(m);
+            if (t >= t0 && t < t0 + len) {
+                idx[count++] = (int32_t) (t - t0);
+            }
+        }
+    }
+    return count;
+}
 
 /* Whether sample b's events are (to be) cached: one tile spans the sequence and positions fit 16 + 16 bits. */
 static inline int snn_input_caches(const snn_input *in, int64_t T, int64_t t0, int64_t len)
@@ -126,7 +150,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
     int fits = len <= 65536 && in->m <= 65536;
     for (int64_t i = 0; fits && i < in->m; i++) {
         const float *xi = xb + i * T;
-        const int64_t k = snn_nonzeros(xi, len, idx);
+        const int64_t k = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
         if (events + k > cap) {
             fits = 0;
             break;
@@ -146,7 +170,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
         for (int64_t i = 0; i < in->m; i++) {
             const float *xi = xb + i * T;
             const float *col = in->wt + i * N + j0;
-            const int64_t k = snn_nonzeros(xi, len, idx);
+            const int64_t k = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
             for (int64_t e = 0; e < k; e++) {
                 /* I_t += W_in[:, i] x_{i,t} */
                 const float xv = xi[idx[e]];
@@ -263,7 +287,7 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
     for (int64_t i = 0; i < in->m; i++) {
         const float *xi = xb + i * T;
         float *acc = gwt + i * N + j0;
-        const int64_t events = snn_nonzeros(xi, len, idx);
+        const int64_t events = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
         for (int64_t e = 0; e < events; e++) {
             const float xv = xi[idx[e]];
             const float *row = gtile + idx[e] * ld;

@@ -31,7 +31,7 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 8
+#define SNN_ABI_VERSION 9
 
 /* Status codes. */
 enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4 };
@@ -60,7 +60,9 @@ enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
  *  cur [B,N,T], a dense current (x, w_in, b_in NULL), or
  *  x [B,M,T] with w_in [N,M] and b_in [N] (or NULL): I = W_in x + b_in, computed event by event inside the kernel,
  *  optionally recording the events (ev_pos, ev_val [B, ev_cap], ev_count [B]; NULL for none) in the forward pass
- *  for the backward pass, which reads the same fields.
+ *  for the backward pass, which reads the same fields. x_bits [B, M, snn_words(T)] (or NULL): where x is non-zero,
+ *  as the layer that produced x wrote it (snn_layer_args.spk_bits); the kernel then takes the events' positions from
+ *  the bits instead of scanning x, and reads x only at those positions.
  */
 typedef struct {
     const float *cur;
@@ -72,12 +74,20 @@ typedef struct {
     float *ev_val;
     int32_t *ev_count;
     int64_t ev_cap;
+    const uint64_t *x_bits;
 } snn_input_args;
+
+/* 64-bit words of a row of T steps in a bit mask [.., snn_words(T)]: bit t % 64 of word t / 64 is step t. */
+static inline int64_t snn_words(int64_t T)
+{
+    return (T + 63) / 64;
+}
 
 /*
  * Gradient outputs of a backward call, each NULL when not wanted: dL/dI [B,N,T] (cur), and with a projected input
  * dL/dW_in [N,M], dL/db_in [N] and dL/dx = W_in^T dL/dI [B,M,T] (x); dL/dbeta [N]; with recurrence dL/dW_rec [N,N]
- * and dL/db_rec [N].
+ * and dL/db_rec [N]. cur_steps [B,T,N]: with a projected input, dL/dI step-major, for a producer of x that adds
+ * W_in^T dL/dI to its own spikes' gradient (snn_next_args) instead of receiving dL/dx.
  */
 typedef struct {
     float *cur;
@@ -87,14 +97,29 @@ typedef struct {
     float *w_rec;
     float *b_rec;
     float *x;
+    float *cur_steps;
 } snn_grad_args;
+
+/*
+ * A consumer's share of the spikes' gradient, handed to the layer that produced the spikes (backward only): the
+ * consumer projected the spikes itself (I' = W' s + b') and gives its dL/dI' step-major, g [B,T,K], with W' [K,N];
+ * the backward pass adds dL/ds = W'^T dL/dI' to g_spk at every step. g NULL: none.
+ */
+typedef struct {
+    const float *g;
+    const float *w;
+    int64_t k;
+} snn_next_args;
 
 /*
  * What every layer kernel reads and writes; the first member of each family's argument struct.
  *  beta [N]; w_rec [N,N] and b_rec [N], or NULL without recurrence.
  *  spk, mem [B,N,T]: the spikes (NULL when the layer does not spike) and the reported membrane, written by the
- *  forward pass; first: the family's record of where the spikes are (see below), or NULL.
- *  g_spk, g_mem [B,N,T]: the upstream gradients of a backward pass (either NULL: zero); grad: its outputs.
+ *  forward pass; first: the family's record of where the spikes are (see below), or NULL; spk_bits
+ *  [B,N,snn_words(T)] (or NULL): the forward pass marks where spk is non-zero (a spike, or NaN), for a consumer that
+ *  projects the spikes event by event (snn_input_args.x_bits).
+ *  g_spk, g_mem [B,N,T]: the upstream gradients of a backward pass (either NULL: zero); next: a consumer's share of
+ *  the spikes' gradient, added to g_spk; grad: the backward pass's outputs.
  */
 typedef struct {
     int64_t size; /* sizeof the family's struct: the callee refuses another size */
@@ -116,6 +141,8 @@ typedef struct {
     const float *g_spk;
     const float *g_mem;
     snn_grad_args grad;
+    uint64_t *spk_bits;
+    snn_next_args next;
 } snn_layer_args;
 
 /*

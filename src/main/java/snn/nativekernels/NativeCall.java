@@ -36,6 +36,9 @@ final class NativeCall {
     private final CallGraph graph;
     private final Tensor spikes;
     private final Tensor membrane;
+    /** The saved detached alias of the spikes, and their bit mask when the call hands them on as bits; else null. */
+    private Tensor spikesAlias;
+    private final Tensor spikeBits;
 
     /**
      * Prepares a call: the input (projected by the kernel when sparse, else by LibTorch), the sources, the saved
@@ -112,6 +115,12 @@ final class NativeCall {
                         .set(KernelAbi.IN_EV_CAP, capacity);
             }
         }
+        // x from a native call's spikes: the events' positions come from its bit mask (docs/native-kernels.md)
+        ProducedSpikes.Producer producer = projection != null ? ProducedSpikes.of(x).orElse(null) : null;
+        if (producer != null) {
+            args.set(KernelAbi.IN_X_BITS, save(producer.bits()));
+            ProducedSpikes.noteBitsRead();
+        }
         args.set(KernelAbi.BETA, save(t.beta().detach().expand(neurons).contiguous()));
         if (recurrent != null) {
             args.set(KernelAbi.W_REC, save(recurrent.weight().detach().contiguous()))
@@ -132,12 +141,26 @@ final class NativeCall {
                 backward.checkVersionOf(NativeBackward.name(NativeBackward.BETA), t.betaParameter());
             }
             graph = new CallGraph(lifetime, backward, sources, tracks, shape);
+            if (producer != null && tracks[NativeBackward.INPUT] && producer.isOutput(x) && producer.claim()) {
+                // dL/dx goes to the producer as (dL/dI, W_in); autograd carries a zero without memory
+                Tensor zero = lifetime.keep(Tensors.zeros(Device.CPU));
+                backward.handInputGradientTo(producer.backward(), lifetime.keep(new Tensor(inputWeight)),
+                        lifetime.keep(zero.expand(Tensors.shape(x))));
+            }
         } else {
             backward = null;
             graph = null;
         }
         spikes = spiking ? output(KernelAbi.SPK) : null;
         membrane = output(KernelAbi.MEM);
+        // A d-block call with a graph marks its spikes in a bit mask for the layers that consume them (only the
+        // saved state keeps a producer findable, and only a graph keeps the saved state beyond the call).
+        if (spikes != null && graph != null && family == KernelAbi.Family.DBLOCK) {
+            spikeBits = save(BufferPool.ints(batch, neurons, 2 * ((steps + 63) / 64)));
+            args.set(KernelAbi.SPK_BITS, spikeBits);
+        } else {
+            spikeBits = null;
+        }
     }
 
     /** Whether source {@code k} ({@link NativeBackward} index) takes part and needs a gradient. */
@@ -172,7 +195,11 @@ final class NativeCall {
     private Tensor output(StructField.Address field) {
         Tensor memory = BufferPool.floats(batch, neurons, steps);
         Tensor out = graph != null ? graph.output(memory) : memory;
-        args.set(field, save(out.detach()));
+        Tensor alias = save(out.detach());
+        args.set(field, alias);
+        if (field == KernelAbi.SPK) {
+            spikesAlias = alias;
+        }
         return out;
     }
 
@@ -191,6 +218,9 @@ final class NativeCall {
         if (graph != null) {
             if (spikes != null) {
                 graph.hookOutput(spikes, 0);
+            }
+            if (spikeBits != null) {
+                ProducedSpikes.register(spikes, spikesAlias, spikeBits, backward, lifetime);
             }
             graph.hookOutput(membrane, 1);
         } else {
