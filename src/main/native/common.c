@@ -23,7 +23,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_FIELD(snn_input_args, cur), SNN_FIELD(snn_input_args, x), SNN_FIELD(snn_input_args, w_in),
     SNN_FIELD(snn_input_args, b_in), SNN_FIELD(snn_input_args, m), SNN_FIELD(snn_input_args, ev_pos),
     SNN_FIELD(snn_input_args, ev_val), SNN_FIELD(snn_input_args, ev_count), SNN_FIELD(snn_input_args, ev_cap),
-    SNN_FIELD(snn_input_args, x_bits),
+    SNN_FIELD(snn_input_args, x_bits), SNN_FIELD(snn_input_args, x_nan),
 
     SNN_STRUCT(snn_grad_args),
     SNN_FIELD(snn_grad_args, cur), SNN_FIELD(snn_grad_args, w_in), SNN_FIELD(snn_grad_args, b_in),
@@ -41,7 +41,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_FIELD(snn_layer_args, beta), SNN_FIELD(snn_layer_args, w_rec), SNN_FIELD(snn_layer_args, b_rec),
     SNN_FIELD(snn_layer_args, spk), SNN_FIELD(snn_layer_args, mem), SNN_FIELD(snn_layer_args, first),
     SNN_FIELD(snn_layer_args, g_spk), SNN_FIELD(snn_layer_args, g_mem), SNN_FIELD(snn_layer_args, grad),
-    SNN_FIELD(snn_layer_args, spk_bits), SNN_FIELD(snn_layer_args, next),
+    SNN_FIELD(snn_layer_args, spk_bits), SNN_FIELD(snn_layer_args, spk_nan), SNN_FIELD(snn_layer_args, next),
 
     SNN_STRUCT(snn_lif_args),
     SNN_FIELD(snn_lif_args, layer), SNN_FIELD(snn_lif_args, mode), SNN_FIELD(snn_lif_args, reset),
@@ -105,6 +105,7 @@ int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int projec
     in->ev_count = !dense && a->ev_pos != NULL && a->ev_val != NULL ? a->ev_count : NULL;
     in->ev_cap = a->ev_cap;
     in->x_bits = dense ? NULL : a->x_bits;
+    in->x_nan = in->x_bits != NULL ? a->x_nan : NULL;
     in->wt = NULL;
     if (project && !dense) {
         in->wt = snn_transpose(a->w_in, n, a->m);
@@ -397,7 +398,8 @@ int32_t snn_call(int family, const snn_layer_args *l, int64_t size, const void *
             || l->surrogate < SNN_SURR_FAST_SIGMOID || l->surrogate > SNN_SURR_TRIANGLE
             || (in->cur == NULL && (in->x == NULL || in->m < 1 || ((forward || l->grad.x != NULL) && in->w_in == NULL)))
             || (in->cur != NULL && (l->grad.x != NULL || l->grad.cur_steps != NULL || in->x_bits != NULL))
-            || (l->spk_bits != NULL && !l->spiking)
+            || (l->spk_bits != NULL && (!l->spiking || l->spk_nan == NULL))
+            || (in->x_bits != NULL && in->x_nan == NULL)
             || (l->next.g != NULL && (l->next.w == NULL || l->next.k < 1 || !l->spiking))
             || !f->valid(args)) {
         return SNN_ERR_ARGS;

@@ -102,7 +102,11 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
                     so[s] = vf_select(nan, vf_set1(NAN), vf_select(now, one, vf_zero()));
                     fi = vf_select(nan, vf_set1(SNN_FIRED_NAN), vf_select(now, vf_set1((float) u), fi));
                     if (bits != NULL) {
-                        snn_mark_spikes(bits + g * words, words, vm_bits(vm_or(now, nan)), k0 + u);
+                        const unsigned nans = vm_bits(nan) & ((1u << rn) - 1u);
+                        snn_mark_spikes(bits + g * words, words, (vm_bits(now) | nans) & ((1u << rn) - 1u), k0 + u);
+                        if (nans != 0) {
+                            __atomic_store_n(l->spk_nan + un->b, 1, __ATOMIC_RELAXED);
+                        }
                     }
                 }
                 if (!streamed) {

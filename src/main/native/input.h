@@ -82,7 +82,14 @@ typedef struct {
     int32_t *ev_count;
     int64_t ev_cap;
     const uint64_t *x_bits; /* where x is non-zero [B, M, snn_words(T)], from x's producer, or NULL: scan x */
+    const int32_t *x_nan;   /* [B] with x_bits: 0 where every event of the sample is 1 */
 } snn_input;
+
+/* The value of sample b's event at xi[s]: 1 for a producer's spike (x is not read), else read from x. */
+static inline float snn_input_value(const snn_input *in, int64_t b, const float *xi, int64_t s)
+{
+    return in->x_bits != NULL && in->x_nan[b] == 0 ? 1.0f : xi[s];
+}
 
 /*
  * The events of channel i of sample b in steps t0 .. t0 + len - 1, as snn_nonzeros finds them in xi (that channel's
@@ -157,7 +164,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
         }
         for (int64_t e = 0; e < k; e++) {
             pos[events + e] = (uint32_t) i << 16 | (uint32_t) idx[e];
-            val[events + e] = xi[idx[e]];
+            val[events + e] = snn_input_value(in, b, xi, idx[e]);
         }
         events += k;
     }
@@ -173,7 +180,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
             const int64_t k = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
             for (int64_t e = 0; e < k; e++) {
                 /* I_t += W_in[:, i] x_{i,t} */
-                const float xv = xi[idx[e]];
+                const float xv = snn_input_value(in, b, xi, idx[e]);
                 float *row = tile + idx[e] * ld;
                 for (int64_t j = 0; j < n; j++) {
                     row[j] += col[j] * xv;
@@ -183,7 +190,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
                 if (cached + k <= in->ev_cap) {
                     for (int64_t e = 0; e < k; e++) {
                         cpos[cached + e] = (uint32_t) i << 16 | (uint32_t) idx[e];
-                        cval[cached + e] = xi[idx[e]];
+                        cval[cached + e] = snn_input_value(in, b, xi, idx[e]);
                     }
                     cached += k;
                 } else {
@@ -289,7 +296,7 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
         float *acc = gwt + i * N + j0;
         const int64_t events = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
         for (int64_t e = 0; e < events; e++) {
-            const float xv = xi[idx[e]];
+            const float xv = snn_input_value(in, b, xi, idx[e]);
             const float *row = gtile + idx[e] * ld;
             for (int64_t j = 0; j < n; j++) {
                 acc[j] += xv * row[j];

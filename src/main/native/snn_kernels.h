@@ -62,7 +62,8 @@ enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
  *  optionally recording the events (ev_pos, ev_val [B, ev_cap], ev_count [B]; NULL for none) in the forward pass
  *  for the backward pass, which reads the same fields. x_bits [B, M, snn_words(T)] (or NULL): where x is non-zero,
  *  as the layer that produced x wrote it (snn_layer_args.spk_bits); the kernel then takes the events' positions from
- *  the bits instead of scanning x, and reads x only at those positions.
+ *  the bits instead of scanning x; x_nan [B] (with x_bits): 0 where all of sample b's events are 1 (spikes), so
+ *  that x itself is not read, else 1 (NaN spikes: the values are read from x at the events).
  */
 typedef struct {
     const float *cur;
@@ -75,6 +76,7 @@ typedef struct {
     int32_t *ev_count;
     int64_t ev_cap;
     const uint64_t *x_bits;
+    const int32_t *x_nan;
 } snn_input_args;
 
 /* 64-bit words of a row of T steps in a bit mask [.., snn_words(T)]: bit t % 64 of word t / 64 is step t. */
@@ -117,7 +119,8 @@ typedef struct {
  *  spk, mem [B,N,T]: the spikes (NULL when the layer does not spike) and the reported membrane, written by the
  *  forward pass; first: the family's record of where the spikes are (see below), or NULL; spk_bits
  *  [B,N,snn_words(T)] (or NULL): the forward pass marks where spk is non-zero (a spike, or NaN), for a consumer that
- *  projects the spikes event by event (snn_input_args.x_bits).
+ *  projects the spikes event by event (snn_input_args.x_bits); spk_nan [B] (with spk_bits, zeroed by the caller):
+ *  set to 1 for a sample with a NaN spike.
  *  g_spk, g_mem [B,N,T]: the upstream gradients of a backward pass (either NULL: zero); next: a consumer's share of
  *  the spikes' gradient, added to g_spk; grad: the backward pass's outputs.
  */
@@ -142,6 +145,7 @@ typedef struct {
     const float *g_mem;
     snn_grad_args grad;
     uint64_t *spk_bits;
+    int32_t *spk_nan;
     snn_next_args next;
 } snn_layer_args;
 

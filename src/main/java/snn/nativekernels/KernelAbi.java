@@ -86,7 +86,8 @@ final class KernelAbi {
             ADDRESS.withName("ev_val"),
             ADDRESS.withName("ev_count"),
             JAVA_LONG.withName("ev_cap"),
-            ADDRESS.withName("x_bits")).withName("snn_input_args");
+            ADDRESS.withName("x_bits"),
+            ADDRESS.withName("x_nan")).withName("snn_input_args");
 
     /** {@code snn_grad_args}: the gradient outputs of a backward call. */
     static final StructLayout GRAD_ARGS = MemoryLayout.structLayout(
@@ -128,6 +129,7 @@ final class KernelAbi {
             ADDRESS.withName("g_mem"),
             GRAD_ARGS.withName("grad"),
             ADDRESS.withName("spk_bits"),
+            ADDRESS.withName("spk_nan"),
             NEXT_ARGS.withName("next")).withName("snn_layer_args");
 
     /** {@code snn_lif_args}: one standard LIF call, forward and backward. */
@@ -178,6 +180,7 @@ final class KernelAbi {
     static final StructField.Address IN_EV_COUNT = StructField.address(LAYER_ARGS, "in", "ev_count");
     static final StructField.Int64 IN_EV_CAP = StructField.int64(LAYER_ARGS, "in", "ev_cap");
     static final StructField.Address IN_X_BITS = StructField.address(LAYER_ARGS, "in", "x_bits");
+    static final StructField.Address IN_X_NAN = StructField.address(LAYER_ARGS, "in", "x_nan");
     static final StructField.Address BETA = StructField.address(LAYER_ARGS, "beta");
     static final StructField.Address W_REC = StructField.address(LAYER_ARGS, "w_rec");
     static final StructField.Address B_REC = StructField.address(LAYER_ARGS, "b_rec");
@@ -195,6 +198,7 @@ final class KernelAbi {
     static final StructField.Address GRAD_X = StructField.address(LAYER_ARGS, "grad", "x");
     static final StructField.Address GRAD_CUR_STEPS = StructField.address(LAYER_ARGS, "grad", "cur_steps");
     static final StructField.Address SPK_BITS = StructField.address(LAYER_ARGS, "spk_bits");
+    static final StructField.Address SPK_NAN = StructField.address(LAYER_ARGS, "spk_nan");
     static final StructField.Address NEXT_G = StructField.address(LAYER_ARGS, "next", "g");
     static final StructField.Address NEXT_W = StructField.address(LAYER_ARGS, "next", "w");
     static final StructField.Int64 NEXT_K = StructField.int64(LAYER_ARGS, "next", "k");

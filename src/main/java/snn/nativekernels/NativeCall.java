@@ -39,6 +39,7 @@ final class NativeCall {
     /** The saved detached alias of the spikes, and their bit mask when the call hands them on as bits; else null. */
     private Tensor spikesAlias;
     private final Tensor spikeBits;
+    private final Tensor spikeNan;
 
     /**
      * Prepares a call: the input (projected by the kernel when sparse, else by LibTorch), the sources, the saved
@@ -118,7 +119,7 @@ final class NativeCall {
         // x from a native call's spikes: the events' positions come from its bit mask (docs/native-kernels.md)
         ProducedSpikes.Producer producer = projection != null ? ProducedSpikes.of(x).orElse(null) : null;
         if (producer != null) {
-            args.set(KernelAbi.IN_X_BITS, save(producer.bits()));
+            args.set(KernelAbi.IN_X_BITS, save(producer.bits())).set(KernelAbi.IN_X_NAN, save(producer.nan()));
             ProducedSpikes.noteBitsRead();
         }
         args.set(KernelAbi.BETA, save(t.beta().detach().expand(neurons).contiguous()));
@@ -157,9 +158,11 @@ final class NativeCall {
         // saved state keeps a producer findable, and only a graph keeps the saved state beyond the call).
         if (spikes != null && graph != null && family == KernelAbi.Family.DBLOCK) {
             spikeBits = save(BufferPool.ints(batch, neurons, 2 * ((steps + 63) / 64)));
-            args.set(KernelAbi.SPK_BITS, spikeBits);
+            spikeNan = save(Tensors.zeros(Device.CPU, batch).to(torch.ScalarType.Int));
+            args.set(KernelAbi.SPK_BITS, spikeBits).set(KernelAbi.SPK_NAN, spikeNan);
         } else {
             spikeBits = null;
+            spikeNan = null;
         }
     }
 
@@ -220,7 +223,7 @@ final class NativeCall {
                 graph.hookOutput(spikes, 0);
             }
             if (spikeBits != null) {
-                ProducedSpikes.register(spikes, spikesAlias, spikeBits, backward, lifetime);
+                ProducedSpikes.register(spikes, spikesAlias, spikeBits, spikeNan, backward, lifetime);
             }
             graph.hookOutput(membrane, 1);
         } else {

@@ -32,10 +32,12 @@ final class ProducedSpikes {
      * @param alias    a detached alias of the spikes (the producer's saved one), for their version
      * @param version  the version the forward kernel left them at
      * @param bits     where they are non-zero, {@code [batch, neurons, ceil(steps / 64)]} 64-bit words as int32 pairs
+     * @param nan      int32 {@code [batch]}: 1 for a sample with a NaN spike (its values are read from the spikes)
      * @param backward the producer's backward pass, which adds a consumer's share of the spikes' gradient
      * @param claimed  whether a consumer hands its gradient to the producer: one may (the others return dL/dx)
      */
-    record Producer(long impl, long[] shape, Tensor alias, long version, Tensor bits, NativeBackward backward,
+    record Producer(long impl, long[] shape, Tensor alias, long version, Tensor bits, Tensor nan,
+            NativeBackward backward,
             AtomicBoolean claimed) {
 
         /** {@return true for the first consumer that asks: it hands its input's gradient to the producer} */
@@ -81,13 +83,15 @@ final class ProducedSpikes {
      * @param spikes   the output the caller receives
      * @param alias    the call's saved detached alias of it
      * @param bits     the bit mask the forward kernel wrote
+     * @param nan      the samples with a NaN spike, as the forward kernel marked them
      * @param backward the call's backward pass
      * @param lifetime the call's lifetime, whose saved state holds {@code alias} and {@code bits}
      */
-    static void register(Tensor spikes, Tensor alias, Tensor bits, NativeBackward backward, CallLifetime lifetime) {
+    static void register(Tensor spikes, Tensor alias, Tensor bits, Tensor nan, NativeBackward backward,
+            CallLifetime lifetime) {
         long data = alias.data_ptr().address();
         Producer p = new Producer(spikes.unsafeGetTensorImpl().address(), Tensors.shape(spikes), alias,
-                alias._version(), bits, backward, new AtomicBoolean());
+                alias._version(), bits, nan, backward, new AtomicBoolean());
         BY_DATA.put(data, p);
         lifetime.onSavedGone(() -> BY_DATA.remove(data, p));
     }

@@ -52,7 +52,7 @@ class SpikeHandOffTest {
     private record Step(List<Tensor> values, long spikes) {
     }
 
-    private static Step step(int blocks, boolean recurrent, boolean countLoss, boolean handOff) {
+    private static Step step(int blocks, boolean recurrent, boolean countLoss, boolean nan, boolean handOff) {
         ProducedSpikes.enable(handOff);
         torch.manual_seed(11);
         SpikingLayer hidden = new DBlockLayer(24, 40, blocks, recurrent, false, DBlockLayer.RecurrentInput.MAX, true,
@@ -61,7 +61,12 @@ class SpikeHandOffTest {
                 new Surrogate.FastSigmoid(10), nativeKernels);
         torch.manual_seed(5);
         Tensor x = torch.rand(new long[] {3, 24, 37}, Tensors.float32()).lt(Tensors.scalar(0.08))
-                .to(torch.ScalarType.Float).mul(Tensors.scalar(4)).set_requires_grad(true);
+                .to(torch.ScalarType.Float).mul(Tensors.scalar(4));
+        if (nan) {
+            // one NaN input event: NaN spikes in sample 1, whose values the consumer then reads from the spikes
+            x.select(0, 1).select(0, 3).select(0, 5).fill_(Tensors.scalar(Double.NaN));
+        }
+        x.set_requires_grad(true);
         Tensor weights = torch.randn(new long[] {3, 5, 37}, Tensors.float32());
         List<Tensor> values = new ArrayList<>();
         long spikes;
@@ -76,7 +81,7 @@ class SpikeHandOffTest {
                         .add(h.membrane().sum().mul(Tensors.scalar(0.01)));
             }
             loss.backward();
-            spikes = h.spikes().sum().item_long();
+            spikes = h.spikes().nan_to_num().sum().item_long();
             for (Tensor t : List.of(h.spikes(), h.membrane(), out.membrane(), x.grad())) {
                 values.add(keep(t));
             }
@@ -98,30 +103,36 @@ class SpikeHandOffTest {
 
     @TestFactory
     Stream<DynamicNode> theHandOffGivesTheScanningPathsValuesAndGradients() {
-        return EveryIsa.containers(() -> Stream.of("1 false false", "1 false true", "3 true false", "3 true true",
-                "5 false true").map(c -> {
+        return EveryIsa.containers(() -> Stream.of("1 false false false", "1 false true false", "3 true false false",
+                "3 true true false", "5 false true false", "1 false false true", "3 true true true").map(c -> {
                     String[] p = c.split(" ");
                     int blocks = Integer.parseInt(p[0]);
                     boolean recurrent = Boolean.parseBoolean(p[1]);
                     boolean countLoss = Boolean.parseBoolean(p[2]);
+                    boolean nan = Boolean.parseBoolean(p[3]);
                     return DynamicTest.dynamicTest("d=" + blocks + " recurrent=" + recurrent + " spike-count loss="
-                            + countLoss, () -> compare(blocks, recurrent, countLoss));
+                            + countLoss + " NaN input=" + nan, () -> compare(blocks, recurrent, countLoss, nan));
                 }));
     }
 
-    private static void compare(int blocks, boolean recurrent, boolean countLoss) {
-        Step scanned = step(blocks, recurrent, countLoss, false);
+    private static void compare(int blocks, boolean recurrent, boolean countLoss, boolean nan) {
+        Step scanned = step(blocks, recurrent, countLoss, nan, false);
         long bitsRead = ProducedSpikes.bitsRead();
         long handed = ProducedSpikes.handedOver();
-        Step bits = step(blocks, recurrent, countLoss, true);
+        Step bits = step(blocks, recurrent, countLoss, nan, true);
         assertEquals(1, ProducedSpikes.bitsRead() - bitsRead, "the readout read the hidden layer's bits");
         assertEquals(1, ProducedSpikes.handedOver() - handed, "the readout handed dL/dI to the hidden layer");
         assertTrue(scanned.spikes() > 50, "the hidden layer fires: " + scanned.spikes() + " spikes");
+        assertEquals(nan, scanned.values().get(0).isnan().any().item_bool(), "NaN spikes exactly with a NaN input");
         assertEquals(scanned.values().size(), bits.values().size());
         for (int i = 0; i < scanned.values().size(); i++) {
             Tensor a = scanned.values().get(i);
             Tensor b = bits.values().get(i);
-            assertTrue(torch.equal(a, b), "value " + i + ": max difference " + a.sub(b).abs().max().item_float());
+            // equal values, NaN in the same places
+            assertTrue(torch.equal(a.isnan(), b.isnan()), "value " + i + ": NaN in other places");
+            Tensor fa = a.masked_fill(a.isnan(), Tensors.scalar(0));
+            Tensor fb = b.masked_fill(b.isnan(), Tensors.scalar(0));
+            assertTrue(torch.equal(fa, fb), "value " + i + ": max difference " + fa.sub(fb).abs().max().item_float());
         }
         assertEquals(0, ProducedSpikes.registered(), "no producer is registered once the graphs are gone");
     }
