@@ -4,14 +4,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
 import snn.config.ExperimentConfig;
 import snn.models.Parameters;
 import snn.models.SpikingNetwork;
-import snn.runtime.Tensors;
 
 /**
  * A network's parameters with everything needed to rebuild it: the run's config and the network's input and class
@@ -42,7 +39,7 @@ public record Checkpoint(ExperimentConfig config, int inputs, int classes, Map<S
             throw new IllegalArgumentException("the config's model " + config.model()
                     + " is not the network's " + net.config());
         }
-        return new Checkpoint(config, net.inputs(), net.classes(), parameters(net));
+        return new Checkpoint(config, net.inputs(), net.classes(), Parameters.named(net));
     }
 
     /** {@return a new network built from the config, holding copies of these parameters} */
@@ -50,18 +47,5 @@ public record Checkpoint(ExperimentConfig config, int inputs, int classes, Map<S
         SpikingNetwork net = new SpikingNetwork(config.model(), inputs, classes);
         Parameters.load(net, parameters);
         return net;
-    }
-
-    /**
-     * Every parameter of {@code module} by name, each an owning handle (a handle into the dict that
-     * {@code named_parameters} returns would dangle once the dict is freed).
-     */
-    static Map<String, Tensor> parameters(Module module) {
-        StringTensorDict dict = module.named_parameters(true);
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (long i = 0; i < dict.size(); i++) {
-            out.put(dict.get(i).key().getString(), Tensors.own(dict.get(i).value()));
-        }
-        return out;
     }
 }

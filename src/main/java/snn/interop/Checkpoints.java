@@ -142,7 +142,7 @@ public final class Checkpoints {
     /** The tensors renamed to snn names and checked against the parameters of {@code net}. */
     private static Map<String, Tensor> toSnnNames(Map<String, Tensor> tensors, Layout layout, SpikingNetwork net,
             Path file) {
-        Map<String, Tensor> expected = Checkpoint.parameters(net);
+        Map<String, Tensor> expected = Parameters.named(net);
         Map<String, Tensor> named;
         if (layout == Layout.REFERENCE) {
             try {

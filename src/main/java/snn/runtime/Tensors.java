@@ -61,6 +61,20 @@ public final class Tensors {
     }
 
     /**
+     * The gradient of {@code t} as a handle of its own. {@code grad()} returns a reference into {@code t}'s autograd
+     * record, which dangles once {@code t} is freed: keep {@code gradient(t)} where the gradient may outlive
+     * {@code t}'s handle.
+     *
+     * @param t a tensor
+     * @return its gradient (undefined when it has none), an owning handle
+     */
+    public static Tensor gradient(Tensor t) {
+        Tensor out = new Tensor(t.grad());
+        Reference.reachabilityFence(t);
+        return out;
+    }
+
+    /**
      * Element {@code i} of {@code v} as a handle of its own. {@code TensorVector.get} returns a reference into the
      * vector, which dangles once the vector is collected (possibly while the reference is still in use).
      *

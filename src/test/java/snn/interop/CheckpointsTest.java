@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.core.InteropException;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
@@ -48,7 +49,7 @@ class CheckpointsTest {
             SpikingNetwork net = Fixtures.network(config, 11);
             Map<String, Tensor> initial = copies(net);
             Fixtures.train(net, T, 5);
-            assertChanged(initial, Checkpoint.parameters(net));
+            assertChanged(initial, Parameters.named(net));
             Tensor input = Fixtures.spikes(5, T, 3);
             float[] logits = Fixtures.logits(net, input);
 
@@ -157,7 +158,7 @@ class CheckpointsTest {
     void plainWeightFilesLoadOnlyIntoANetwork(@TempDir Path dir) {
         ExperimentConfig config = Fixtures.config(Fixtures.models().get("standard-multi-rec"), T);
         SpikingNetwork net = Fixtures.network(config, 5);
-        Map<String, Tensor> params = Checkpoint.parameters(net);
+        Map<String, Tensor> params = Parameters.named(net);
         Path plain = dir.resolve("plain.pt");
         TorchFormat.write(new TensorFile(params, Map.of()), plain);
 
@@ -166,7 +167,7 @@ class CheckpointsTest {
 
         SpikingNetwork other = Fixtures.network(config, 6);
         Checkpoints.loadInto(plain, other);
-        Fixtures.assertSameTensors(params, Checkpoint.parameters(other), "loaded");
+        Fixtures.assertSameTensors(params, Parameters.named(other), "loaded");
 
         Map<String, Tensor> missing = new LinkedHashMap<>(params);
         missing.remove("hidden.0.recurrent.bias");
@@ -203,7 +204,7 @@ class CheckpointsTest {
 
     static Map<String, Tensor> copies(SpikingNetwork net) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        Checkpoint.parameters(net).forEach((k, v) -> out.put(k, v.detach().clone()));
+        Parameters.named(net).forEach((k, v) -> out.put(k, v.detach().clone()));
         return out;
     }
 

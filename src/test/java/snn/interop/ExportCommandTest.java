@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import snn.cli.CliRun;
 import snn.config.ExperimentConfig;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 
 class ExportCommandTest {
@@ -35,7 +36,7 @@ class ExportCommandTest {
         TensorFile written = SafetensorsFormat.read(out);
         assertTrue(written.tensors().containsKey("_layers.1._to_input_current.weight"), "reference names");
         assertTrue(written.tensors().containsKey("_readout_layer._last_block._beta_kernel"), "derived kernels");
-        Fixtures.assertSameTensors(Checkpoint.parameters(net), Checkpoints.load(out).parameters(), "exported");
+        Fixtures.assertSameTensors(Parameters.named(net), Checkpoints.load(out).parameters(), "exported");
 
         Path torchOut = dir.resolve("net.pt");
         CliRun t = run("export", "--checkpoint", checkpoint.toString(), "--format", "TORCH", "--out",

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.runtime.Tensors;
 import snn.runtime.TorchRuntime;
@@ -114,7 +115,7 @@ final class Fixtures {
     /** {@code {name: shape}} of the parameters of the network {@code config} describes. */
     static ObjectNode shapesJson(ExperimentConfig config) {
         ObjectNode shapes = JSON.createObjectNode();
-        Checkpoint.parameters(network(config, 1)).forEach((name, t) -> {
+        Parameters.named(network(config, 1)).forEach((name, t) -> {
             ArrayNode shape = shapes.putArray(name);
             for (long s : Tensors.shape(t)) {
                 shape.add(s);

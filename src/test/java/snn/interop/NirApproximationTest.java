@@ -26,6 +26,7 @@ import snn.data.SpikeDataset;
 import snn.interop.nir.NirFile;
 import snn.interop.nir.NirImporter;
 import snn.models.Inference;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.training.Evaluator;
 
@@ -75,7 +76,7 @@ class NirApproximationTest {
         assertEquals(ModelConfig.Kind.STANDARD, m.kind());
         assertFalse(m.singleSpike());
         assertTrue(m.recurrent());
-        Fixtures.assertSameTensors(NirRoundTripTest.clamped(Checkpoint.parameters(dblock)), lif.parameters(),
+        Fixtures.assertSameTensors(NirRoundTripTest.clamped(Parameters.named(dblock)), lif.parameters(),
                 "the LIF stand-in's parameters");
 
         // The reported figures, recomputed here sample by sample.

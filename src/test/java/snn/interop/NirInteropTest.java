@@ -27,6 +27,7 @@ import snn.interop.nir.NirFile;
 import snn.interop.nir.NirGraph;
 import snn.interop.nir.NirImporter;
 import snn.interop.nir.NirNode;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
@@ -69,7 +70,7 @@ class NirInteropTest {
             ArrayNode edges = task.putArray("edges");
             g.edges().forEach(e -> edges.addArray().add(e.source()).add(e.target()));
             ObjectNode betas = task.putObject("betas");
-            Map<String, Tensor> p = NirRoundTripTest.clamped(Checkpoint.parameters(net));
+            Map<String, Tensor> p = NirRoundTripTest.clamped(Parameters.named(net));
             for (int i = 0; i < config.model().hidden().size(); i++) {
                 betas.set("hidden_" + i + "_lif", perNeuron(p.get("hidden." + i + ".beta"),
                         config.model().hidden().get(i)));

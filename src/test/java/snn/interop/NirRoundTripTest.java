@@ -109,7 +109,7 @@ class NirRoundTripTest {
         assertTrue(in.out().contains("4 inputs -> [8] LIF (recurrent), subtract reset -> 3 LI") && in.out().contains("dt = 0.001 s"),
                 in.out());
         assertFalse(in.out().contains("note:"), in.out());
-        Fixtures.assertSameTensors(clamped(Checkpoint.parameters(net)), Checkpoints.load(imported).parameters(),
+        Fixtures.assertSameTensors(clamped(Parameters.named(net)), Checkpoints.load(imported).parameters(),
                 "imported checkpoint");
 
         String a = evalPrints(checkpoint);

@@ -20,10 +20,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import snn.cli.CliRun;
 import snn.config.ExperimentConfig;
 import snn.interop.nir.NirFile;
+import snn.interop.nir.NirGraph;
 import snn.interop.nir.NirImporter;
+import snn.interop.nir.NirNode;
 import snn.interop.nir.NirSimulator;
 import snn.launcher.ProcessRun;
 import snn.models.NetworkOutput;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.neurons.LifLayer;
 import snn.runtime.Tensors;
@@ -169,6 +172,32 @@ class NirSemanticsTest {
         assertSameRun("recorded", expected.get("rnn"), asRecorded);
         assertTrue(recorded.tensors().containsKey("lif1.lif.i") && recorded.tensors().containsKey("lif2.v"));
 
+        // PyTorch itself opens the file as the command says (torch.load, weights only) and finds the same tensors.
+        ProcessRun py = ProcessRun.run(java.util.List.of(PythonTorch.PYTHON, "-c", """
+                import sys, json, torch
+                d = torch.load(sys.argv[1], weights_only=True)
+                json.dump({"tensors": {k: {"dtype": str(v.dtype), "shape": list(v.shape),
+                                           "sum": float(v.double().sum())}
+                                       for k, v in d.items() if torch.is_tensor(v)},
+                           "other": {k: v for k, v in d.items() if not torch.is_tensor(v)}}, sys.stdout)
+                """, traces.toString()), Map.of(), dir, 120);
+        assertEquals(0, py.code(), py.out() + py.err());
+        com.fasterxml.jackson.databind.JsonNode read = Fixtures.JSON.readTree(py.out());
+        com.fasterxml.jackson.databind.JsonNode seen = read.get("tensors");
+        assertEquals(dir.resolve("snntorch_rnn.nir").toString(), read.get("other").get("nir_file").asText());
+        assertEquals("1.0E-4", read.get("other").get("dt").asText());
+        assertEquals(new TreeSet<>(recorded.tensors().keySet()), new TreeSet<>(
+                java.util.stream.StreamSupport.stream(java.util.Spliterators.spliteratorUnknownSize(seen.fieldNames(),
+                        0), false).toList()), "the keys PyTorch reads");
+        for (Map.Entry<String, Tensor> e : recorded.tensors().entrySet()) {
+            com.fasterxml.jackson.databind.JsonNode t = seen.get(e.getKey());
+            assertEquals("torch.float64", t.get("dtype").asText(), e.getKey());
+            assertEquals(java.util.Arrays.toString(Tensors.shape(e.getValue())), t.get("shape").toString()
+                    .replace(",", ", "), e.getKey());
+            assertEquals(e.getValue().sum().item_double(), t.get("sum").asDouble(),
+                    1e-9 * Math.max(1, Math.abs(t.get("sum").asDouble())), e.getKey());
+        }
+
         // The graph is not an snn network: import refuses it by node and points at `snn nir run`; nothing written.
         Path out = dir.resolve("never.pt");
         CliRun refused = CliRun.run("import", "--nir", dir.resolve("snntorch_rnn.nir").toString(), "--config",
@@ -202,7 +231,7 @@ class NirSemanticsTest {
             // The file comes back as the same network, bit for bit.
             NirImporter.Result back = NirImporter.read(file, NirImporter.Options.defaults());
             assertEquals(LifLayer.Reset.ZERO, back.checkpoint().config().model().reset());
-            Fixtures.assertSameTensors(NirRoundTripTest.clamped(Checkpoint.parameters(net)),
+            Fixtures.assertSameTensors(NirRoundTripTest.clamped(Parameters.named(net)),
                     back.checkpoint().parameters(), m.getKey() + " round trip");
             assertArrayEquals(Fixtures.logits(net, x), Fixtures.logits(back.checkpoint().network(), x));
         }
@@ -248,6 +277,47 @@ class NirSemanticsTest {
             Tensor x = spikes(6, Fixtures.INPUTS, NirRoundTripTest.T, 19, 0.3);
             NirRoundTripTest.assertSpiking(net, x);
             outputs.put(m.getKey(), net.forward(x));
+
+            // The feedback form imports back as the same subtractive network, bit for bit, with snn's metadata or
+            // without any (as another tool would write it, given a config).
+            NirGraph written = NirFile.read(feedback);
+            Path foreign = dir.resolve(m.getKey() + "-feedback-bare.nir");
+            NirFile.write(new NirGraph(written.nodes(), written.edges(), Map.of()), foreign);
+            for (NirImporter.Result back : java.util.List.of(
+                    NirImporter.read(feedback, NirImporter.Options.defaults()),
+                    NirImporter.read(foreign, NirImporter.Options.defaults().withConfig(config).withDt(0.001)))) {
+                assertEquals(LifLayer.Reset.SUBTRACT, back.checkpoint().config().model().reset());
+                Fixtures.assertSameTensors(NirRoundTripTest.clamped(Parameters.named(net)),
+                        back.checkpoint().parameters(), m.getKey() + " feedback form imported");
+                // the membranes are the network's; how logits are read over time is metadata only snn writes
+                // (a bare file reads them as the sum, with a note)
+                NetworkOutput mine = net.forward(x);
+                NetworkOutput theirs = back.checkpoint().network().forward(x);
+                for (int i = 0; i < mine.hiddenSpikes().size(); i++) {
+                    assertArrayEquals(Tensors.toArray(mine.hiddenSpikes().get(i)),
+                            Tensors.toArray(theirs.hiddenSpikes().get(i)), m.getKey() + ": imported layer " + i);
+                }
+                assertArrayEquals(Tensors.toArray(mine.readoutMembrane()), Tensors.toArray(theirs.readoutMembrane()),
+                        m.getKey() + ": imported readout");
+            }
+            assertArrayEquals(Fixtures.logits(net, x), Fixtures.logits(
+                    NirImporter.read(feedback, NirImporter.Options.defaults()).checkpoint().network(), x));
+            // A feedback that takes another amount off than beta is another neuron: refused, naming the node.
+            Map<String, NirNode> nodes = new java.util.LinkedHashMap<>(written.nodes());
+            float[][] w = ((NirNode.Linear) nodes.get("hidden_0_reset")).weight();
+            float[][] half = new float[w.length][];
+            for (int j = 0; j < w.length; j++) {
+                half[j] = w[j].clone();
+                half[j][j] /= 2;
+            }
+            nodes.put("hidden_0_reset", new NirNode.Linear(half));
+            Path wrong = dir.resolve(m.getKey() + "-feedback-half.nir");
+            NirFile.write(new NirGraph(nodes, written.edges(), written.metadata()), wrong);
+            snn.core.InteropException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    snn.core.InteropException.class,
+                    () -> NirImporter.read(wrong, NirImporter.Options.defaults()));
+            assertTrue(refused.getMessage().contains("node 'hidden_0_reset' (Linear)")
+                    && refused.getMessage().contains("snn nir run"), refused.getMessage());
             cases.put(m.getKey() + "-feedback", new Object[] {feedback, 0.001, x});
             cases.put(m.getKey() + "-plain", new Object[] {plain, 0.001, x});
         }

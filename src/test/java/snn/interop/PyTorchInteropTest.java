@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import snn.config.ExperimentConfig;
 import snn.core.InteropException;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.runtime.TorchRuntime;
 
@@ -60,7 +61,7 @@ class PyTorchInteropTest {
             SpikingNetwork net = Fixtures.network(config, 21);
             Fixtures.train(net, T, 3);
             Path expected = dir.resolve(label + "-expected.json");
-            Fixtures.writeTensorsJson(Checkpoint.parameters(net), expected);
+            Fixtures.writeTensorsJson(Parameters.named(net), expected);
             Path pt = dir.resolve(label + ".pt");
             Checkpoints.save(net, config, pt);
             Path st = dir.resolve(label + ".safetensors");
@@ -91,7 +92,7 @@ class PyTorchInteropTest {
             Fixtures.train(net, T, 3);
             logits.put(label, Fixtures.logits(net, input));
             Map<String, Tensor> reference = new LinkedHashMap<>(ReferenceLayout.toReferenceState(
-                    Checkpoint.parameters(net), config.model(), T));
+                    Parameters.named(net), config.model(), T));
             reference.keySet().removeIf(ReferenceLayout::isDerivedKernel);
             Path expected = dir.resolve(label + "-reference.json");
             Fixtures.writeTensorsJson(reference, expected);
@@ -146,11 +147,11 @@ class PyTorchInteropTest {
                 SpikingNetwork net = Fixtures.network(config, 2);
                 Checkpoints.loadInto(dir.resolve(label + "-" + kind), net);
                 Fixtures.assertSameTensors(Fixtures.readTensorsJson(dir.resolve(label + "-" + kind + ".json")),
-                        Checkpoint.parameters(net), label + " " + kind);
+                        Parameters.named(net), label + " " + kind);
             }
             SpikingNetwork net = Fixtures.network(config, 2);
             Checkpoints.loadInto(dir.resolve(label + "-module.pt"), net);
-            Map<String, Tensor> params = Checkpoint.parameters(net);
+            Map<String, Tensor> params = Parameters.named(net);
             Map<String, Tensor> expected = ReferenceLayout.toSnnState(
                     Fixtures.readTensorsJson(dir.resolve(label + "-module.json")), params.keySet());
             Fixtures.assertSameTensors(expected, params, label + " from dict(model.state_dict())");

@@ -25,6 +25,7 @@ import snn.cli.CliRun;
 import snn.config.ConfigLoader;
 import snn.config.ExperimentConfig;
 import snn.core.InteropException;
+import snn.models.Parameters;
 import snn.models.SpikingNetwork;
 import snn.runtime.TorchRuntime;
 
@@ -78,7 +79,7 @@ class PythonStateDictTest {
                 SpikingNetwork net = Fixtures.network(config, 2);
                 Checkpoints.loadInto(file, net);
                 Fixtures.assertSameTensors(Fixtures.readTensorsJson(dir.resolve(label + "-" + kind + ".json")),
-                        Checkpoint.parameters(net), label + " " + kind);
+                        Parameters.named(net), label + " " + kind);
 
                 Path out = dir.resolve(label + "-" + kind + "-imported.pt");
                 CliRun o = run("import", "--torch", file.toString(), "--config", configFile.toString(), "--out",
@@ -90,7 +91,7 @@ class PythonStateDictTest {
             }
             SpikingNetwork net = Fixtures.network(config, 2);
             Checkpoints.loadInto(dir.resolve(label + "-ref.pt"), net);
-            Map<String, Tensor> params = Checkpoint.parameters(net);
+            Map<String, Tensor> params = Parameters.named(net);
             Fixtures.assertSameTensors(ReferenceLayout.toSnnState(Fixtures.readTensorsJson(
                     dir.resolve(label + "-ref.json")), params.keySet()), params, label + " reference module");
         }

@@ -44,7 +44,7 @@ class ReferenceLayoutTest {
     void namesMapBothWays() {
         Fixtures.models().forEach((label, json) -> {
             ExperimentConfig config = Fixtures.config(json, 8);
-            for (String name : Checkpoint.parameters(Fixtures.network(config, 1)).keySet()) {
+            for (String name : Parameters.named(Fixtures.network(config, 1)).keySet()) {
                 String reference = ReferenceLayout.toReference(name, config.model());
                 assertEquals(name, ReferenceLayout.toSnn(reference).orElseThrow(), label + ": " + reference);
                 assertTrue(ReferenceLayout.isReferenceKey(reference), reference);
@@ -79,7 +79,7 @@ class ReferenceLayoutTest {
         ModelConfig model = goldenModel(spec);
         SpikingNetwork net = new SpikingNetwork(model, spec.get("n_in").asInt(), spec.get("n_out").asInt());
         int tLen = spec.get("t_len").asInt();
-        Map<String, Tensor> written = ReferenceLayout.toReferenceState(Checkpoint.parameters(net), model, tLen);
+        Map<String, Tensor> written = ReferenceLayout.toReferenceState(Parameters.named(net), model, tLen);
 
         Map<String, String> expected = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.get("state_dict").fields(); it.hasNext();) {
@@ -133,7 +133,7 @@ class ReferenceLayoutTest {
         ExperimentConfig config = Fixtures.config("{\"kind\": \"block\", \"hidden\": [2]}", 4);
         SpikingNetwork net = Fixtures.network(config, 1);
         Parameters.load(net, Map.of("hidden.0.beta", Tensors.fromArray(new float[] {0.5f, 1.2f}, 2)));
-        Map<String, Tensor> state = ReferenceLayout.toReferenceState(Checkpoint.parameters(net), config.model(), 4);
+        Map<String, Tensor> state = ReferenceLayout.toReferenceState(Parameters.named(net), config.model(), 4);
         String k = "_layers.0._method_func.";
         // beta 1.2 is clamped to 1, as the reference's beta property does
         assertTensor(state.get(k + "_beta_kernel"), new long[] {2, 1, 1, 4}, 0.125f, 0.25f, 0.5f, 1, 1, 1, 1, 1);
@@ -148,7 +148,7 @@ class ReferenceLayoutTest {
         ExperimentConfig config = Fixtures.config(
                 "{\"kind\": \"dblock\", \"hidden\": [3], \"d\": 3, \"per_neuron_beta\": false}", 11);
         Map<String, Tensor> state = ReferenceLayout.toReferenceState(
-                Checkpoint.parameters(Fixtures.network(config, 1)), config.model(), 11);
+                Parameters.named(Fixtures.network(config, 1)), config.model(), 11);
         for (String layer : List.of("_layers.0.", "_readout_layer.")) {
             assertArrayEquals(new long[] {1, 11}, Tensors.shape(state.get(layer + "_method_func._beta_exp")));
             assertArrayEquals(new long[] {1, 1, 1, 3}, Tensors.shape(state.get(layer + "_block._beta_kernel")));
@@ -160,7 +160,7 @@ class ReferenceLayoutTest {
 
         ExperimentConfig even = Fixtures.config("{\"kind\": \"dblock\", \"hidden\": [3], \"d\": 4}", 8);
         Map<String, Tensor> evenState = ReferenceLayout.toReferenceState(
-                Checkpoint.parameters(Fixtures.network(even, 1)), even.model(), 8);
+                Parameters.named(Fixtures.network(even, 1)), even.model(), 8);
         assertArrayEquals(new long[] {3, 0}, Tensors.shape(evenState.get("_layers.0._last_block._beta_exp")),
                 "t_len divisible by d: the reference's last block is empty");
     }
@@ -169,7 +169,7 @@ class ReferenceLayoutTest {
     void referenceStateMapsBackToTheNetworkParameters() {
         for (String label : List.of("dblock-ff-even", "standard-multi-ff", "block")) {
             ExperimentConfig config = Fixtures.config(Fixtures.models().get(label), 8);
-            Map<String, Tensor> params = Checkpoint.parameters(Fixtures.network(config, 3));
+            Map<String, Tensor> params = Parameters.named(Fixtures.network(config, 3));
             Map<String, Tensor> reference = ReferenceLayout.toReferenceState(params, config.model(), 8);
             Fixtures.assertSameTensors(params, ReferenceLayout.toSnnState(reference, params.keySet()), label);
         }

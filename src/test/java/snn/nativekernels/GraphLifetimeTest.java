@@ -84,7 +84,7 @@ class GraphLifetimeTest {
                 l.backward();
             }
         }
-        return x.grad();
+        return Tensors.gradient(x);
     }
 
     /** Collects garbage several times: Java objects that nothing keeps reachable would be freed now. */

@@ -36,7 +36,7 @@ class DynamicsTest {
         Tensor v = form == 0 ? Dynamics.byConvolution(c, b)
                 : form < 0 ? Dynamics.byMatrixProduct(c, b) : Dynamics.byChunks(c, b, form);
         v.mul(weights).sum().backward();
-        return new Pass(v.detach(), c.grad(), b.grad());
+        return new Pass(v.detach(), Tensors.gradient(c), Tensors.gradient(b));
     }
 
     @Test

@@ -25,6 +25,10 @@ import snn.runtime.Tensors;
  * Builds a standard snn network from a NIR graph of the shape {@link StandardChain} describes (docs/interop.md,
  * "NIR"): LIF layers, feed-forward or recurrent, fed by Affine or Linear projections, then an LI readout.
  *
+ * <p>A layer may also be written in the feedback form {@code snn export --reset-feedback} writes (an LI node, a
+ * Threshold, and the spikes fed back one step late through a diagonal Linear): it is read as snn's subtractive LIF
+ * when the fed-back weight is exactly -beta in snn's units, and refused otherwise.
+ *
  * <p>Each neuron is read under forward Euler with step dt ({@link NeuronMapping#step}): beta = 1 - dt/tau, and
  * the input gain dt r / (tau v_threshold) is folded into the rows of the projections that feed it, so snn's unit
  * threshold fires exactly when NIR's v_threshold is crossed. v_leak and v_reset must be 0; snn resets by
@@ -179,6 +183,23 @@ public final class NirImporter {
      */
     private static LifLayer.Reset reset(NirGraph graph, StandardChain chain, Path file) {
         String declared = graph.metadataString("reset").orElse("");
+        List<String> fused = chain.hidden().stream().filter(h -> h.resetFeedback().isPresent())
+                .map(StandardChain.Hidden::neuronName).toList();
+        if (!fused.isEmpty()) {
+            // the subtraction is in the graph itself (LI + Threshold + the spikes fed back): whatever wrote it
+            for (StandardChain.Hidden h : chain.hidden()) {
+                if (h.resetFeedback().isEmpty()) {
+                    throw new InteropException(file + ": layer '" + fused.get(0) + "' subtracts its spikes through"
+                            + " feedback but '" + h.neuronName() + "' (LIF) resets to v_reset; an snn network has"
+                            + " one reset for all its layers. " + RUN_INSTEAD);
+                }
+            }
+            if ("zero".equals(declared)) {
+                throw new InteropException(file + ": the graph's metadata 'reset' is 'zero' but layer '"
+                        + fused.get(0) + "' subtracts its spikes through feedback");
+            }
+            return LifLayer.Reset.SUBTRACT;
+        }
         if ("subtract".equals(declared)) {
             return LifLayer.Reset.SUBTRACT;
         }
@@ -229,6 +250,7 @@ public final class NirImporter {
             zero(file, h.neuronName(), "LIF", "v_reset", lif.vReset(),
                     "snn resets by subtracting the threshold, which matches NIR's reset to v_reset only for 0");
             NeuronMapping.Step[] steps = steps(file, h.neuronName(), "LIF", lif.tau(), lif.r(), lif.vThreshold(), dt);
+            h.resetFeedback().ifPresent(f -> subtractsTheThreshold(file, h.neuronName(), f, steps));
             layers.add(new Layer(h.projection(), h.recurrent(), steps, recurrent));
         }
         NirNode.Li li = chain.readout().li();
@@ -265,6 +287,25 @@ public final class NirImporter {
                 .resultsDir(base.resultsDir()).runtime(base.runtime()).data(base.data()).model(model)
                 .training(base.training()).build();
         return new Checkpoint(config, chain.inputs(), chain.readout().li().outputSize(), parameters);
+    }
+
+    /**
+     * A layer in the feedback form is snn's subtractive LIF exactly when each spike, fed back, takes beta times the
+     * threshold off the next step's membrane: in snn's units, gain w = -beta (U_t = beta (U_{t-1} - s_{t-1}) + I_t).
+     */
+    private static void subtractsTheThreshold(Path file, String neuron, StandardChain.Feedback f,
+            NeuronMapping.Step[] steps) {
+        for (int j = 0; j < steps.length; j++) {
+            double fedBack = steps[j].gain() * f.diagonal()[j];
+            double expected = -steps[j].beta();
+            if (Math.abs(fedBack - expected) > 1e-6 * Math.max(1, Math.abs(expected))) {
+                throw new InteropException(String.format(Locale.ROOT, "%s: node '%s' (Linear) brings neuron %d's"
+                        + " spike back to '%s' with weight %s, which takes %s of the threshold off the next step;"
+                        + " the subtractive reset takes beta = %s (weight %s). The graph is not an snn network. %s",
+                        file, f.node(), j, neuron, f.diagonal()[j], -fedBack, steps[j].beta(),
+                        expected / steps[j].gain(), RUN_INSTEAD));
+            }
+        }
     }
 
     private static void zero(Path file, String node, String type, String field, double[] values, String why) {

@@ -12,7 +12,8 @@ import java.util.Set;
  * A NIR graph recognised as snn's standard network: Input -&gt; (projection -&gt; LIF, optionally with an edge back
  * through a recurrent projection) repeated at least once -&gt; projection -&gt; LI -&gt; Output, where a projection is
  * an Affine or Linear node. Nested graphs are inlined first, so snnTorch's recurrent subgraphs (Input -&gt; LIF,
- * LIF -&gt; W_rec -&gt; LIF, LIF -&gt; Output) read like the flat form snn writes.
+ * LIF -&gt; W_rec -&gt; LIF, LIF -&gt; Output) read like the flat form snn writes; layers in the feedback form (LI, Threshold,
+ * spikes fed back through a diagonal Linear) are fused into LIF nodes first ({@link #fuseResetFeedback}).
  *
  * @param inputs the input size
  * @param hidden the hidden layers, input side first
@@ -29,9 +30,21 @@ record StandardChain(int inputs, List<Hidden> hidden, Readout readout) {
      * @param lif            the neurons
      * @param recurrentName  the name of its recurrent projection, if it has one
      * @param recurrent      the recurrent projection (Affine or Linear, square), if it has one
+     * @param resetFeedback  when the layer is written in the feedback form ({@link #fuseResetFeedback}): the diagonal
+     *                       of the Linear that brings each neuron's spike back, one step late, and the name of that
+     *                       node; {@code lif} then stands for the LI and the Threshold, with {@code v_reset} 0
      */
     record Hidden(String projectionName, NirNode projection, String neuronName, NirNode.Lif lif,
-            Optional<String> recurrentName, Optional<NirNode> recurrent) {
+            Optional<String> recurrentName, Optional<NirNode> recurrent, Optional<Feedback> resetFeedback) {
+    }
+
+    /**
+     * The spikes of a layer in the feedback form, brought back to its own input.
+     *
+     * @param node     the name of the diagonal Linear (or zero-bias Affine) node
+     * @param diagonal its diagonal, one weight per neuron
+     */
+    record Feedback(String node, float[] diagonal) {
     }
 
     /**
@@ -57,7 +70,91 @@ record StandardChain(int inputs, List<Hidden> hidden, Readout readout) {
      *                                  does not match along an edge
      */
     static StandardChain of(NirGraph graph) {
-        return new Walker(inline(graph)).walk();
+        Map<String, Feedback> feedback = new LinkedHashMap<>();
+        NirGraph fused = fuseResetFeedback(inline(graph), feedback);
+        return new Walker(fused, feedback).walk();
+    }
+
+    /**
+     * The graph with every layer written in the feedback form replaced by one LIF node: an LI node whose only
+     * target besides the next layer's nodes is a Threshold, whose spikes return to the LI through a diagonal Linear
+     * (or Affine with zero bias) that nothing else feeds or reads. This is how {@code snn export --reset-feedback}
+     * writes the subtractive reset in NIR's own primitives (U_t = beta U_{t-1} + I_t + w s_{t-1}, with w = -beta
+     * in snn's units); whether w is exactly that is for the importer to check, which knows dt. The LIF keeps the LI's
+     * name, tau, r and v_leak, takes the Threshold's v_threshold and v_reset 0, and sends where the Threshold sent.
+     *
+     * @param g        a graph without nested graphs
+     * @param feedback filled with the feedback of each fused layer, by the LIF's name
+     * @return the graph with the layers fused (the same graph if it has none)
+     */
+    static NirGraph fuseResetFeedback(NirGraph g, Map<String, Feedback> feedback) {
+        Map<String, NirNode> nodes = new LinkedHashMap<>(g.nodes());
+        List<NirGraph.Edge> edges = new ArrayList<>(g.edges());
+        for (String t : g.namesOf(NirNode.Threshold.class)) {
+            NirNode.Threshold threshold = (NirNode.Threshold) g.nodes().get(t);
+            List<String> from = g.sources(t);
+            if (from.size() != 1 || !(g.nodes().get(from.get(0)) instanceof NirNode.Li li)) {
+                continue;
+            }
+            String l = from.get(0);
+            String r = null;
+            for (String target : g.targets(t)) {
+                NirNode node = g.nodes().get(target);
+                boolean projection = node instanceof NirNode.Linear
+                        || node instanceof NirNode.Affine a && allZero(a.bias());
+                if (projection && g.sources(target).equals(List.of(t)) && g.targets(target).equals(List.of(l))
+                        && diagonal(weight(node)) != null) {
+                    r = target;
+                }
+            }
+            if (r == null || li.outputSize() != threshold.outputSize()) {
+                continue;
+            }
+            String reset = r;
+            nodes.remove(t);
+            nodes.remove(reset);
+            int n = li.outputSize();
+            nodes.put(l, new NirNode.Lif(li.tau(), li.r(), li.vLeak(), threshold.threshold(), new double[n]));
+            List<NirGraph.Edge> rewired = new ArrayList<>();
+            for (NirGraph.Edge e : edges) {
+                boolean internal = e.source().equals(l) && e.target().equals(t)
+                        || e.source().equals(t) && e.target().equals(reset)
+                        || e.source().equals(reset) && e.target().equals(l);
+                if (!internal) {
+                    rewired.add(e.source().equals(t) ? new NirGraph.Edge(l, e.target()) : e);
+                }
+            }
+            edges = rewired;
+            feedback.put(l, new Feedback(reset, diagonal(weight(g.nodes().get(reset)))));
+        }
+        return feedback.isEmpty() ? g : new NirGraph(nodes, edges, g.metadata());
+    }
+
+    /** The diagonal of a square matrix that is zero elsewhere, else null. */
+    private static float[] diagonal(float[][] w) {
+        float[] d = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            if (w[i].length != w.length) {
+                return null;
+            }
+            for (int j = 0; j < w.length; j++) {
+                if (i == j) {
+                    d[i] = w[i][j];
+                } else if (w[i][j] != 0) {
+                    return null;
+                }
+            }
+        }
+        return d;
+    }
+
+    private static boolean allZero(float[] values) {
+        for (float v : values) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -153,10 +250,12 @@ record StandardChain(int inputs, List<Hidden> hidden, Readout readout) {
     /** Walks from the Input to the Output, checking every node and edge on the way. */
     private static final class Walker {
         private final NirGraph g;
+        private final Map<String, Feedback> feedback;
         private final Set<String> visited = new HashSet<>();
 
-        Walker(NirGraph g) {
+        Walker(NirGraph g, Map<String, Feedback> feedback) {
             this.g = g;
+            this.feedback = feedback;
         }
 
         StandardChain walk() {
@@ -235,7 +334,7 @@ record StandardChain(int inputs, List<Hidden> hidden, Readout readout) {
                 }
                 recurrent.ifPresent(visited::add);
                 hidden.add(new Hidden(p, pNode, n, (NirNode.Lif) nNode, recurrent,
-                        recurrent.map(g.nodes()::get)));
+                        recurrent.map(g.nodes()::get), Optional.ofNullable(feedback.get(n))));
                 current = n;
                 size = nNode.outputSize();
             }
