@@ -24,11 +24,15 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_FIELD(snn_input_args, b_in), SNN_FIELD(snn_input_args, m), SNN_FIELD(snn_input_args, ev_pos),
     SNN_FIELD(snn_input_args, ev_val), SNN_FIELD(snn_input_args, ev_count), SNN_FIELD(snn_input_args, ev_cap),
     SNN_FIELD(snn_input_args, in_off), SNN_FIELD(snn_input_args, in_pos), SNN_FIELD(snn_input_args, in_val),
+    SNN_FIELD(snn_input_args, x_bits), SNN_FIELD(snn_input_args, x_nan),
 
     SNN_STRUCT(snn_grad_args),
     SNN_FIELD(snn_grad_args, cur), SNN_FIELD(snn_grad_args, w_in), SNN_FIELD(snn_grad_args, b_in),
     SNN_FIELD(snn_grad_args, beta), SNN_FIELD(snn_grad_args, w_rec), SNN_FIELD(snn_grad_args, b_rec),
-    SNN_FIELD(snn_grad_args, x),
+    SNN_FIELD(snn_grad_args, x), SNN_FIELD(snn_grad_args, cur_steps),
+
+    SNN_STRUCT(snn_next_args),
+    SNN_FIELD(snn_next_args, g), SNN_FIELD(snn_next_args, w), SNN_FIELD(snn_next_args, k),
 
     SNN_STRUCT(snn_layer_args),
     SNN_FIELD(snn_layer_args, size), SNN_FIELD(snn_layer_args, surrogate), SNN_FIELD(snn_layer_args, scale),
@@ -38,6 +42,7 @@ static const snn_abi_entry SNN_ABI[] = {
     SNN_FIELD(snn_layer_args, beta), SNN_FIELD(snn_layer_args, w_rec), SNN_FIELD(snn_layer_args, b_rec),
     SNN_FIELD(snn_layer_args, spk), SNN_FIELD(snn_layer_args, mem), SNN_FIELD(snn_layer_args, first),
     SNN_FIELD(snn_layer_args, g_spk), SNN_FIELD(snn_layer_args, g_mem), SNN_FIELD(snn_layer_args, grad),
+    SNN_FIELD(snn_layer_args, spk_bits), SNN_FIELD(snn_layer_args, spk_nan), SNN_FIELD(snn_layer_args, next),
 
     SNN_STRUCT(snn_lif_args),
     SNN_FIELD(snn_lif_args, layer), SNN_FIELD(snn_lif_args, mode), SNN_FIELD(snn_lif_args, reset),
@@ -104,6 +109,8 @@ int snn_input_init(snn_input *in, const snn_input_args *a, int64_t n, int projec
     in->e_off = dense ? NULL : a->in_off;
     in->e_pos = dense ? NULL : a->in_pos;
     in->e_val = dense ? NULL : a->in_val;
+    in->x_bits = dense ? NULL : a->x_bits;
+    in->x_nan = in->x_bits != NULL ? a->x_nan : NULL;
     in->wt = NULL;
     if (project && !dense) {
         in->wt = snn_transpose(a->w_in, n, a->m);
@@ -421,8 +428,11 @@ int32_t snn_call(int family, const snn_layer_args *l, int64_t size, const void *
             || l->surrogate < SNN_SURR_FAST_SIGMOID || l->surrogate > SNN_SURR_TRIANGLE
             || (in->cur == NULL && ((in->x == NULL) == !events || in->m < 1
                     || ((forward || l->grad.x != NULL) && in->w_in == NULL)))
-            || (in->cur != NULL && (l->grad.x != NULL || events))
+            || (in->cur != NULL && (l->grad.x != NULL || l->grad.cur_steps != NULL || in->x_bits != NULL || events))
             || (events && (l->grad.x != NULL || in->ev_pos != NULL || in->ev_val != NULL || in->ev_count != NULL))
+            || (in->x_bits != NULL && (in->x == NULL || in->x_nan == NULL))
+            || (l->spk_bits != NULL && (!l->spiking || l->spk_nan == NULL))
+            || (l->next.g != NULL && (l->next.w == NULL || l->next.k < 1 || !l->spiking))
             || !f->valid(args)) {
         return SNN_ERR_ARGS;
     }

@@ -61,6 +61,11 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
     float *o_spk = streamed ? beta + ld + n * T : spk;
     int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     int32_t *list = un->iwork;
+    const int64_t words = snn_words(T);
+    uint64_t *bits = spk != NULL && l->spk_bits != NULL ? l->spk_bits + un->row0 / T * words : NULL;
+    if (bits != NULL) {
+        memset(bits, 0, (size_t) (n * words) * sizeof(uint64_t));
+    }
     for (int64_t j = 0; j < ld; j++) {
         c[j] = 0.0f; /* c_0 = 0 */
         beta[j] = j < n ? l->beta[un->j0 + j] : 0.0f;
@@ -96,6 +101,13 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
                     const vm now = vm_andnot(vm_and(vf_gt(f, vf_zero()), vf_eq(fi, vf_set1(-1.0f))), nan);
                     so[s] = vf_select(nan, vf_set1(NAN), vf_select(now, one, vf_zero()));
                     fi = vf_select(nan, vf_set1(SNN_FIRED_NAN), vf_select(now, vf_set1((float) u), fi));
+                    if (bits != NULL) {
+                        const unsigned nans = vm_bits(nan) & ((1u << rn) - 1u);
+                        snn_mark_spikes(bits + g * words, words, (vm_bits(now) | nans) & ((1u << rn) - 1u), k0 + u);
+                        if (nans != 0) {
+                            __atomic_store_n(l->spk_nan + un->b, 1, __ATOMIC_RELAXED);
+                        }
+                    }
                 }
                 if (!streamed) {
                     vf_tile_prefetch(mem + g * T + k0 + s0, SNN_PREFETCH_AHEAD, T, rn, 1);
@@ -138,7 +150,8 @@ static void forward_unit(const snn_job *job, const snn_unit *un)
 static int64_t backward_work(const snn_job *job, int64_t n)
 {
     const int64_t ld = snn_pad(n);
-    return 4 * ld + 2 * ld + snn_stream_floats(job, 1) + snn_layer_work(job->layer, n, 1);
+    return 4 * ld + 2 * ld + snn_stream_floats(job, 1) + snn_layer_work(job->layer, n, 1)
+            + snn_next_work(job->layer, n);
 }
 
 /*
@@ -171,6 +184,8 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
     float *o_gcur = (float *) (dbeta + ld);
     const snn_layer_scratch ls = snn_layer_scratch_at(job, un, 1, o_gcur + snn_stream_floats(job, 1));
     float *g_projected = ls.projected;
+    /* a consumer's share of dL/ds, step-major [T][ld] after the layer's scratch */
+    float *g_next = snn_next_grad(job, un, o_gcur + snn_stream_floats(job, 1) + snn_layer_work(l, n, 1));
     const float *mem = SNN_ROWS(l->mem, un);
     const int32_t *first = l->first != NULL ? l->first + un->b * blocks * N + un->j0 : NULL;
     const float *gs = SNN_ROWS(l->g_spk, un);
@@ -225,6 +240,9 @@ static void backward_unit(const snn_job *job, const snn_unit *un)
                     vf cc;
                     if (l->spiking) {
                         vf g_s = gs != NULL ? dsp[s] : vf_zero();
+                        if (g_next != NULL) {
+                            g_s = vf_add(g_s, vf_load(g_next + (t0 + s) * ld + g));
+                        }
                         if (has_ga) {
                             /* dL/da_k reaches s_u: sum -> every step; amax -> the spike, or split evenly over the
                              * blen tied zeros of a silent block */

@@ -88,12 +88,43 @@ typedef struct {
     const int64_t *e_off;
     const uint32_t *e_pos;
     const float *e_val;
+    const uint64_t *x_bits; /* where x is non-zero [B, M, snn_words(T)], from x's producer, or NULL: scan x */
+    const int32_t *x_nan;   /* [B] with x_bits: 0 where every event of the sample is 1 */
 } snn_input;
 
 /* Whether the kernel projects its input itself (from x or from the caller's events) rather than reading a current. */
 static inline int snn_input_projects(const snn_input *in)
 {
     return in->x != NULL || in->e_off != NULL;
+}
+
+/* The value of sample b's event at xi[s]: 1 for a producer's spike (x is not read), else read from x. */
+static inline float snn_input_value(const snn_input *in, int64_t b, const float *xi, int64_t s)
+{
+    return in->x_bits != NULL && in->x_nan[b] == 0 ? 1.0f : xi[s];
+}
+
+/*
+ * The events of channel i of sample b in steps t0 .. t0 + len - 1, as snn_nonzeros finds them in xi (that channel's
+ * row from t0): from the producer's bit mask when there is one (then x is read only at the events), else scanned.
+ */
+static inline int64_t snn_input_nonzeros(const snn_input *in, int64_t b, int64_t i, int64_t T, int64_t t0,
+        int64_t len, const float *xi, int32_t *idx)
+{
+    if (in->x_bits == NULL) {
+        return snn_nonzeros(xi, len, idx);
+    }
+    const uint64_t *row = in->x_bits + (b * in->m + i) * snn_words(T);
+    int64_t count = 0;
+    for (int64_t w = t0 / 64; w * 64 < t0 + len; w++) {
+        for (uint64_t m = row[w]; m != 0; m &= m - 1) {
+            const int64_t t = w * 64 + __builtin_ctzll(m);
+            if (t >= t0 && t < t0 + len) {
+                idx[count++] = (int32_t) (t - t0);
+            }
+        }
+    }
+    return count;
 }
 
 /* Whether sample b's events are (to be) cached: one tile spans the sequence and positions fit 16 + 16 bits. */
@@ -234,14 +265,14 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
     int fits = len <= 65536 && in->m <= 65536;
     for (int64_t i = 0; fits && i < in->m; i++) {
         const float *xi = xb + i * T;
-        const int64_t k = snn_nonzeros(xi, len, idx);
+        const int64_t k = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
         if (events + k > cap) {
             fits = 0;
             break;
         }
         for (int64_t e = 0; e < k; e++) {
             pos[events + e] = (uint32_t) i << 16 | (uint32_t) idx[e];
-            val[events + e] = xi[idx[e]];
+            val[events + e] = snn_input_value(in, b, xi, idx[e]);
         }
         events += k;
     }
@@ -254,10 +285,10 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
         for (int64_t i = 0; i < in->m; i++) {
             const float *xi = xb + i * T;
             const float *col = in->wt + i * N + j0;
-            const int64_t k = snn_nonzeros(xi, len, idx);
+            const int64_t k = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
             for (int64_t e = 0; e < k; e++) {
                 /* I_t += W_in[:, i] x_{i,t} */
-                const float xv = xi[idx[e]];
+                const float xv = snn_input_value(in, b, xi, idx[e]);
                 float *row = tile + idx[e] * ld;
                 for (int64_t j = 0; j < n; j++) {
                     row[j] += col[j] * xv;
@@ -267,7 +298,7 @@ static inline void snn_input_tile(const snn_input *in, int64_t b, int64_t N, int
                 if (cached + k <= in->ev_cap) {
                     for (int64_t e = 0; e < k; e++) {
                         cpos[cached + e] = (uint32_t) i << 16 | (uint32_t) idx[e];
-                        cval[cached + e] = xi[idx[e]];
+                        cval[cached + e] = snn_input_value(in, b, xi, idx[e]);
                     }
                     cached += k;
                 } else {
@@ -351,9 +382,9 @@ static inline void snn_input_grad_tile(const snn_input *in, int64_t b, int64_t N
     for (int64_t i = 0; i < in->m; i++) {
         const float *xi = xb + i * T;
         float *acc = gwt + i * N + j0;
-        const int64_t events = snn_nonzeros(xi, len, idx);
+        const int64_t events = snn_input_nonzeros(in, b, i, T, t0, len, xi, idx);
         for (int64_t e = 0; e < events; e++) {
-            const float xv = xi[idx[e]];
+            const float xv = snn_input_value(in, b, xi, idx[e]);
             const float *row = gtile + idx[e] * ld;
             for (int64_t j = 0; j < n; j++) {
                 acc[j] += xv * row[j];

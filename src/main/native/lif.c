@@ -395,7 +395,9 @@ static int valid(const void *args)
     return a->mode >= SNN_LIF_MULTI && a->mode <= SNN_LIF_INTEGRATOR
             && (a->reset == SNN_RESET_SUBTRACT || (a->reset == SNN_RESET_ZERO && a->mode == SNN_LIF_MULTI))
             && l->spiking == (a->mode != SNN_LIF_INTEGRATOR) && (!single || (a->pre != NULL && l->first != NULL))
-            && (l->w_rec == NULL || l->spiking);
+            && (l->w_rec == NULL || l->spiking)
+            /* the LIF layers do not hand their spikes on as bits (yet): only the d-block family produces them */
+            && l->spk_bits == NULL && l->next.g == NULL;
 }
 
 const snn_family SNN_ISA_SYMBOL(snn_lif_family) = {forward_unit, backward_unit, forward_work, backward_work, valid};

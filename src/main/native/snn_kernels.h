@@ -31,7 +31,7 @@
 #define SNN_API __attribute__((visibility("default")))
 
 /* Bumped whenever a struct or a signature changes; the Java side refuses a library with another version. */
-#define SNN_ABI_VERSION 9
+#define SNN_ABI_VERSION 10
 
 /* Status codes. */
 enum { SNN_OK = 0, SNN_ERR_MEMORY = -1, SNN_ERR_ARGS = -2, SNN_ERR_STRUCT_SIZE = -3, SNN_ERR_UNSUPPORTED = -4,
@@ -61,12 +61,16 @@ enum { SNN_ISA_PORTABLE = 0, SNN_ISA_AVX2 = 1, SNN_ISA_AVX512 = 2 };
  *  cur [B,N,T], a dense current (x, w_in, b_in NULL), or
  *  x [B,M,T] with w_in [N,M] and b_in [N] (or NULL): I = W_in x + b_in, computed event by event inside the kernel,
  *  optionally recording the events (ev_pos, ev_val [B, ev_cap], ev_count [B]; NULL for none) in the forward pass
- *  for the backward pass, which reads the same fields; or
- *  the same projection of an input the caller gives as events (x NULL, w_in, b_in and m as above): sample b's events
- *  are in_pos[in_off[b] .. in_off[b + 1]) (channel << 16 | step) with their values in_val, sorted by channel and
- *  then step without repeats (the order of a channel-by-channel scan of x), channel < m <= 65536, step < steps <=
- *  65536; in_off [B + 1] starts at 0 (in_pos and in_val may be NULL when there are no events). Neither x nor a scan of it exists, and the backward pass reads the same events
- *  (ev_* must be NULL). Events that break these rules are refused (SNN_ERR_EVENTS) before anything is computed.
+ *  for the backward pass, which reads the same fields. x_bits [B, M, snn_words(T)] (or NULL): where x is non-zero,
+ *  as the layer that produced x wrote it (snn_layer_args.spk_bits); the kernel then takes the events' positions from
+ *  the bits instead of scanning x; x_nan [B] (with x_bits): 0 where all of sample b's events are 1 (spikes), so
+ *  that x itself is not read, else 1 (NaN spikes: the values are read from x at the events); or
+ *  the same projection of an input the caller gives as events (x and x_bits NULL, w_in, b_in and m as above):
+ *  sample b's events are in_pos[in_off[b] .. in_off[b + 1]) (channel << 16 | step) with their values in_val, sorted
+ *  by channel and then step without repeats (the order of a channel-by-channel scan of x), channel < m <= 65536,
+ *  step < steps <= 65536; in_off [B + 1] starts at 0 (in_pos and in_val may be NULL when there are no events).
+ *  Neither x nor a scan of it exists, and the backward pass reads the same events (ev_* must be NULL). Events that
+ *  break these rules are refused (SNN_ERR_EVENTS) before anything is computed.
  */
 typedef struct {
     const float *cur;
@@ -81,12 +85,21 @@ typedef struct {
     const int64_t *in_off;
     const uint32_t *in_pos;
     const float *in_val;
+    const uint64_t *x_bits;
+    const int32_t *x_nan;
 } snn_input_args;
+
+/* 64-bit words of a row of T steps in a bit mask [.., snn_words(T)]: bit t % 64 of word t / 64 is step t. */
+static inline int64_t snn_words(int64_t T)
+{
+    return (T + 63) / 64;
+}
 
 /*
  * Gradient outputs of a backward call, each NULL when not wanted: dL/dI [B,N,T] (cur), and with a projected input
  * dL/dW_in [N,M], dL/db_in [N] and dL/dx = W_in^T dL/dI [B,M,T] (x); dL/dbeta [N]; with recurrence dL/dW_rec [N,N]
- * and dL/db_rec [N].
+ * and dL/db_rec [N]. cur_steps [B,T,N]: with a projected input, dL/dI step-major, for a producer of x that adds
+ * W_in^T dL/dI to its own spikes' gradient (snn_next_args) instead of receiving dL/dx.
  */
 typedef struct {
     float *cur;
@@ -96,14 +109,30 @@ typedef struct {
     float *w_rec;
     float *b_rec;
     float *x;
+    float *cur_steps;
 } snn_grad_args;
+
+/*
+ * A consumer's share of the spikes' gradient, handed to the layer that produced the spikes (backward only): the
+ * consumer projected the spikes itself (I' = W' s + b') and gives its dL/dI' step-major, g [B,T,K], with W' [K,N];
+ * the backward pass adds dL/ds = W'^T dL/dI' to g_spk at every step. g NULL: none.
+ */
+typedef struct {
+    const float *g;
+    const float *w;
+    int64_t k;
+} snn_next_args;
 
 /*
  * What every layer kernel reads and writes; the first member of each family's argument struct.
  *  beta [N]; w_rec [N,N] and b_rec [N], or NULL without recurrence.
  *  spk, mem [B,N,T]: the spikes (NULL when the layer does not spike) and the reported membrane, written by the
- *  forward pass; first: the family's record of where the spikes are (see below), or NULL.
- *  g_spk, g_mem [B,N,T]: the upstream gradients of a backward pass (either NULL: zero); grad: its outputs.
+ *  forward pass; first: the family's record of where the spikes are (see below), or NULL; spk_bits
+ *  [B,N,snn_words(T)] (or NULL): the forward pass marks where spk is non-zero (a spike, or NaN), for a consumer that
+ *  projects the spikes event by event (snn_input_args.x_bits); spk_nan [B] (with spk_bits, zeroed by the caller):
+ *  set to 1 for a sample with a NaN spike.
+ *  g_spk, g_mem [B,N,T]: the upstream gradients of a backward pass (either NULL: zero); next: a consumer's share of
+ *  the spikes' gradient, added to g_spk; grad: the backward pass's outputs.
  */
 typedef struct {
     int64_t size; /* sizeof the family's struct: the callee refuses another size */
@@ -125,6 +154,9 @@ typedef struct {
     const float *g_spk;
     const float *g_mem;
     snn_grad_args grad;
+    uint64_t *spk_bits;
+    int32_t *spk_nan;
+    snn_next_args next;
 } snn_layer_args;
 
 /*

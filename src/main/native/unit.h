@@ -74,6 +74,56 @@ SNN_INLINE snn_layer_scratch snn_layer_scratch_at(const snn_job *job, const snn_
 }
 
 /*
+ * Marks a step's spikes in a group's bit mask rows (bits of the group's first neuron; `words` per row): lane l of
+ * `lanes` set puts step t into neuron l's row. Spikes are rare, so the loop runs once per spike.
+ */
+SNN_INLINE void snn_mark_spikes(uint64_t *bits, int64_t words, unsigned lanes, int64_t t)
+{
+    for (unsigned m = lanes; m != 0; m &= m - 1) {
+        bits[(int64_t) __builtin_ctz(m) * words + t / 64] |= (uint64_t) 1 << (t % 64);
+    }
+}
+
+/* Floats of scratch for a consumer's share of the spikes' gradient (snn_next_grad), for a unit of n neurons. */
+SNN_INLINE int64_t snn_next_work(const snn_layer_args *l, int64_t n)
+{
+    return l->next.g != NULL ? l->steps * snn_pad(n) : 0;
+}
+
+/*
+ * A consumer's share of the unit's spikes' gradient, dL/ds = W'^T dL/dI' (snn_next_args), step-major [T][ld] at `at`
+ * (snn_next_work floats), or NULL without a consumer. Each element sums the consumer's K terms in order with fused
+ * multiply-adds from zero, exactly as the consumer's dL/dx (snn_input_grad_x) sums them, so that the spikes'
+ * gradient is the same whichever way it travels.
+ */
+SNN_INLINE float *snn_next_grad(const snn_job *job, const snn_unit *un, float *at)
+{
+    const snn_layer_args *l = job->layer;
+    if (l->next.g == NULL) {
+        return NULL;
+    }
+    const int64_t N = l->neurons;
+    const int64_t T = l->steps;
+    const int64_t K = l->next.k;
+    const int64_t n = un->n;
+    const int64_t ld = snn_pad(n);
+    const float *gb = l->next.g + un->b * T * K;
+    const float *w = l->next.w + un->j0;
+    for (int64_t t = 0; t < T; t++) {
+        const float *gt = gb + t * K;
+        for (int64_t g = 0; g < ld; g += SNN_W) {
+            const int rn = g < n ? snn_lanes(n, g) : 0;
+            vf acc = vf_zero();
+            for (int64_t k = 0; k < K; k++) {
+                acc = vf_fma(vf_set1(gt[k]), vf_load_n(w + k * N + g, rn), acc);
+            }
+            vf_store(at + t * ld + g, acc);
+        }
+    }
+    return at;
+}
+
+/*
  * The end of a backward unit: its dL/dbeta (double, snn_pad(n)), its sample's W_rec gradient added to the thread's
  * accumulators, and, for a projected input, whose dL/dI the scratch now holds for the whole sample, the gradients of
  * W_in, b_in and (when wanted) x.
@@ -97,6 +147,13 @@ SNN_INLINE void snn_backward_finish(const snn_job *job, const snn_unit *un, cons
         if (l->grad.x != NULL) {
             /* dL/dx = W_in^T dL/dI (the unit is the whole sample: a projected input is scanned once per sample) */
             snn_input_grad_x(l->in.w_in, l->in.m, n, T, s->projected, ld, l->grad.x + un->b * l->in.m * T, s->rows);
+        }
+        if (l->grad.cur_steps != NULL) {
+            /* dL/dI step-major for x's producer, which forms W_in^T dL/dI itself (snn_next_grad) */
+            float *out = l->grad.cur_steps + un->b * T * n;
+            for (int64_t t = 0; t < T; t++) {
+                memcpy(out + t * n, s->projected + t * ld, (size_t) n * sizeof(float));
+            }
         }
     }
 }

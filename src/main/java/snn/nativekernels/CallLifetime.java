@@ -56,6 +56,7 @@ final class CallLifetime {
     private final List<Pointer> saved = new ArrayList<>();
     private final List<Pointer> kept = new ArrayList<>();
     private final List<Runnable> onGraphGone = new ArrayList<>();
+    private final List<Runnable> onSavedGone = new ArrayList<>();
     private long tokenAddress;
     private long sentinelAddress;
     private boolean savedReleased;
@@ -89,6 +90,14 @@ final class CallLifetime {
     synchronized <P extends Pointer> P keep(P p) {
         kept.add(p.retainReference());
         return p;
+    }
+
+    /**
+     * Runs {@code action} just before the saved state is released (after the last backward pass, with the graph, or
+     * at once without a graph).
+     */
+    synchronized void onSavedGone(Runnable action) {
+        onSavedGone.add(action);
     }
 
     /** Runs {@code action} when the graph is destroyed (or at once, with the call, when it never had one). */
@@ -185,6 +194,10 @@ final class CallLifetime {
     private void releaseSaved() {
         if (!savedReleased) {
             savedReleased = true;
+            for (Runnable r : onSavedGone) {
+                r.run();
+            }
+            onSavedGone.clear();
             releaseAll(saved);
             SAVED_STATES.decrementAndGet();
         }

@@ -24,7 +24,7 @@ import java.util.Optional;
 final class KernelAbi {
 
     /** The ABI version this build expects ({@code SNN_ABI_VERSION}). */
-    static final int VERSION = 9;
+    static final int VERSION = 10;
 
     // ----- integer codes (snn_kernels.h), checked against the library's -----------------------------------------
 
@@ -93,7 +93,9 @@ final class KernelAbi {
             JAVA_LONG.withName("ev_cap"),
             ADDRESS.withName("in_off"),
             ADDRESS.withName("in_pos"),
-            ADDRESS.withName("in_val")).withName("snn_input_args");
+            ADDRESS.withName("in_val"),
+            ADDRESS.withName("x_bits"),
+            ADDRESS.withName("x_nan")).withName("snn_input_args");
 
     /** {@code snn_grad_args}: the gradient outputs of a backward call. */
     static final StructLayout GRAD_ARGS = MemoryLayout.structLayout(
@@ -103,7 +105,14 @@ final class KernelAbi {
             ADDRESS.withName("beta"),
             ADDRESS.withName("w_rec"),
             ADDRESS.withName("b_rec"),
-            ADDRESS.withName("x")).withName("snn_grad_args");
+            ADDRESS.withName("x"),
+            ADDRESS.withName("cur_steps")).withName("snn_grad_args");
+
+    /** {@code snn_next_args}: a consumer's share of the spikes' gradient, handed to their producer's backward call. */
+    static final StructLayout NEXT_ARGS = MemoryLayout.structLayout(
+            ADDRESS.withName("g"),
+            ADDRESS.withName("w"),
+            JAVA_LONG.withName("k")).withName("snn_next_args");
 
     /** {@code snn_layer_args}: what every layer kernel reads and writes, the first member of each family's struct. */
     static final StructLayout LAYER_ARGS = MemoryLayout.structLayout(
@@ -126,7 +135,10 @@ final class KernelAbi {
             ADDRESS.withName("first"),
             ADDRESS.withName("g_spk"),
             ADDRESS.withName("g_mem"),
-            GRAD_ARGS.withName("grad")).withName("snn_layer_args");
+            GRAD_ARGS.withName("grad"),
+            ADDRESS.withName("spk_bits"),
+            ADDRESS.withName("spk_nan"),
+            NEXT_ARGS.withName("next")).withName("snn_layer_args");
 
     /** {@code snn_lif_args}: one standard LIF call, forward and backward. */
     static final StructLayout LIF_ARGS = MemoryLayout.structLayout(
@@ -150,8 +162,8 @@ final class KernelAbi {
             JAVA_LONG.withName("size")).withName("snn_abi_entry");
 
     /** Every struct the Java side lays out, checked at load. */
-    static final List<StructLayout> STRUCTS = List.of(INPUT_ARGS, GRAD_ARGS, LAYER_ARGS, LIF_ARGS, DBLOCK_ARGS,
-            ABI_ENTRY);
+    static final List<StructLayout> STRUCTS = List.of(INPUT_ARGS, GRAD_ARGS, NEXT_ARGS, LAYER_ARGS, LIF_ARGS,
+            DBLOCK_ARGS, ABI_ENTRY);
 
     // ----- fields, as typed handles derived once from the layouts above ---------------------------------------
 
@@ -178,6 +190,8 @@ final class KernelAbi {
     static final StructField.Address IN_EVENT_OFFSETS = StructField.address(LAYER_ARGS, "in", "in_off");
     static final StructField.Address IN_EVENT_POSITIONS = StructField.address(LAYER_ARGS, "in", "in_pos");
     static final StructField.Address IN_EVENT_VALUES = StructField.address(LAYER_ARGS, "in", "in_val");
+    static final StructField.Address IN_X_BITS = StructField.address(LAYER_ARGS, "in", "x_bits");
+    static final StructField.Address IN_X_NAN = StructField.address(LAYER_ARGS, "in", "x_nan");
     static final StructField.Address BETA = StructField.address(LAYER_ARGS, "beta");
     static final StructField.Address W_REC = StructField.address(LAYER_ARGS, "w_rec");
     static final StructField.Address B_REC = StructField.address(LAYER_ARGS, "b_rec");
@@ -193,10 +207,16 @@ final class KernelAbi {
     static final StructField.Address GRAD_W_REC = StructField.address(LAYER_ARGS, "grad", "w_rec");
     static final StructField.Address GRAD_B_REC = StructField.address(LAYER_ARGS, "grad", "b_rec");
     static final StructField.Address GRAD_X = StructField.address(LAYER_ARGS, "grad", "x");
+    static final StructField.Address GRAD_CUR_STEPS = StructField.address(LAYER_ARGS, "grad", "cur_steps");
+    static final StructField.Address SPK_BITS = StructField.address(LAYER_ARGS, "spk_bits");
+    static final StructField.Address SPK_NAN = StructField.address(LAYER_ARGS, "spk_nan");
+    static final StructField.Address NEXT_G = StructField.address(LAYER_ARGS, "next", "g");
+    static final StructField.Address NEXT_W = StructField.address(LAYER_ARGS, "next", "w");
+    static final StructField.Int64 NEXT_K = StructField.int64(LAYER_ARGS, "next", "k");
 
-    /** The gradient outputs of a backward call, all cleared after it. */
+    /** The upstream gradients and gradient outputs of a backward call, all cleared after it. */
     static final List<StructField.Address> GRADIENTS = List.of(G_SPK, G_MEM, GRAD_CUR, GRAD_W_IN, GRAD_B_IN,
-            GRAD_BETA, GRAD_W_REC, GRAD_B_REC, GRAD_X);
+            GRAD_BETA, GRAD_W_REC, GRAD_B_REC, GRAD_X, GRAD_CUR_STEPS, NEXT_G, NEXT_W);
 
     // snn_lif_args
     static final StructField.Int32 LIF_MODE = StructField.int32(LIF_ARGS, "mode");

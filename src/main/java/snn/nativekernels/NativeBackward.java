@@ -58,6 +58,18 @@ final class NativeBackward {
     /** The outputs' replaced gradient: zeros of their shape, without memory. */
     private Tensor zeroGradient;
     private int proxiesRun;
+    /**
+     * As a consumer of a producer's spikes (docs/native-kernels.md, "Bits between"): the producer's backward pass, to
+     * which this call hands its step-major dL/dI and W_in instead of returning dL/dx; the input's replaced gradient
+     * (zeros without memory); this pass's dL/dI. All null otherwise.
+     */
+    private NativeBackward producer;
+    private Tensor producerWeight;
+    private Tensor zeroInput;
+    private Tensor stepGradient;
+    /** As a producer: a consumer's share of the spikes' gradient for the coming spike-side pass, or null. */
+    private Tensor nextGradient;
+    private Tensor nextWeight;
 
     NativeBackward(KernelLibrary library, KernelAbi.Family family, KernelArgs args, CallLifetime lifetime,
             long[] shape, boolean[] tracks, Tensor inputWeight, long[] betaShape) {
@@ -72,7 +84,10 @@ final class NativeBackward {
         this.inputWeight = inputWeight;
         this.inputWeightShape = inputWeight != null ? Tensors.shape(inputWeight) : null;
         this.betaShape = betaShape;
-        lifetime.onGraphGone(this::releaseGradients);
+        lifetime.onGraphGone(() -> {
+            releaseGradients();
+            releaseNext();
+        });
     }
 
     /** {@return the source's name as the layer names it} */
@@ -83,6 +98,47 @@ final class NativeBackward {
     /** Adds a version check of a tensor the backward pass reads (a detached alias, kept as saved state). */
     void checkVersionOf(String name, Tensor t) {
         versions.add(new VersionCheck(name, lifetime.save(t.detach())));
+    }
+
+    /**
+     * Makes this call a consumer that hands its input's gradient to the input's producer: the kernel writes dL/dI
+     * step-major, and the input's proxy returns {@code zeroInput} after handing dL/dI and W_in over.
+     *
+     * @param producer  the producer's backward pass
+     * @param weight    W_in, a handle kept with the graph (the saved state goes before the input's proxy runs)
+     * @param zeroInput zeros of the input's shape without memory (kept with the graph)
+     */
+    void handInputGradientTo(NativeBackward producer, Tensor weight, Tensor zeroInput) {
+        this.producer = producer;
+        this.producerWeight = weight;
+        this.zeroInput = zeroInput;
+    }
+
+    /**
+     * A consumer's share of the spikes' gradient, dL/ds = W^T dL/dI, which the next spike-side backward kernel adds
+     * (the consumer's input proxy calls this just before autograd passes the spikes' gradient on to this call).
+     *
+     * @param stepGradient the consumer's dL/dI, step-major {@code [batch, steps, K]}, retained: released here
+     * @param weight       the consumer's W_in {@code [K, neurons]}, retained here until the share is used
+     */
+    void receive(Tensor stepGradient, Tensor weight) {
+        synchronized (lifetime) {
+            releaseNext();
+            nextGradient = stepGradient;
+            // a handle of its own: the consumer's saved state, which holds W_in, may go before this call's backward
+            // pass runs
+            nextWeight = new Tensor(weight);
+            nextWeight.retainReference();
+        }
+    }
+
+    private void releaseNext() {
+        if (nextGradient != null) {
+            nextGradient.releaseReference();
+            nextWeight.releaseReference();
+        }
+        nextGradient = null;
+        nextWeight = null;
     }
 
     /** Sets the outputs' replaced gradient: zeros of their shape without memory (kept with the graph). */
@@ -114,20 +170,50 @@ final class NativeBackward {
             }
             served[side] = true;
             try (PointerScope scope = new PointerScope()) {
-                runKernel(new Tensor(grad).contiguous(), side);
+                Tensor g = new Tensor(grad);
+                runKernel(isZeroBroadcast(g) ? null : g.contiguous(), side);
             }
         }
         event.commit();
         return zeroGradient;
     }
 
+    /**
+     * Whether a gradient is a zero broadcast over its shape (every stride 0, the one value 0): the kernels then read
+     * no gradient at all, rather than the zeros a contiguous copy would write.
+     */
+    private static boolean isZeroBroadcast(Tensor g) {
+        if (g.numel() == 0 || g.scalar_type().intern() != torch.ScalarType.Float || !g.device().is_cpu()) {
+            return false;
+        }
+        long[] strides = g.strides().vec().get();
+        for (long stride : strides) {
+            if (stride != 0) {
+                return false;
+            }
+        }
+        float value = new org.bytedeco.javacpp.FloatPointer(g.data_ptr()).get();
+        return value == 0f;
+    }
+
+    /**
+     * The backward kernel for one output's upstream gradient {@code g} (null: zero).
+     */
     private void runKernel(Tensor g, int side) {
         long[] shape = {batch, neurons, steps};
         // dL/dI itself only for a dense current (it is dL/dx then); with a projected input the kernel takes
-        // dL/dW_in, dL/db_in and dL/dx = W_in^T dL/dI from its own copy of dL/dI
+        // dL/dW_in, dL/db_in and dL/dx = W_in^T dL/dI from its own copy of dL/dI, or hands dL/dI to the input's
+        // producer (step-major) instead of dL/dx
         Tensor gCur = tracks[INPUT] && inputWeight == null ? BufferPool.floats(shape) : null;
-        Tensor gX = tracks[INPUT] && inputWeight != null ? BufferPool.floats(batch, inputWeight.size(1), steps)
-                : null;
+        Tensor gX = tracks[INPUT] && inputWeight != null && producer == null
+                ? BufferPool.floats(batch, inputWeight.size(1), steps) : null;
+        Tensor gSteps = tracks[INPUT] && producer != null ? BufferPool.floats(batch, steps, neurons) : null;
+        // a consumer's share of the spikes' gradient, added by the spike-side kernel
+        Tensor next = side == 0 ? nextGradient : null;
+        if (next != null) {
+            args.set(KernelAbi.NEXT_G, next).set(KernelAbi.NEXT_W, nextWeight).set(KernelAbi.NEXT_K,
+                    nextWeight.size(0));
+        }
         Tensor gWin = tracks[W_IN] ? Tensors.empty(Device.CPU, torch.ScalarType.Float, inputWeightShape) : null;
         Tensor gBin = tracks[B_IN] ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null;
         Tensor gBeta = tracks[BETA] ? Tensors.empty(Device.CPU, torch.ScalarType.Float, neurons) : null;
@@ -136,17 +222,31 @@ final class NativeBackward {
         args.set(KernelAbi.THREADS, KernelLibrary.threads()).set(KernelAbi.G_SPK, side == 0 ? g : null)
                 .set(KernelAbi.G_MEM, side == 1 ? g : null).set(KernelAbi.GRAD_CUR, gCur).set(KernelAbi.GRAD_X, gX)
                 .set(KernelAbi.GRAD_W_IN, gWin).set(KernelAbi.GRAD_B_IN, gBin).set(KernelAbi.GRAD_BETA, gBeta)
-                .set(KernelAbi.GRAD_W_REC, gWrec).set(KernelAbi.GRAD_B_REC, gBrec);
+                .set(KernelAbi.GRAD_W_REC, gWrec).set(KernelAbi.GRAD_B_REC, gBrec)
+                .set(KernelAbi.GRAD_CUR_STEPS, gSteps);
         KernelEvent event = new KernelEvent(family, neurons, "backward kernel");
         event.begin();
         try {
-            library.backward(family, args, lifetime, g, gCur, gX, gWin, gBin, gBeta, gWrec, gBrec);
+            library.backward(family, args, lifetime, g, gCur, gX, gWin, gBin, gBeta, gWrec, gBrec, gSteps, next,
+                    nextWeight);
         } finally {
             for (StructField.Address f : KernelAbi.GRADIENTS) {
                 args.set(f, (Tensor) null);
             }
+            args.set(KernelAbi.NEXT_K, 0L);
+            if (next != null) {
+                releaseNext();
+            }
         }
         event.commit();
+        if (gSteps != null) {
+            Tensor previous = stepGradient;
+            stepGradient = previous == null ? gSteps : previous.add(gSteps);
+            stepGradient.retainReference();
+            if (previous != null) {
+                previous.releaseReference();
+            }
+        }
         add(INPUT, gX != null ? gX : gCur);
         add(W_IN, gWin);
         add(B_IN, gBin);
@@ -179,6 +279,18 @@ final class NativeBackward {
      */
     TensorBase proxyGradient(int k) {
         synchronized (lifetime) {
+            if (k == INPUT && producer != null) {
+                if (stepGradient == null) {
+                    throw new IllegalStateException("native kernels: no gradient for the layer's input (its output's"
+                            + " hook did not run in this backward pass)");
+                }
+                // the producer adds W_in^T dL/dI to its spikes' gradient; autograd carries a zero without memory
+                producer.receive(stepGradient, producerWeight);
+                ProducedSpikes.noteHandedOver();
+                stepGradient = null;
+                proxiesRun++;
+                return zeroInput;
+            }
             Tensor g = pending[k];
             if (g == null) {
                 throw new IllegalStateException("native kernels: no gradient for the layer's " + NAMES[k]
@@ -199,6 +311,10 @@ final class NativeBackward {
             }
         }
         Arrays.fill(pending, null);
+        if (stepGradient != null) {
+            stepGradient.releaseReference();
+            stepGradient = null;
+        }
         for (Tensor t : handedOut) {
             t.releaseReference();
         }

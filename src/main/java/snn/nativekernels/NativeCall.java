@@ -37,6 +37,10 @@ final class NativeCall {
     private final CallGraph graph;
     private final Tensor spikes;
     private final Tensor membrane;
+    /** The saved detached alias of the spikes, and their bit mask when the call hands them on as bits; else null. */
+    private Tensor spikesAlias;
+    private final Tensor spikeBits;
+    private final Tensor spikeNan;
 
     /**
      * Prepares a call: the input (projected by the kernel when sparse, from the caller's events when it gives them,
@@ -140,6 +144,12 @@ final class NativeCall {
                         .set(KernelAbi.IN_EV_CAP, capacity);
             }
         }
+        // x from a native call's spikes: the events' positions come from its bit mask (docs/native-kernels.md)
+        ProducedSpikes.Producer producer = projection != null && x != null ? ProducedSpikes.of(x).orElse(null) : null;
+        if (producer != null) {
+            args.set(KernelAbi.IN_X_BITS, save(producer.bits())).set(KernelAbi.IN_X_NAN, save(producer.nan()));
+            ProducedSpikes.noteBitsRead();
+        }
         args.set(KernelAbi.BETA, save(t.beta().detach().expand(neurons).contiguous()));
         if (recurrent != null) {
             args.set(KernelAbi.W_REC, save(recurrent.weight().detach().contiguous()))
@@ -160,12 +170,28 @@ final class NativeCall {
                 backward.checkVersionOf(NativeBackward.name(NativeBackward.BETA), t.betaParameter());
             }
             graph = new CallGraph(lifetime, backward, sources, tracks, shape);
+            if (producer != null && tracks[NativeBackward.INPUT] && producer.isOutput(x) && producer.claim()) {
+                // dL/dx goes to the producer as (dL/dI, W_in); autograd carries a zero without memory
+                Tensor zero = lifetime.keep(Tensors.zeros(Device.CPU));
+                backward.handInputGradientTo(producer.backward(), lifetime.keep(new Tensor(inputWeight)),
+                        lifetime.keep(zero.expand(Tensors.shape(x))));
+            }
         } else {
             backward = null;
             graph = null;
         }
         spikes = spiking ? output(KernelAbi.SPK) : null;
         membrane = output(KernelAbi.MEM);
+        // A d-block call with a graph marks its spikes in a bit mask for the layers that consume them (only the
+        // saved state keeps a producer findable, and only a graph keeps the saved state beyond the call).
+        if (spikes != null && graph != null && family == KernelAbi.Family.DBLOCK) {
+            spikeBits = save(BufferPool.ints(batch, neurons, 2 * ((steps + 63) / 64)));
+            spikeNan = save(Tensors.zeros(Device.CPU, batch).to(torch.ScalarType.Int));
+            args.set(KernelAbi.SPK_BITS, spikeBits).set(KernelAbi.SPK_NAN, spikeNan);
+        } else {
+            spikeBits = null;
+            spikeNan = null;
+        }
     }
 
     /** Whether source {@code k} ({@link NativeBackward} index) takes part and needs a gradient. */
@@ -200,7 +226,11 @@ final class NativeCall {
     private Tensor output(StructField.Address field) {
         Tensor memory = BufferPool.floats(batch, neurons, steps);
         Tensor out = graph != null ? graph.output(memory) : memory;
-        args.set(field, save(out.detach()));
+        Tensor alias = save(out.detach());
+        args.set(field, alias);
+        if (field == KernelAbi.SPK) {
+            spikesAlias = alias;
+        }
         return out;
     }
 
@@ -219,6 +249,9 @@ final class NativeCall {
         if (graph != null) {
             if (spikes != null) {
                 graph.hookOutput(spikes, 0);
+            }
+            if (spikeBits != null) {
+                ProducedSpikes.register(spikes, spikesAlias, spikeBits, spikeNan, backward, lifetime);
             }
             graph.hookOutput(membrane, 1);
         } else {
